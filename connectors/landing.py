@@ -1,0 +1,134 @@
+"""Land export files into `landing.<entity>`: header check, normalisation and typing, in DuckDB.
+
+One code path for every source: a `SourceFormat` says which header carries which canonical column
+(and later, value maps and encodings of a vendor); the template format is the identity. The
+landing table holds only this run's new files, typed per connectors/contract.yml, with each parsed
+column's original text kept beside it (`<column>__text`) so that a value that failed to parse can
+be quarantined with what the file really said.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from connectors.contract import Entity
+from connectors.files import ExportFile, UnreadableFile, detect_encoding, readable_copy
+from connectors.normalize import SQL_TYPES, typed_expression
+from connectors.sql import ident, literal
+
+
+@dataclass(frozen=True)
+class SourceFormat:
+    """How one source system's export maps onto the canonical contract."""
+
+    name: str
+    # entity -> canonical column -> header as the export writes it (absent: the canonical name)
+    headers: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    def header_for(self, entity: str, column: str) -> str:
+        return self.headers.get(entity, {}).get(column, column)
+
+
+TEMPLATE = SourceFormat("template")
+
+
+@dataclass(frozen=True)
+class LandedFile:
+    export: ExportFile
+    file_id: int
+    encoding: str
+    rows_read: int
+    extra_columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RejectedFile:
+    export: ExportFile
+    file_id: int
+    message: str
+
+
+def _csv_scan(path: Path) -> str:
+    return f"read_csv({literal(str(path))}, header = true, all_varchar = true, delim = ',', quote = '\"', escape = '\"')"
+
+
+def _header_key(header: str) -> str:
+    return " ".join(header.split()).lower()
+
+
+def create_landing_table(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
+    columns = ["_file_id bigint", "_row_number bigint"]
+    for column in entity.columns:
+        columns.append(f"{ident(column.name)} {SQL_TYPES[column.type]}")
+        if column.is_parsed:
+            columns.append(f"{ident(column.name + '__text')} varchar")
+    con.execute("create schema if not exists landing")
+    con.execute(f"create or replace table landing.{entity.name} ({', '.join(columns)})")
+
+
+def land_file(
+    con: duckdb.DuckDBPyConnection,
+    entity: Entity,
+    export: ExportFile,
+    file_id: int,
+    source_format: SourceFormat,
+    scratch_dir: Path,
+) -> LandedFile | RejectedFile:
+    """Append one file to landing.<entity>, or say why the whole file is refused."""
+    try:
+        encoding = detect_encoding(export.path)
+        readable = readable_copy(export.path, encoding, scratch_dir)
+        scan = _csv_scan(readable)
+        try:
+            headers = con.sql(f"select * from {scan} limit 0").columns
+        except duckdb.Error as error:
+            raise UnreadableFile(f"{export.name}: not a readable CSV file ({error}); export it again as CSV and rerun")
+    except UnreadableFile as refusal:
+        return RejectedFile(export, file_id, str(refusal))
+
+    by_key = {}
+    for header in headers:
+        by_key.setdefault(_header_key(con.execute("select iskpi_text(?)", [header]).fetchone()[0] or ""), header)
+    source_of = {}
+    for column in entity.columns:
+        header = by_key.get(_header_key(source_format.header_for(entity.name, column.name)))
+        if header is not None:
+            source_of[column.name] = header
+    missing = [c for c in entity.required_columns if c not in source_of]
+    if missing:
+        return RejectedFile(
+            export,
+            file_id,
+            f"{export.name}: required column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
+            f"missing from the header ({', '.join(headers)}). Add {'them' if len(missing) > 1 else 'it'} "
+            f"(the {entity.name} columns are listed in connectors/contract.yml) and rerun.",
+        )
+    extra = tuple(h for h in headers if h not in source_of.values())
+
+    texts = ", ".join(
+        f"iskpi_text({ident(source_of[c.name])}) as {ident(c.name)}" if c.name in source_of else f"null::varchar as {ident(c.name)}"
+        for c in entity.columns
+    )
+    typed = []
+    for column in entity.columns:
+        typed.append(typed_expression(column.type, ident(column.name)))
+        if column.is_parsed:
+            typed.append(ident(column.name))
+    try:
+        con.execute(
+            f"""
+            insert into landing.{entity.name}
+            select {int(file_id)}, _row_number, {", ".join(typed)}
+            from (select row_number() over () as _row_number, {texts} from {scan})
+            """
+        )
+    except duckdb.Error as error:
+        return RejectedFile(export, file_id, f"{export.name}: could not be read as CSV ({error}); fix the file and rerun")
+    rows_read = con.execute(
+        f"select count(*) from landing.{entity.name} where _file_id = ?", [file_id]
+    ).fetchone()[0]
+    return LandedFile(export, file_id, encoding, rows_read, extra)

@@ -1,0 +1,16 @@
+with source as (
+    {{ dedupe_latest(source('raw', 'accounts'), ['account_id']) }}
+),
+
+final as (
+    select
+        account_id,
+        account_name,
+        industry,
+        employee_count,
+        prefecture,
+        icp_tier
+    from source
+)
+
+select * from final

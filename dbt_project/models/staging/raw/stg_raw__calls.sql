@@ -1,0 +1,20 @@
+with source as (
+    {{ dedupe_latest(source('raw', 'calls'), ['call_id']) }}
+),
+
+final as (
+    select
+        call_id,
+        rep_id,
+        lead_id,
+        phone,
+        direction,
+        started_at,
+        {{ local_timestamp('started_at') }} as started_at_local,
+        cast({{ local_timestamp('started_at') }} as date) as started_date,
+        result,
+        coalesce(talk_seconds, 0) as talk_seconds
+    from source
+)
+
+select * from final

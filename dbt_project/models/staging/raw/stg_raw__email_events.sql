@@ -1,0 +1,20 @@
+with source as (
+    {{ dedupe_latest(source('raw', 'email_events'), ['event_id']) }}
+),
+
+final as (
+    select
+        event_id,
+        message_id,
+        lead_id,
+        email,
+        campaign_id,
+        sender_type,
+        rep_id,
+        event_type,
+        occurred_at,
+        cast({{ local_timestamp('occurred_at') }} as date) as occurred_date
+    from source
+)
+
+select * from final

@@ -1,0 +1,17 @@
+with source as (
+    {{ dedupe_latest(source('raw', 'ma_activities'), ['activity_id']) }}
+),
+
+final as (
+    select
+        activity_id,
+        lead_id,
+        email,
+        activity_type,
+        channel as raw_channel,
+        occurred_at,
+        score_delta
+    from source
+)
+
+select * from final

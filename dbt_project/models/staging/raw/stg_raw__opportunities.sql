@@ -1,0 +1,23 @@
+with source as (
+    {{ dedupe_latest(source('raw', 'opportunities'), ['opportunity_id'], 'updated_at') }}
+),
+
+final as (
+    select
+        opportunity_id,
+        lead_id,
+        account_id,
+        meeting_id,
+        owner_rep_id,
+        created_at,
+        stage,
+        amount,
+        coalesce(currency, 'JPY') as currency,
+        expected_close_date,
+        closed_at,
+        is_won,
+        updated_at
+    from source
+)
+
+select * from final

@@ -1,0 +1,261 @@
+"""The gate between landing and raw: every landed row ends in exactly one place.
+
+Per file, in one transaction: rows breaking a rule go to `audit.quarantine` with the rule and the
+value; rows identical to one already loaded are counted as exact duplicates; the rest are appended
+to `raw.<entity>`. A file with more than `max_quarantine_share` of its rows quarantined is blocked
+whole: none of its rows reach raw, so fixing the file and rerunning loads it cleanly. Either way
+`audit.load_files` records rows_read = rows_loaded + rows_quarantined + exact_duplicates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+
+from connectors.contract import Entity
+from connectors.landing import LandedFile, RejectedFile
+from connectors.normalize import SQL_TYPES
+from connectors.sql import ident, literal
+from expectations.rules import Rule
+
+BLOCKED_RULE = "file.over_quarantine_threshold"
+
+AUDIT_DDL = """
+create schema if not exists audit;
+create schema if not exists raw;
+create table if not exists audit.load_files (
+    file_id bigint primary key,
+    entity varchar not null,
+    file_name varchar not null,
+    sha256 varchar not null,
+    encoding varchar,
+    status varchar not null,          -- loaded | blocked | rejected
+    rows_read bigint not null,
+    rows_loaded bigint not null,
+    rows_quarantined bigint not null,
+    exact_duplicates bigint not null,
+    extra_columns varchar,
+    message varchar,
+    loaded_at timestamptz not null
+);
+create table if not exists audit.quarantine (
+    file_id bigint not null,
+    entity varchar not null,
+    file_name varchar not null,
+    row_number bigint not null,       -- data row in the file, header excluded
+    rule varchar not null,
+    column_name varchar,
+    value varchar
+);
+"""
+
+
+@dataclass(frozen=True)
+class GateSettings:
+    max_quarantine_share: float
+    latest_plausible: datetime  # load time plus the future tolerance
+    loaded_at: datetime
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    file_id: int
+    file_name: str
+    status: str
+    rows_read: int
+    rows_loaded: int
+    rows_quarantined: int
+    exact_duplicates: int
+    violations: dict[str, int]
+    message: str | None
+
+
+def ensure_audit(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(AUDIT_DDL)
+
+
+def next_file_id(con: duckdb.DuckDBPyConnection) -> int:
+    return con.execute("select coalesce(max(file_id), 0) + 1 from audit.load_files").fetchone()[0]
+
+
+def loaded_shas(con: duckdb.DuckDBPyConnection, entity: str) -> set[str]:
+    rows = con.execute("select sha256 from audit.load_files where entity = ? and status = 'loaded'", [entity]).fetchall()
+    return {sha for (sha,) in rows}
+
+
+def ensure_raw_table(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
+    columns = [f"{ident(c.name)} {SQL_TYPES[c.type]}" for c in entity.columns]
+    columns += ["_file_id bigint not null", "_row_number bigint not null", "_row_hash varchar not null"]
+    con.execute(f"create table if not exists raw.{entity.name} ({', '.join(columns)})")
+
+
+def _value_expression(rule: Rule) -> str:
+    return f"cast({ident(rule.inspected_column)} as varchar)"
+
+
+def admit(
+    con: duckdb.DuckDBPyConnection,
+    entity: Entity,
+    rules: tuple[Rule, ...],
+    landed: list[LandedFile],
+    rejected: list[RejectedFile],
+    settings: GateSettings,
+) -> list[FileOutcome]:
+    """Quarantine, deduplicate and load this run's landed files; record every file in the audit."""
+    ensure_raw_table(con, entity)
+    table = f"landing.{entity.name}"
+    con.execute("begin transaction")
+    try:
+        retried = [f.export.sha256 for f in (*landed, *rejected)]
+        if retried:  # an earlier attempt at the same content that was blocked or rejected
+            con.execute(
+                "delete from audit.quarantine where file_id in "
+                "(select file_id from audit.load_files where entity = ? and sha256 in (select unnest(?)))",
+                [entity.name, retried],
+            )
+            con.execute("delete from audit.load_files where entity = ? and sha256 in (select unnest(?))", [entity.name, retried])
+
+        violation_selects = [
+            f"select _file_id, _row_number, {literal(rule.name)} as rule, {literal(rule.column)} as column_name, "
+            f"{_value_expression(rule)} as value from {table} where {rule.violation_sql(settings.latest_plausible)}"
+            for rule in rules
+        ]
+        con.execute(
+            "create or replace temp table violations as "
+            + (" union all ".join(violation_selects) if violation_selects else
+               "select null::bigint _file_id, null::bigint _row_number, null rule, null column_name, null value where false")
+        )
+        shares = dict(
+            con.execute(
+                f"""
+                select l._file_id, count(distinct v._row_number) / count(distinct l._row_number)
+                from {table} l left join violations v using (_file_id, _row_number)
+                group by l._file_id
+                """
+            ).fetchall()
+        )
+        blocked = sorted(f.file_id for f in landed if shares.get(f.file_id, 0) > settings.max_quarantine_share)
+        content = ", ".join(f"{ident(c.name)} := {ident(c.name)}" for c in entity.columns)
+        con.execute(
+            f"""
+            create or replace temp table admitted as
+            with clean as (
+                select l.*, md5(to_json(struct_pack({content}))) as _row_hash
+                from {table} l
+                where not exists (select 1 from violations v where v._file_id = l._file_id and v._row_number = l._row_number)
+                  and l._file_id not in (select unnest(?::bigint[]))
+            )
+            select *,
+                   _row_hash in (select _row_hash from raw.{entity.name})
+                   or row_number() over (partition by _row_hash order by _file_id, _row_number) > 1 as is_duplicate
+            from clean
+            """,
+            [blocked],
+        )
+        columns = ", ".join(ident(c.name) for c in entity.columns)
+        con.execute(
+            f"insert into raw.{entity.name} select {columns}, _file_id, _row_number, _row_hash "
+            "from admitted where not is_duplicate order by _file_id, _row_number"
+        )
+        names = {f.file_id: f.export.name for f in landed}
+        con.execute(
+            """
+            insert into audit.quarantine
+            select v._file_id, ?, n.file_name, v._row_number, v.rule, v.column_name, v.value
+            from violations v join (select unnest(?) as file_id, unnest(?) as file_name) n on n.file_id = v._file_id
+            """,
+            [entity.name, list(names), list(names.values())],
+        )
+        for file_id in blocked:  # rows that broke no rule are held back with the file-level rule
+            con.execute(
+                f"""
+                insert into audit.quarantine
+                select _file_id, ?, ?, _row_number, {literal(BLOCKED_RULE)}, null, null
+                from {table} l
+                where _file_id = ? and not exists
+                    (select 1 from violations v where v._file_id = l._file_id and v._row_number = l._row_number)
+                """,
+                [entity.name, names[file_id], file_id],
+            )
+        outcomes = [_outcome(con, f, file_id_blocked=f.file_id in blocked, settings=settings) for f in landed]
+        outcomes += [FileOutcome(f.file_id, f.export.name, "rejected", 0, 0, 0, 0, {}, f.message) for f in rejected]
+        for outcome, export_file in zip(outcomes, [*landed, *rejected]):
+            con.execute(
+                "insert into audit.load_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    outcome.file_id,
+                    entity.name,
+                    outcome.file_name,
+                    export_file.export.sha256,
+                    getattr(export_file, "encoding", None),
+                    outcome.status,
+                    outcome.rows_read,
+                    outcome.rows_loaded,
+                    outcome.rows_quarantined,
+                    outcome.exact_duplicates,
+                    ", ".join(getattr(export_file, "extra_columns", ())) or None,
+                    outcome.message,
+                    settings.loaded_at,
+                ],
+            )
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return outcomes
+
+
+def _outcome(con: duckdb.DuckDBPyConnection, landed: LandedFile, file_id_blocked: bool, settings: GateSettings) -> FileOutcome:
+    file_id = landed.file_id
+    violations = dict(
+        con.execute(
+            "select rule, count(*) from violations where _file_id = ? group by rule order by rule", [file_id]
+        ).fetchall()
+    )
+    quarantined = con.execute(
+        "select count(distinct _row_number) from violations where _file_id = ?", [file_id]
+    ).fetchone()[0]
+    if file_id_blocked:
+        share = quarantined / landed.rows_read
+        worst = max(violations, key=violations.get)
+        message = (
+            f"{landed.export.name}: {quarantined} of {landed.rows_read} rows ({share:.0%}) broke input rules, "
+            f"more than the {settings.max_quarantine_share:.0%} allowed; most often {worst} "
+            f"({violations[worst]} rows). Nothing of this file was loaded. See the rows with "
+            f"`select * from audit.quarantine where file_id = {file_id}`, fix the file and rerun."
+        )
+        return FileOutcome(file_id, landed.export.name, "blocked", landed.rows_read, 0, landed.rows_read, 0, violations, message)
+    loaded, duplicates = con.execute(
+        "select count(*) filter (not is_duplicate), count(*) filter (is_duplicate) from admitted where _file_id = ?",
+        [file_id],
+    ).fetchone()
+    return FileOutcome(file_id, landed.export.name, "loaded", landed.rows_read, loaded, quarantined, duplicates, violations, None)
+
+
+def reconcile(con: duckdb.DuckDBPyConnection, entity: str, file_ids: list[int]) -> list[str]:
+    """Files whose recorded counts do not add up, or disagree with what raw and the quarantine
+    actually hold. Always on: a non-empty answer means rows were lost or invented."""
+    if not file_ids:
+        return []
+    rows = con.execute(
+        f"""
+        select f.file_name, f.status, f.rows_read, f.rows_loaded, f.rows_quarantined, f.exact_duplicates,
+               (select count(*) from raw.{ident(entity)} r where r._file_id = f.file_id) as in_raw,
+               (select count(distinct q.row_number) from audit.quarantine q where q.file_id = f.file_id) as in_quarantine
+        from audit.load_files f
+        where f.file_id in (select unnest(?::bigint[]))
+        """,
+        [file_ids],
+    ).fetchall()
+    problems = []
+    for name, status, read, loaded, quarantined, duplicates, in_raw, in_quarantine in rows:
+        if read != loaded + quarantined + duplicates:
+            problems.append(f"{name}: rows_read {read} != loaded {loaded} + quarantined {quarantined} + duplicates {duplicates}")
+        if loaded != in_raw or quarantined != in_quarantine:
+            problems.append(
+                f"{name} ({status}): audit says {loaded} loaded / {quarantined} quarantined, "
+                f"raw holds {in_raw} and the quarantine {in_quarantine}"
+            )
+    return problems

@@ -1,0 +1,136 @@
+"""Input rules (SPEC §3), each defined once.
+
+A rule comes from `suites/<entity>.yml` or, for parsing and plausibility, from the column types
+of `connectors/contract.yml`. Each rule renders into
+- a SQL predicate that is true for a row breaking it: the quarantine uses it, inside DuckDB;
+- a Great Expectations expectation: the validation behind the blocking asset check uses it.
+Both read the same Rule, so the quarantine and the check cannot disagree.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from connectors.contract import load_contract
+from connectors.sql import ident, literal
+
+SUITES_DIR = Path(__file__).with_name("suites")
+SEEDS_DIR = Path(__file__).resolve().parents[1] / "dbt_project" / "seeds"
+EARLIEST_PLAUSIBLE = "2000-01-01"
+
+
+@dataclass(frozen=True)
+class Rule:
+    entity: str
+    kind: str  # required | parseable | plausible | one_of | between | references
+    column: str
+    values: tuple[str, ...] = ()
+    min: float | None = None
+    max: float | None = None
+    ref_entity: str | None = None
+    ref_key: str | None = None
+
+    @property
+    def name(self) -> str:
+        suffix = f"references_{self.ref_entity}" if self.kind == "references" else self.kind
+        return f"{self.entity}.{self.column}.{suffix}"
+
+    @property
+    def inspected_column(self) -> str:
+        """The landing column the rule reads: the file's own text where the rule is about what the
+        file said (empty, unparseable), else the typed value."""
+        parsed = load_contract()[self.entity].column(self.column).is_parsed
+        if self.kind == "parseable" or (self.kind == "required" and parsed):
+            return self.column + "__text"
+        return self.column
+
+    def describe(self) -> str:
+        """What the rule demands, in words a user can act on."""
+        return {
+            "required": f"{self.column} must not be empty",
+            "parseable": f"{self.column} must be a valid {load_contract()[self.entity].column(self.column).type}",
+            "plausible": f"{self.column} must lie between {EARLIEST_PLAUSIBLE} and the load time plus the tolerance",
+            "one_of": f"{self.column} must be one of the known values ({', '.join(self.values[:12])}"
+            + (", …" if len(self.values) > 12 else "")
+            + ")",
+            "between": f"{self.column} must be between {self.min if self.min is not None else '-∞'}"
+            f" and {self.max if self.max is not None else '∞'}",
+            "references": f"{self.column} must name a known {self.ref_entity} ({self.ref_entity}.{self.ref_key})",
+        }[self.kind]
+
+    def violation_sql(self, latest_plausible: datetime) -> str:
+        """A predicate over the landing table's columns, true where a row breaks the rule."""
+        column = ident(self.column)
+        if self.kind == "required":  # empty in the file; a value that fails to parse is `parseable`'s
+            return f"{ident(self.inspected_column)} is null"
+        if self.kind == "parseable":
+            return f"{ident(self.inspected_column)} is not null and {column} is null"
+        if self.kind == "plausible":
+            return (
+                f"({column} < timestamptz '{EARLIEST_PLAUSIBLE} 00:00:00+00' "
+                f"or {column} > timestamptz '{latest_plausible.isoformat()}')"
+            )
+        if self.kind == "one_of":
+            return f"{column} is not null and {column} not in ({', '.join(literal(v) for v in self.values)})"
+        if self.kind == "between":
+            bounds = []
+            if self.min is not None:
+                bounds.append(f"{column} < {self.min}")
+            if self.max is not None:
+                bounds.append(f"{column} > {self.max}")
+            return "(" + " or ".join(bounds) + ")"
+        if self.kind == "references":
+            key = ident(self.ref_key)
+            return (
+                f"{column} is not null and {column} not in "
+                f"(select {key} from raw.{ident(self.ref_entity)} where {key} is not null)"
+            )
+        raise ValueError(f"unknown rule kind {self.kind!r}")
+
+
+def _seed_values(seed: str, column: str) -> tuple[str, ...]:
+    with (SEEDS_DIR / f"{seed}.csv").open(encoding="utf-8", newline="") as stream:
+        return tuple(sorted({row[column] for row in csv.DictReader(stream) if row[column]}))
+
+
+def _suite_rule(entity: str, spec: dict) -> Rule:
+    kind = spec["kind"]
+    if kind == "one_of":
+        if "values_from" in spec:
+            values = _seed_values(spec["values_from"]["seed"], spec["values_from"]["column"])
+        else:
+            values = tuple(str(v) for v in spec["values"])
+        return Rule(entity, kind, spec["column"], values=values)
+    if kind == "between":
+        return Rule(entity, kind, spec["column"], min=spec.get("min"), max=spec.get("max"))
+    if kind == "references":
+        return Rule(entity, kind, spec["column"], ref_entity=spec["entity"], ref_key=spec["key"])
+    if kind == "required":
+        return Rule(entity, kind, spec["column"])
+    raise ValueError(f"{SUITES_DIR / entity}.yml: unknown rule kind {kind!r}")
+
+
+@cache
+def rules_for(entity: str) -> tuple[Rule, ...]:
+    """Every rule of an entity: parse rules from the contract's column types, then the suite's."""
+    contract = load_contract()[entity]
+    rules = []
+    for column in contract.columns:
+        if column.is_parsed:
+            rules.append(Rule(entity, "parseable", column.name))
+        if column.type == "timestamp":
+            rules.append(Rule(entity, "plausible", column.name))
+    suite = yaml.safe_load((SUITES_DIR / f"{entity}.yml").read_text(encoding="utf-8"))
+    if suite["entity"] != entity:
+        raise ValueError(f"{SUITES_DIR / entity}.yml declares entity {suite['entity']!r}")
+    for spec in suite["rules"]:
+        rule = _suite_rule(entity, spec)
+        contract.column(rule.column)  # a rule on a column the contract lacks is a typo
+        rules.append(rule)
+    return tuple(rules)

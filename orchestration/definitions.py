@@ -1,0 +1,42 @@
+"""The one place where the Dagster definitions are assembled.
+
+`dagster dev -m orchestration.definitions` serves `defs` (input folder and warehouse from
+ISKPI_INPUT_DIR / ISKPI_WAREHOUSE); `iskpi run` builds the same definitions for its arguments.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from dagster import Definitions
+
+from orchestration.defs.ingest import RAW_ASSETS, jp_public_holidays
+from orchestration.defs.publish import published_warehouse
+from orchestration.defs.resources import WarehouseResource, dbt_resource
+from orchestration.defs.schedules import NIGHTLY_JOB, NIGHTLY_SCHEDULE
+from orchestration.defs.transform import warehouse_dbt_assets
+from orchestration.paths import DEFAULT_WAREHOUSE, SAMPLE_INPUT_DIR
+
+
+def build_defs(input_dir: Path, warehouse_path: Path, max_quarantine_share: float = 0.05) -> Definitions:
+    return Definitions(
+        assets=[*RAW_ASSETS, jp_public_holidays, warehouse_dbt_assets, published_warehouse],
+        jobs=[NIGHTLY_JOB],
+        schedules=[NIGHTLY_SCHEDULE],
+        resources={
+            "warehouse": WarehouseResource(
+                input_dir=str(input_dir),
+                warehouse_path=str(warehouse_path),
+                max_quarantine_share=max_quarantine_share,
+            ),
+            "dbt": dbt_resource(),
+        },
+    )
+
+
+defs = build_defs(
+    Path(os.environ.get("ISKPI_INPUT_DIR", SAMPLE_INPUT_DIR)),
+    Path(os.environ.get("ISKPI_WAREHOUSE", DEFAULT_WAREHOUSE)),
+    float(os.environ.get("ISKPI_MAX_QUARANTINE_SHARE", "0.05")),
+)

@@ -1,0 +1,120 @@
+"""Ingest: one asset per canonical raw table, each with blocking checks; and the holiday calendar."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from dagster import AssetCheckResult, AssetCheckSpec, AssetKey, MaterializeResult, asset
+
+from connectors.calendar import write_public_holidays
+from connectors.contract import entity_names
+from connectors.files import UnreadableFile, discover
+from expectations.gate import reconcile
+from expectations.rules import rules_for
+from orchestration.defs.resources import WarehouseResource
+from orchestration.loading import EntityLoad, connect, load_entity
+
+INPUT_RULES = "input_rules"
+ROWS_RECONCILE = "rows_reconcile"
+
+
+def raw_key(entity: str) -> AssetKey:
+    return AssetKey(["raw", entity])
+
+
+def _referenced_entities(entity: str) -> list[str]:
+    return sorted({r.ref_entity for r in rules_for(entity) if r.kind == "references" and r.ref_entity != entity})
+
+
+def _rules_verdict(entity: str, load: EntityLoad, raw_rows: int) -> tuple[bool, str]:
+    problems = [o.message for o in load.failed]
+    if entity == "reps" and raw_rows == 0:
+        problems.append(
+            "no reps are loaded, so no activity can be attributed: put reps.csv "
+            "(rep_id, rep_name, department, role, …) in the input folder and rerun"
+        )
+    if problems:
+        return False, "\n".join(problems)
+    loaded = sum(o.rows_loaded for o in load.outcomes)
+    quarantined = sum(o.rows_quarantined for o in load.outcomes)
+    if not load.outcomes:
+        return True, f"no new {entity} file" + (f" ({len(load.skipped)} already loaded)" if load.skipped else "")
+    return True, f"{len(load.outcomes)} file(s): {loaded} rows loaded, {quarantined} quarantined"
+
+
+def build_raw_asset(entity: str):
+    key = raw_key(entity)
+
+    @asset(
+        key=key,
+        group_name="ingest",
+        deps=[raw_key(e) for e in _referenced_entities(entity)],
+        description=f"Canonical raw.{entity}: new export files landed, checked by the input rules, quarantined, appended.",
+        check_specs=[
+            AssetCheckSpec(
+                INPUT_RULES,
+                asset=key,
+                blocking=True,
+                description="No file rejected and no file over the quarantine threshold (expectations/suites).",
+            ),
+            AssetCheckSpec(
+                ROWS_RECONCILE,
+                asset=key,
+                blocking=True,
+                description="rows_read = rows_loaded + rows_quarantined + exact_duplicates for every file, matching raw and the quarantine.",
+            ),
+        ],
+    )
+    def raw_table(context, warehouse: WarehouseResource):
+        settings = warehouse.load_settings()
+        now = datetime.now(timezone.utc)
+        try:
+            files = discover(warehouse.input_dir_path, entity, entity_names())
+        except UnreadableFile as refusal:
+            yield MaterializeResult()
+            yield AssetCheckResult(check_name=INPUT_RULES, passed=False, description=str(refusal))
+            yield AssetCheckResult(check_name=ROWS_RECONCILE, passed=True, description="nothing read")
+            return
+        load = load_entity(entity, files, settings, now)
+        with connect(settings.work_db) as con:
+            problems = reconcile(con, entity, [o.file_id for o in load.outcomes])
+            raw_rows = con.execute(f"select count(*) from raw.{entity}").fetchone()[0]
+        passed, verdict = _rules_verdict(entity, load, raw_rows)
+        context.log.info(f"{entity}: {verdict}")
+        yield MaterializeResult(
+            metadata={
+                "files": [o.file_name for o in load.outcomes],
+                "skipped_already_loaded": load.skipped,
+                "rows_loaded": sum(o.rows_loaded for o in load.outcomes),
+                "rows_quarantined": sum(o.rows_quarantined for o in load.outcomes),
+                "exact_duplicates": sum(o.exact_duplicates for o in load.outcomes),
+                "raw_rows": raw_rows,
+            }
+        )
+        yield AssetCheckResult(
+            check_name=INPUT_RULES,
+            passed=passed,
+            description=verdict,
+            metadata={"violations_by_file": {name: dict(v) for name, v in load.gx_violations.items()}},
+        )
+        yield AssetCheckResult(
+            check_name=ROWS_RECONCILE,
+            passed=not problems,
+            description="\n".join(problems) or "every row of every file is accounted for",
+        )
+
+    return raw_table
+
+
+RAW_ASSETS = [build_raw_asset(entity) for entity in entity_names()]
+
+
+@asset(
+    key=raw_key("jp_public_holidays"),
+    group_name="ingest",
+    description="Japanese public holidays from the `holidays` library, for the business-day calendar.",
+)
+def jp_public_holidays(warehouse: WarehouseResource) -> MaterializeResult:
+    with connect(warehouse.work_db) as con:
+        rows = write_public_holidays(con, last_year=datetime.now(timezone.utc).year + 2)
+    return MaterializeResult(metadata={"holidays": rows})

@@ -1,0 +1,19 @@
+"""Transform: the dbt project as assets. Sources map onto the ingest assets' keys (raw/<table>),
+so dbt runs after ingest without hand-written dependencies; dbt tests become asset checks."""
+
+
+import os
+
+from dagster import AssetExecutionContext
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+
+from orchestration.defs.resources import DBT_PROJECT, WarehouseResource
+
+TRANSLATOR = DagsterDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+
+@dbt_assets(manifest=DBT_PROJECT.manifest_path, dagster_dbt_translator=TRANSLATOR)
+def warehouse_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+    # profiles.yml reads the working database from the environment; the dbt subprocess inherits it.
+    os.environ["ISKPI_WORK_DB"] = str(warehouse.work_db)
+    yield from dbt.cli(["build"], context=context).stream()

@@ -1,0 +1,30 @@
+"""Shared fixtures: the dbt manifest is prepared once per session, explicitly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from connectors.sample import Sample, generate
+from orchestration.cli import NightlyOutcome, run_nightly
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dbt_manifest() -> Path:
+    from orchestration.defs.resources import prepare_dbt_manifest
+
+    return prepare_dbt_manifest()
+
+
+@pytest.fixture(scope="session")
+def small_sample(tmp_path_factory) -> Sample:
+    """Two months of four reps: small enough to run the real job quickly, big enough to mean something."""
+    return generate(tmp_path_factory.mktemp("sample"), seed=7, reps=4, months=2)
+
+
+@pytest.fixture(scope="session")
+def sample_run(small_sample, tmp_path_factory) -> tuple[Sample, Path, NightlyOutcome]:
+    warehouse = tmp_path_factory.mktemp("warehouse") / "iskpi.duckdb"
+    outcome = run_nightly(small_sample.out_dir, warehouse)
+    return small_sample, warehouse, outcome

@@ -1,0 +1,76 @@
+"""Bad input: refused with a message naming file, column and rule; nothing half-published."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.cli import run_nightly
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture()
+def published(sample_run, tmp_path) -> tuple[Path, Path, bytes]:
+    """A copy of the sample's input and of its published warehouse, to break."""
+    sample, warehouse, outcome = sample_run
+    assert outcome.success
+    inputs = tmp_path / "in"
+    shutil.copytree(sample.out_dir, inputs)
+    target = tmp_path / "wh" / "iskpi.duckdb"
+    target.parent.mkdir()
+    shutil.copy(warehouse, target)
+    shutil.copytree(warehouse.parent / ".work", target.parent / ".work")
+    return inputs, target, target.read_bytes()
+
+
+def test_missing_required_column_rejects_the_file_and_publishes_nothing(published):
+    inputs, warehouse, before = published
+    (inputs / "calls_20990101.csv").write_text(
+        "call_id,rep_id,lead_id,direction,result,talk_seconds\nX1,R001,,outbound,busy,0\n", encoding="utf-8"
+    )
+    outcome = run_nightly(inputs, warehouse)
+    assert not outcome.success
+    assert "calls_20990101.csv" in outcome.message
+    assert "started_at" in outcome.message
+    assert "contract.yml" in outcome.message
+    assert warehouse.read_bytes() == before
+
+
+def test_file_over_the_quarantine_threshold_is_blocked_whole(published):
+    inputs, warehouse, before = published
+    (inputs / "calls_20990102.csv").write_text(
+        "call_id,rep_id,lead_id,phone,direction,started_at,result,talk_seconds\n"
+        "Y1,R001,,,outbound,2026-05-01 10:00,busy,0\n"
+        "Y2,R404,,,outbound,2026-05-01 10:01,busy,0\n"
+        "Y3,R001,,,outbound,2026-05-01 10:02,wrong_result,0\n",
+        encoding="utf-8",
+    )
+    outcome = run_nightly(inputs, warehouse)
+    assert not outcome.success
+    assert "calls_20990102.csv: 2 of 3 rows (67%)" in outcome.message
+    assert "audit.quarantine" in outcome.message
+    assert warehouse.read_bytes() == before
+    with duckdb.connect(str(warehouse.parent / ".work" / "iskpi.work.duckdb"), read_only=True) as con:
+        assert con.execute("select count(*) from raw.calls where call_id like 'Y%'").fetchone()[0] == 0
+        rules = dict(
+            con.execute(
+                "select rule, count(*) from audit.quarantine q join audit.load_files f using (file_id) "
+                "where f.file_name = 'calls_20990102.csv' group by rule"
+            ).fetchall()
+        )
+    assert rules == {
+        "calls.rep_id.references_reps": 1,
+        "calls.result.one_of": 1,
+        "file.over_quarantine_threshold": 1,
+    }
+
+
+def test_a_missing_input_folder_is_a_clear_message(tmp_path):
+    outcome = run_nightly(tmp_path / "nope", tmp_path / "wh.duckdb")
+    assert not outcome.success
+    assert "does not exist" in outcome.message
+    assert not (tmp_path / "wh.duckdb").exists()

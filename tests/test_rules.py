@@ -1,0 +1,78 @@
+"""Input rules: each defined once, the quarantine and Great Expectations agree."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import duckdb
+
+from connectors.contract import entity_names, load_contract
+from connectors.files import ExportFile, sha256_of
+from expectations.rules import rules_for
+from orchestration.loading import LoadSettings, load_entity
+
+NOW = datetime(2026, 11, 22, tzinfo=timezone.utc)
+
+
+def test_every_entity_has_a_suite_and_every_rule_names_a_contract_column():
+    for entity in entity_names():
+        rules = rules_for(entity)
+        assert rules, entity
+        assert len({r.name for r in rules}) == len(rules), f"{entity}: two rules share a name"
+        for rule in rules:
+            load_contract()[entity].column(rule.column)
+
+
+def test_parse_rules_come_from_the_contract_types():
+    names = {r.name for r in rules_for("calls")}
+    assert {"calls.started_at.parseable", "calls.started_at.plausible", "calls.talk_seconds.parseable"} <= names
+    assert "calls.rep_id.parseable" not in names  # text never fails to parse
+
+
+def test_enumerations_follow_the_editable_mappings():
+    result_rule = next(r for r in rules_for("calls") if r.name == "calls.result.one_of")
+    assert {"no_answer", "appointment", "不在", "アポ獲得"} <= set(result_rule.values)
+
+
+def _export(tmp_path, entity, name, text):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return ExportFile(entity, path, sha256_of(path))
+
+
+def test_quarantine_and_great_expectations_count_the_same_violations(tmp_path):
+    settings = LoadSettings(work_db=tmp_path / "work.duckdb", scratch_dir=tmp_path / "scratch", max_quarantine_share=1.0)
+    reps = _export(tmp_path, "reps", "reps.csv", "rep_id,rep_name,department,role\nR1,山田,is,sdr\nR2,佐藤,is,bdr\n")
+    assert load_entity("reps", [reps], settings, NOW).outcomes[0].rows_loaded == 2
+    calls = _export(
+        tmp_path, "calls", "calls_1.csv",
+        "call_id,rep_id,direction,started_at,result,talk_seconds\n"
+        "C1,R1,outbound,2026-04-01 09:00,busy,0\n"        # clean
+        "C2,R9,outbound,2026-04-01 09:00,busy,0\n"        # unknown rep
+        "C3,R1,sideways,2026-04-01 09:00,busy,0\n"        # unknown direction
+        "C4,R1,outbound,2026-02-30 09:00,busy,0\n"        # impossible date
+        "C5,R1,outbound,2099-01-01 09:00,busy,0\n"        # far future
+        "C6,R1,outbound,,busy,0\n"                        # required timestamp empty
+        "C7,R1,outbound,2026-04-01 09:00,busy,-3\n"       # negative talk time
+        "C8,R1,outbound,2026-04-01 09:00,busy,abc\n"      # text in a number
+        "C9,R1,outbound,2026-04-01 09:00,teleported,0\n"  # unknown disposition
+        "C1,R1,outbound,2026/04/01 9:00:00,busy,0\n",     # C1 again, written differently: exact duplicate
+    )
+    load = load_entity("calls", [calls], settings, NOW)
+    outcome = load.outcomes[0]
+    assert (outcome.rows_read, outcome.rows_loaded, outcome.rows_quarantined, outcome.exact_duplicates) == (10, 1, 8, 1)
+    assert outcome.violations == {
+        "calls.rep_id.references_reps": 1,
+        "calls.direction.one_of": 1,
+        "calls.started_at.parseable": 1,
+        "calls.started_at.plausible": 1,
+        "calls.started_at.required": 1,
+        "calls.talk_seconds.between": 1,
+        "calls.talk_seconds.parseable": 1,
+        "calls.result.one_of": 1,
+    }
+    assert load.gx_violations["calls_1.csv"] == outcome.violations
+    with duckdb.connect(str(settings.work_db), read_only=True) as con:
+        values = dict(con.sql("select rule, value from audit.quarantine").fetchall())
+    assert values["calls.started_at.parseable"] == "2026-02-30 09:00"
+    assert values["calls.talk_seconds.parseable"] == "abc"
