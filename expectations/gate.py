@@ -179,7 +179,7 @@ def admit(
                 """,
                 [entity.name, names[file_id], file_id],
             )
-        outcomes = [_outcome(con, f, file_id_blocked=f.file_id in blocked, settings=settings) for f in landed]
+        outcomes = [_outcome(con, f, blocked=f.file_id in blocked, settings=settings) for f in landed]
         outcomes += [FileOutcome(f.file_id, f.export.name, "rejected", 0, 0, 0, 0, {}, f.message) for f in rejected]
         for outcome, export_file in zip(outcomes, [*landed, *rejected]):
             con.execute(
@@ -207,7 +207,7 @@ def admit(
     return outcomes
 
 
-def _outcome(con: duckdb.DuckDBPyConnection, landed: LandedFile, file_id_blocked: bool, settings: GateSettings) -> FileOutcome:
+def _outcome(con: duckdb.DuckDBPyConnection, landed: LandedFile, blocked: bool, settings: GateSettings) -> FileOutcome:
     file_id = landed.file_id
     violations = dict(
         con.execute(
@@ -217,7 +217,7 @@ def _outcome(con: duckdb.DuckDBPyConnection, landed: LandedFile, file_id_blocked
     quarantined = con.execute(
         "select count(distinct _row_number) from violations where _file_id = ?", [file_id]
     ).fetchone()[0]
-    if file_id_blocked:
+    if blocked:
         share = quarantined / landed.rows_read
         worst = max(violations, key=violations.get)
         message = (
