@@ -136,7 +136,7 @@ def admit(
                 """
             ).fetchall()
         )
-        blocked = sorted(f.file_id for f in landed if shares.get(f.file_id, 0) > settings.max_quarantine_share)
+        blocked_ids = sorted(f.file_id for f in landed if shares.get(f.file_id, 0) > settings.max_quarantine_share)
         content = ", ".join(f"{ident(c.name)} := {ident(c.name)}" for c in entity.columns)
         con.execute(
             f"""
@@ -152,7 +152,7 @@ def admit(
                    or row_number() over (partition by _row_hash order by _file_id, _row_number) > 1 as is_duplicate
             from clean
             """,
-            [blocked],
+            [blocked_ids],
         )
         columns = ", ".join(ident(c.name) for c in entity.columns)
         con.execute(
@@ -168,7 +168,7 @@ def admit(
             """,
             [entity.name, list(names), list(names.values())],
         )
-        for file_id in blocked:  # rows that broke no rule are held back with the file-level rule
+        for file_id in blocked_ids:  # rows that broke no rule are held back with the file-level rule
             con.execute(
                 f"""
                 insert into audit.quarantine
@@ -179,7 +179,7 @@ def admit(
                 """,
                 [entity.name, names[file_id], file_id],
             )
-        outcomes = [_outcome(con, f, blocked=f.file_id in blocked, settings=settings) for f in landed]
+        outcomes = [_outcome(con, f, blocked=f.file_id in blocked_ids, settings=settings) for f in landed]
         outcomes += [FileOutcome(f.file_id, f.export.name, "rejected", 0, 0, 0, 0, {}, f.message) for f in rejected]
         for outcome, export_file in zip(outcomes, [*landed, *rejected]):
             con.execute(
