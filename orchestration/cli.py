@@ -60,6 +60,44 @@ def query(sql: str, warehouse_path: Path) -> None:
         click.echo(con.sql(sql))
 
 
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.argument("metrics")
+@click.option("--group-by", default="metric_time__month", show_default=True, help="Dimensions, e.g. metric_time__week,rep__team.")
+@click.option("--warehouse", "warehouse_path", type=click.Path(path_type=Path, exists=True), default=DEFAULT_WAREHOUSE, show_default=True)
+@click.argument("mf_options", nargs=-1, type=click.UNPROCESSED)
+def metrics(metrics: str, group_by: str, warehouse_path: Path, mf_options: tuple[str, ...]) -> None:
+    """Query KPIs by name through the semantic layer (MetricFlow) against the published warehouse.
+
+    METRICS is a comma-separated list of KPI names (docs/kpi_reference.md); any further options
+    (--where, --order, --limit, --csv FILE) go to `mf query` as they are.
+    """
+    completed = query_metrics(metrics, group_by, warehouse_path, list(mf_options))
+    sys.exit(completed.returncode)
+
+
+def query_metrics(metrics: str, group_by: str, warehouse_path: Path, mf_options: list[str], capture: bool = False):
+    """Run `mf query` in the dbt project with the `published` target pointed at warehouse_path."""
+    import os
+    import subprocess
+
+    from orchestration.defs.resources import prepare_dbt_manifest
+    from orchestration.paths import DBT_PROJECT_DIR
+
+    prepare_dbt_manifest()  # the semantic manifest mf reads must match the models
+    env = {**os.environ, "ISKPI_DBT_TARGET": "published", "ISKPI_WAREHOUSE": str(Path(warehouse_path).resolve()),
+           "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR)}
+    command = [str(Path(sys.executable).with_name("mf")), "query", "--metrics", metrics, "--group-by", group_by, *mf_options]
+    return subprocess.run(command, cwd=DBT_PROJECT_DIR, env=env, capture_output=capture, text=True)
+
+
+@main.command("kpi-reference")
+def kpi_reference() -> None:
+    """Render docs/kpi_reference.md from the KPI definitions in the dbt yml."""
+    from orchestration.kpi_reference import write
+
+    click.echo(f"wrote {write()}")
+
+
 class NightlyOutcome:
     def __init__(self, success: bool, message: str):
         self.success = success

@@ -52,7 +52,8 @@ class WarehouseResource(ConfigurableResource):
         )
 
 
-DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+# Always the working database: the `published` target is for readers (mf query), never for builds.
+DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR, target="work")
 
 
 def dbt_resource() -> DbtCliResource:
@@ -67,7 +68,20 @@ def prepare_dbt_manifest() -> Path:
     return DBT_PROJECT.manifest_path
 
 
-if not DBT_PROJECT.manifest_path.exists():
+def _manifest_is_stale() -> bool:
+    """True when the manifest is missing or older than any file of the dbt project, so an
+    edited model, seed or yml is never run against the definitions of the previous parse."""
+    manifest = DBT_PROJECT.manifest_path
+    if not manifest.exists():
+        return True
+    parsed_at = manifest.stat().st_mtime
+    sources = [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
+    for folder in ("models", "macros", "seeds", "tests"):
+        sources.extend(p for p in (DBT_PROJECT_DIR / folder).rglob("*") if p.is_file())
+    return any(p.stat().st_mtime > parsed_at for p in sources if p.exists())
+
+
+if _manifest_is_stale():
     prepare_dbt_manifest()
 else:
     DBT_PROJECT.prepare_if_dev()

@@ -17,7 +17,12 @@ final as (
         count(*) filter (where event_type = 'open') > 0 as is_opened,
         count(*) filter (where event_type = 'click') > 0 as is_clicked,
         count(*) filter (where event_type = 'reply') > 0 as is_replied,
-        count(*) filter (where event_type = 'bounce') > 0 as is_bounced
+        count(*) filter (where event_type = 'bounce') > 0 as is_bounced,
+        min(occurred_at) filter (where event_type = 'delivered') as first_delivered_at,
+        min(occurred_at) filter (where event_type = 'open') as first_opened_at,
+        min(occurred_at) filter (where event_type = 'click') as first_clicked_at,
+        min(occurred_at) filter (where event_type = 'reply') as first_replied_at,
+        min(occurred_at) filter (where event_type = 'bounce') as first_bounced_at
     from events
     group by message_id
 )

@@ -2,21 +2,11 @@
 -- holidays (from the `holidays` library) and company holidays (seeds/company_holidays.csv).
 -- business_day_seq counts business days up to and including the day, so "the N-th business
 -- day after d" is the business day whose seq is seq(d) + N.
-with activity_days as (
-    select min(started_date) as first_day, max(started_date) as last_day from {{ ref('stg_raw__calls') }}
-    union all
-    select min(created_date), max(created_date) from {{ ref('stg_raw__leads') }}
-    union all
-    select min(agreed_date), max(agreed_date) from {{ ref('stg_raw__meetings') }}
-    union all
-    select min(occurred_date), max(occurred_date) from {{ ref('stg_raw__email_events') }}
-),
-
-bounds as (
+with bounds as (
     select
-        cast(date_trunc('year', min(first_day)) as date) as first_day,
-        cast(date_trunc('year', max(last_day)) + interval 2 year - interval 1 day as date) as last_day
-    from activity_days
+        cast(date_trunc('year', first_activity_date) as date) as first_day,
+        cast(date_trunc('year', greatest(last_activity_date, as_of_date)) + interval 2 year - interval 1 day as date) as last_day
+    from {{ ref('int_reporting_window') }}
 ),
 
 spine as (

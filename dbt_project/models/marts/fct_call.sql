@@ -1,0 +1,27 @@
+-- One row per call (SPEC §7) with the flags of its disposition, its local date, weekday and
+-- hour (for "when to call"). The dialled phone number stays in the working database.
+with calls as (
+    select * from {{ ref('int_calls_dispositioned') }}
+),
+
+final as (
+    select
+        call_id,
+        rep_id,
+        lead_id,
+        direction,
+        started_at,
+        started_date,
+        isodow(started_at_local) as started_iso_day_of_week,
+        hour(started_at_local) as started_hour,
+        canonical_result,
+        is_dial,
+        rang as is_rang,
+        connected as is_connected,
+        effective as is_effective,
+        appointment as is_appointment,
+        talk_seconds
+    from calls
+)
+
+select * from final

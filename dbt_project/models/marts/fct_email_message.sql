@@ -1,0 +1,29 @@
+-- One row per e-mail message (SPEC §7): sender, send date, and whether it was ever delivered,
+-- opened, clicked, replied to or bounced, with the first time of each.
+with messages as (
+    select * from {{ ref('int_email_messages_rolled_up') }}
+),
+
+final as (
+    select
+        message_id,
+        sender_type,
+        sender_rep_id as rep_id,
+        lead_id,
+        campaign_id,
+        sent_at,
+        sent_date,
+        is_delivered,
+        is_opened,
+        is_clicked,
+        is_replied,
+        is_bounced,
+        first_delivered_at,
+        first_opened_at,
+        first_clicked_at,
+        first_replied_at,
+        first_bounced_at
+    from messages
+)
+
+select * from final

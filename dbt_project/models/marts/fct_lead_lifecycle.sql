@@ -1,0 +1,72 @@
+-- One row per lead (SPEC §4, §7): the first time it reached each canonical stage (monotone,
+-- for funnel counting), days spent in each stage, its current stage, whether it is stuck there
+-- (滞留) and whether it was ever recycled to marketing; with its speed to lead and first
+-- meeting, and the IS rep credited with it as a SAL (the one who set its first meeting).
+with leads as (
+    select * from {{ ref('dim_lead') }}
+),
+
+touched as (
+    select * from {{ ref('int_leads_touched') }}
+),
+
+first_meetings as (
+    select lead_id, set_by_rep_id, agreed_at from {{ ref('int_meetings_ranked') }}
+    where is_first_meeting_of_lead
+),
+
+stages_reached as (
+    select * from {{ ref('fct_lead_stage') }}
+),
+
+per_lead as (
+    select
+        lead_id,
+        {% for stage in canonical_stages() %}
+        min(first_reached_at) filter (where stage = '{{ stage }}') as first_{{ stage }}_at,
+        coalesce(sum(days_in_stage) filter (where stage = '{{ stage }}'), 0) as days_in_{{ stage }},
+        {% endfor %}
+        any_value(stage) filter (where is_current_stage) as current_stage,
+        coalesce(any_value(current_stint_days) filter (where is_current_stage), 0) as current_stage_days,
+        coalesce(bool_or(is_stuck), false) as is_stuck
+    from stages_reached
+    group by lead_id
+),
+
+final as (
+    select
+        leads.lead_id,
+        leads.owner_rep_id,
+        leads.channel,
+        leads.lead_type,
+        leads.industry,
+        leads.icp_tier,
+        leads.created_at,
+        leads.created_date,
+        leads.is_deleted,
+        coalesce(touched.is_touched, false) as is_touched,
+        coalesce(touched.is_followed_up, false) as is_followed_up,
+        touched.first_touched_at,
+        -- exact minutes and days (SPEC §7), not boundary counts
+        epoch(touched.first_touched_at - leads.created_at) / 60.0 as lead_response_minutes,
+        coalesce(epoch(touched.first_touched_at - leads.created_at) <= {{ var('sla_minutes') }} * 60, false) as is_within_sla,
+        first_meetings.agreed_at as first_meeting_agreed_at,
+        epoch(first_meetings.agreed_at - leads.created_at) / 86400.0 as lead_to_meeting_days,
+        first_meetings.set_by_rep_id as sal_rep_id,
+        cast({{ local_timestamp('per_lead.first_sal_at') }} as date) as first_sal_date,
+        per_lead.current_stage,
+        per_lead.current_stage_days,
+        per_lead.is_stuck,
+        {% for stage in canonical_stages() %}
+        per_lead.first_{{ stage }}_at,
+        per_lead.first_{{ stage }}_at is not null as reached_{{ stage }},
+        per_lead.days_in_{{ stage }},
+        {% endfor %}
+        per_lead.first_nurture_at is not null as is_recycled
+    from leads
+    left join per_lead using (lead_id)
+    left join touched using (lead_id)
+    left join first_meetings using (lead_id)
+)
+
+select * from final

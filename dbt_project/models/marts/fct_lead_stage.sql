@@ -1,0 +1,63 @@
+-- One row per lead and canonical stage it reached (SPEC §4, §7): when it first entered the
+-- stage, when it first reached it for funnel counting (reach is monotone — entering `sal`
+-- also reaches every earlier funnel stage; stages marked reaches_earlier_stages = false in
+-- seeds/lifecycle_stages.csv — lost, the exits — reach only themselves, and `won` does not
+-- reach `lost`), the days it spent there and whether it is stuck there now (stuck_after_days).
+with stints as (
+    select * from {{ ref('int_lead_stage_stints') }}
+),
+
+lifecycle_stages as (
+    select * from {{ ref('lifecycle_stages') }}
+),
+
+entered as (
+    select
+        lead_id,
+        stage,
+        stage_order,
+        min(changed_at) as first_entered_at,
+        -- exact days (SPEC §7); a final stage has no duration
+        sum(epoch(ended_at - changed_at)) filter (where not is_terminal) / 86400.0 as days_in_stage,
+        max(epoch(ended_at - changed_at)) filter (where is_current and not is_terminal) / 86400.0 as current_stint_days,
+        bool_or(is_current) as is_current_stage
+    from stints
+    group by lead_id, stage, stage_order
+),
+
+reached as (
+    select
+        entered.lead_id,
+        lifecycle_stages.stage,
+        min(entered.first_entered_at) as first_reached_at
+    from entered
+    inner join lifecycle_stages as entered_stage on entered_stage.stage = entered.stage
+    inner join lifecycle_stages
+        on lifecycle_stages.stage = entered.stage
+        or (
+            entered_stage.reaches_earlier_stages
+            and not lifecycle_stages.is_terminal
+            and not lifecycle_stages.is_exit
+            and lifecycle_stages.stage_order <= entered_stage.stage_order
+        )
+    group by entered.lead_id, lifecycle_stages.stage
+),
+
+final as (
+    select
+        reached.lead_id,
+        reached.stage,
+        lifecycle_stages.stage_order,
+        reached.first_reached_at,
+        entered.first_entered_at,
+        cast({{ local_timestamp('entered.first_entered_at') }} as date) as first_entered_date,
+        entered.days_in_stage,
+        coalesce(entered.is_current_stage, false) as is_current_stage,
+        entered.current_stint_days,
+        coalesce(entered.current_stint_days > lifecycle_stages.stuck_after_days, false) as is_stuck
+    from reached
+    inner join lifecycle_stages using (stage)
+    left join entered using (lead_id, stage)
+)
+
+select * from final

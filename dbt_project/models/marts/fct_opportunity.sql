@@ -1,0 +1,53 @@
+-- One row per opportunity (SPEC §7). At rep and team scope it belongs to the IS rep who set
+-- its meeting (`rep_id`); without a meeting it is not IS-sourced and counts at org scope only.
+-- The field-sales owner is `fs_rep_id`.
+with opportunities as (
+    select * from {{ ref('stg_raw__opportunities') }}
+),
+
+stages as (
+    select * from {{ ref('opportunity_stages') }}
+),
+
+meetings as (
+    select meeting_id, set_by_rep_id from {{ ref('stg_raw__meetings') }}
+),
+
+closing_changes as (
+    select history.opportunity_id, min(history.changed_at) as first_closed_at
+    from {{ ref('stg_raw__opportunity_stage_history') }} as history
+    inner join stages on stages.stage = history.stage
+    where stages.is_closed
+    group by history.opportunity_id
+),
+
+final as (
+    select
+        opportunities.opportunity_id,
+        opportunities.lead_id,
+        opportunities.account_id,
+        opportunities.meeting_id,
+        meetings.set_by_rep_id as rep_id,
+        opportunities.owner_rep_id as fs_rep_id,
+        opportunities.meeting_id is not null as is_is_sourced,
+        opportunities.created_at,
+        cast({{ local_timestamp('opportunities.created_at') }} as date) as created_date,
+        stages.canonical_stage as stage,
+        opportunities.amount,
+        opportunities.currency,
+        opportunities.expected_close_date,
+        coalesce(stages.is_closed, false) as is_closed,
+        coalesce(stages.is_won, opportunities.is_won, false) as is_won,
+        coalesce(stages.is_closed, false) and not coalesce(stages.is_won, opportunities.is_won, false) as is_lost,
+        -- a closed opportunity whose closed_at was left empty closed when its stage changed
+        case when stages.is_closed then coalesce(opportunities.closed_at, closing_changes.first_closed_at, opportunities.updated_at) end
+            as closed_at,
+        case when stages.is_closed then cast({{ local_timestamp('coalesce(opportunities.closed_at, closing_changes.first_closed_at, opportunities.updated_at)') }} as date) end
+            as closed_date
+    from opportunities
+    left join stages using (stage)
+    left join meetings using (meeting_id)
+    left join closing_changes using (opportunity_id)
+)
+
+select * from final
