@@ -1,0 +1,233 @@
+"""The KPI layer: every KPI of SPEC §5 by name, pinned on a hand-computed fixture, with the
+properties that must hold on any data, and the semantic layer answering like the marts."""
+
+from __future__ import annotations
+
+import io
+import math
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from orchestration.cli import query_metrics, run_nightly
+from orchestration.kpi_reference import KPI_REFERENCE_MD, kpi_metrics, render
+import kpi_fixture
+
+pytestmark = pytest.mark.e2e
+
+# SPEC §5, written out here on purpose: the test must not read the list from the code it checks.
+SPEC_KPIS = [
+    "dials", "ring_rate", "connect_rate", "effective_contact_rate", "avg_talk_seconds", "emails_sent",
+    "open_rate", "click_rate", "reply_rate", "bounce_rate", "effective_contacts", "list_consumption_rate",
+    "follow_up_rate", "touches_to_meeting",
+    "meetings_set", "meeting_conversion_rate", "valid_meetings", "bant_rate", "appointment_confirm_rate",
+    "meeting_cancel_rate", "handoff_quality", "sal_to_sql_rate",
+    "win_rate", "cohort_win_rate", "is_sourced_won_amount", "avg_deal_size", "post_handoff_win_rate",
+    "pipeline_amount", "pipeline_coverage",
+    "lead_response_minutes", "lead_response_minutes_mean", "sla_5min_rate", "lead_to_meeting_days",
+    "stage_days", "channel_conversion", "hot_leads", "input_quality",
+]
+# tables by nature (SPEC §7): their own marts, not kpi_monthly columns
+TABLE_KPIS = {"stage_days": "kpi_stage_days", "channel_conversion": "kpi_channel_funnel", "input_quality": "input_quality"}
+# input_quality is the load audit's KPI (issue 4); everything else is a metric of the semantic layer
+SEMANTIC_KPIS = [k for k in SPEC_KPIS if k != "input_quality"]
+HEADLINE_KPIS = [
+    "dials", "connect_rate", "effective_contact_rate", "avg_talk_seconds", "emails_sent", "open_rate",
+    "list_consumption_rate", "meetings_set", "meeting_conversion_rate", "valid_meetings", "bant_rate",
+    "sal_to_sql_rate", "win_rate", "is_sourced_won_amount", "lead_response_minutes", "hot_leads",
+]
+
+
+def _frame(warehouse: Path, sql: str) -> pd.DataFrame:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.sql(sql).df()
+
+
+@pytest.fixture(scope="module")
+def fixture_warehouse(tmp_path_factory) -> Path:
+    exports = kpi_fixture.write(tmp_path_factory.mktemp("kpi_fixture"))
+    warehouse = tmp_path_factory.mktemp("kpi_warehouse") / "iskpi.duckdb"
+    outcome = run_nightly(exports, warehouse)
+    assert outcome.success, outcome.message
+    return warehouse
+
+
+def _close(want: float | None, got) -> bool:
+    if want is None:
+        return got is None or (isinstance(got, float) and math.isnan(got))
+    return got is not None and not pd.isna(got) and math.isclose(float(got), want, rel_tol=1e-9, abs_tol=1e-9)
+
+
+# -- the catalogue -----------------------------------------------------------------------------
+
+
+def test_every_kpi_is_a_kpi_monthly_column_or_a_mart_of_its_own(fixture_warehouse):
+    columns = set(_frame(fixture_warehouse, "select * from marts.kpi_monthly limit 0").columns)
+    missing = [k for k in SPEC_KPIS if k not in TABLE_KPIS and k not in columns]
+    assert not missing, f"kpi_monthly lacks {missing}"
+    tables = set(_frame(fixture_warehouse, "select table_name from duckdb_tables() where schema_name = 'marts'")["table_name"])
+    assert {"kpi_stage_days", "kpi_channel_funnel"} <= tables
+    assert "stage_days" in set(_frame(fixture_warehouse, "select * from marts.kpi_stage_days limit 0").columns)
+    assert "channel_conversion" in set(_frame(fixture_warehouse, "select * from marts.kpi_channel_funnel limit 0").columns)
+
+
+def test_every_kpi_is_defined_once_with_label_definition_and_formula():
+    metrics = {m["name"]: m for m in kpi_metrics()}
+    assert sorted(metrics) == sorted(SEMANTIC_KPIS)
+    for name, metric in metrics.items():
+        meta = metric["config"]["meta"]
+        assert metric["label"] and metric["description"] and meta["formula"] and meta["label_en"], name
+
+
+def test_kpi_reference_page_is_rendered_from_the_yml():
+    assert KPI_REFERENCE_MD.read_text(encoding="utf-8") == render(kpi_metrics()), "regenerate with: iskpi kpi-reference"
+
+
+# -- hand-computed answers ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("scope", list(kpi_fixture.EXPECTED), ids=lambda s: "/".join(s))
+def test_kpi_monthly_matches_the_hand_computed_fixture(fixture_warehouse, scope):
+    month, scope_type, scope_id = scope
+    rows = _frame(
+        fixture_warehouse,
+        f"select * from marts.kpi_monthly where month_start = '{month}' and scope_type = '{scope_type}' and scope_id = '{scope_id}'",
+    )
+    assert len(rows) == 1, f"no kpi_monthly row for {scope}"
+    row = rows.iloc[0]
+    wrong = {kpi: (want, row[kpi]) for kpi, want in kpi_fixture.EXPECTED[scope].items() if not _close(want, row[kpi])}
+    assert not wrong, f"{scope}: (want, got) {wrong}"
+
+
+def test_team_equals_its_only_rep_and_reps_without_credit_have_no_row(fixture_warehouse):
+    monthly = _frame(fixture_warehouse, "select * from marts.kpi_monthly where month_start = '2026-04-01'")
+    team = monthly[(monthly.scope_type == "team") & (monthly.scope_id == "東京SDR")].drop(columns=["scope_type", "scope_id"])
+    rep = monthly[(monthly.scope_type == "rep") & (monthly.scope_id == "R1")].drop(columns=["scope_type", "scope_id"])
+    pd.testing.assert_frame_equal(team.reset_index(drop=True), rep.reset_index(drop=True))
+    # F1 owns opportunities but sets no meetings: field sales is a dimension of its own, not a scope
+    assert "F1" not in set(monthly.loc[monthly.scope_type == "rep", "scope_id"])
+
+
+def test_kpi_daily_puts_a_call_on_its_japanese_date(fixture_warehouse):
+    daily = _frame(fixture_warehouse, "select * from marts.kpi_daily")
+    daily["activity_date"] = daily["activity_date"].astype(str)
+    for (day, rep), expected in kpi_fixture.EXPECTED_DAILY.items():
+        row = daily[(daily.activity_date == day) & (daily.rep_id == rep)]
+        assert len(row) == 1, (day, rep)
+        for kpi, want in expected.items():
+            assert _close(want, row.iloc[0][kpi]), (day, rep, kpi, want, row.iloc[0][kpi])
+
+
+def test_stage_days_and_stuck_leads(fixture_warehouse):
+    stages = _frame(fixture_warehouse, "select * from marts.kpi_stage_days where scope_type = 'org' and month_start = '2026-04-01'")
+    for stage, (entered, median_days, stuck) in kpi_fixture.EXPECTED_STAGE_DAYS.items():
+        row = stages[stages.stage == stage].iloc[0]
+        assert (row.leads_entered, row.stuck_leads) == (entered, stuck)
+        assert _close(median_days, row.stage_days)
+
+
+def test_channel_funnel_counts_monotone_reach(fixture_warehouse):
+    funnel = _frame(
+        fixture_warehouse,
+        "select channel, leads_created, leads_reached, channel_conversion from marts.kpi_channel_funnel "
+        "where scope_type = 'org' and month_start = '2026-04-01' and stage = 'sal'",
+    )
+    got = {r.channel: (r.leads_created, r.leads_reached) for r in funnel.itertuples()}
+    assert got == kpi_fixture.EXPECTED_CHANNEL_SAL
+    assert all(_close(r.leads_reached / r.leads_created, r.channel_conversion) for r in funnel.itertuples())
+
+
+def test_lifecycle_keeps_first_stage_times_transitions_and_flags(fixture_warehouse):
+    lead = _frame(fixture_warehouse, "select * from marts.fct_lead_lifecycle where lead_id = 'L2'").iloc[0]
+    # L2: new → contacted → qualified (M2 agreed) → sal (O2 opened) → lost; reach is monotone up to sal
+    assert lead.current_stage == "lost"
+    assert [lead[f"reached_{s}"] for s in ("new", "mql", "contacted", "engaged", "qualified", "sal", "sql", "lost")] == [
+        True, True, True, True, True, True, False, True]
+    transitions = _frame(fixture_warehouse, "select to_stage, source from marts.fct_stage_transition where lead_id = 'L2' order by transition_number")
+    assert transitions.to_stage.tolist() == ["new", "contacted", "qualified", "sal", "lost"]
+    assert transitions.source.tolist()[-2:] == ["opportunity_stage_history", "opportunity_stage_history"]
+    assert _frame(fixture_warehouse, "select count(*) as n from marts.fct_lead_lifecycle where is_stuck").n[0] >= 1
+
+
+def test_pipeline_is_rebuilt_from_stage_history(fixture_warehouse):
+    # O3 opened at 1,500,000 on 10 April and became 2,000,000 on 14 April
+    pipeline = _frame(fixture_warehouse, "select date_day::varchar as day, open_amount from marts.fct_pipeline_daily where opportunity_id = 'O3'")
+    amounts = dict(zip(pipeline.day, pipeline.open_amount))
+    assert float(amounts["2026-04-13"]) == 1_500_000 and float(amounts["2026-04-14"]) == 2_000_000
+
+
+# -- properties on the generated sample --------------------------------------------------------
+
+
+def test_every_rate_is_a_share_or_null(sample_run):
+    _, warehouse, outcome = sample_run
+    assert outcome.success, outcome.message
+    monthly = _frame(warehouse, "select * from marts.kpi_monthly")
+    for column in [c for c in monthly.columns if c.endswith("_rate")]:
+        values = monthly[column].dropna()
+        assert ((values >= 0) & (values <= 1)).all(), column
+
+
+def test_org_is_the_sum_of_its_reps_for_additive_kpis(sample_run):
+    _, warehouse, _ = sample_run
+    monthly = _frame(warehouse, "select * from marts.kpi_monthly")
+    additive = ["dials", "effective_contacts", "emails_sent", "meetings_set", "valid_meetings", "leads_assigned", "hot_leads"]
+    org = monthly[monthly.scope_type == "org"].set_index("month_start")[additive]
+    reps = monthly[monthly.scope_type == "rep"].groupby("month_start")[additive].sum()
+    pd.testing.assert_frame_equal(org.astype(float), reps.astype(float), check_names=False)
+
+
+def test_monthly_is_the_sum_of_daily_for_additive_kpis(sample_run):
+    sample, warehouse, _ = sample_run
+    additive = ["dials", "rang_calls", "connected_calls", "effective_contacts", "emails_sent", "emails_opened", "meetings_set"]
+    daily = sample.expected_kpi_daily.assign(month_start=lambda f: pd.to_datetime(f.activity_date).dt.to_period("M").dt.start_time)
+    want = daily.groupby(["month_start", "rep_id"])[additive].sum().astype(float)
+    monthly = _frame(warehouse, "select * from marts.kpi_monthly where scope_type = 'rep'")
+    monthly["month_start"] = pd.to_datetime(monthly["month_start"])
+    got = monthly.rename(columns={"scope_id": "rep_id"}).set_index(["month_start", "rep_id"])[additive].astype(float)
+    pd.testing.assert_frame_equal(got.loc[want.index], want, check_names=False)
+
+
+# -- the semantic layer ------------------------------------------------------------------------
+
+
+def _mf(warehouse: Path, metrics: list[str], group_by: str, tmp_path: Path) -> pd.DataFrame:
+    out = tmp_path / "mf.csv"
+    completed = query_metrics(",".join(metrics), group_by, warehouse, ["--csv", str(out)], capture=True)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    return pd.read_csv(io.StringIO(out.read_text(encoding="utf-8")))
+
+
+def test_every_kpi_answers_through_the_semantic_layer(sample_run, tmp_path):
+    _, warehouse, _ = sample_run
+    answers = _mf(warehouse, SEMANTIC_KPIS, "metric_time__month", tmp_path)
+    assert set(SEMANTIC_KPIS) <= set(answers.columns)
+    assert answers[SEMANTIC_KPIS].notna().any().all(), "a metric answered nothing but NULL"
+    monthly = _frame(warehouse, "select * from marts.kpi_monthly where scope_type = 'org'")
+    monthly["month"] = pd.to_datetime(monthly["month_start"])
+    answers["month"] = pd.to_datetime(answers["metric_time__month"])
+    merged = monthly.merge(answers, on="month", suffixes=("_mart", "_mf"))
+    assert len(merged) == len(monthly)
+    # org scope: every kpi_monthly KPI (coverage only where pipeline was open when the month began)
+    for kpi in [k for k in SEMANTIC_KPIS if k not in TABLE_KPIS]:
+        rows = merged[merged["opening_pipeline_amount"] > 0] if kpi == "pipeline_coverage" else merged
+        for mart, mf in zip(rows[f"{kpi}_mart"], rows[f"{kpi}_mf"]):
+            assert _close(None if pd.isna(mart) else float(mart), None if pd.isna(mf) else float(mf)), (kpi, mart, mf)
+
+
+def test_headline_kpis_by_rep_and_week_answer_like_the_marts(sample_run, tmp_path):
+    _, warehouse, _ = sample_run
+    answers = _mf(warehouse, HEADLINE_KPIS, "metric_time__month,rep", tmp_path)
+    monthly = _frame(warehouse, "select * from marts.kpi_monthly where scope_type = 'rep'")
+    monthly["month"] = pd.to_datetime(monthly["month_start"])
+    answers["month"] = pd.to_datetime(answers["metric_time__month"])
+    merged = monthly.merge(answers.rename(columns={"rep": "scope_id"}), on=["month", "scope_id"], suffixes=("_mart", "_mf"))
+    assert len(merged) == len(monthly)
+    for kpi in HEADLINE_KPIS:
+        for mart, mf in zip(merged[f"{kpi}_mart"], merged[f"{kpi}_mf"]):
+            assert _close(None if pd.isna(mart) else float(mart), None if pd.isna(mf) else float(mf)), (kpi, mart, mf)
+    weekly = _mf(warehouse, ["connect_rate", "meeting_conversion_rate"], "metric_time__week,rep__team", tmp_path)
+    assert set(weekly["rep__team"]) == {"東京SDR", "大阪BDR"}
+    assert pd.to_datetime(weekly["metric_time__week"]).dt.dayofweek.eq(0).all(), "ISO weeks start on Monday"
