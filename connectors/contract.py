@@ -10,7 +10,7 @@ import yaml
 
 CONTRACT_FILE = Path(__file__).with_name("contract.yml")
 
-COLUMN_TYPES = ("text", "email", "timestamp", "date", "integer", "decimal", "boolean")
+COLUMN_TYPES = ("text", "email", "phone", "timestamp", "date", "integer", "decimal", "boolean")
 
 
 @dataclass(frozen=True)

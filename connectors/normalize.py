@@ -2,16 +2,26 @@
 
 Registered per connection (temporary), so nothing in the database file depends on Python.
 NFKC is the one step DuckDB lacks; it runs as a vectorised Arrow UDF (pyarrow's C++
-`utf8_normalize`), a batch at a time, never a Python loop over rows.
+`utf8_normalize`), a batch at a time, never a Python loop over rows. Phone numbers go to
+E.164 through Google's libphonenumber rules (`phonenumbers`): a batch's distinct numbers are
+formatted once each and cached across batches, then mapped back with Arrow kernels.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import duckdb
+import phonenumbers
+import pyarrow as pa
 import pyarrow.compute as pc
 from duckdb import sqltypes
 
 from connectors.sql import literal
+
+# Trimmed from both ends of every text value (after NFKC, which already made 全角スペース and
+# the other Unicode spaces a plain space): spaces, tabs, line breaks and separator controls.
+TRIMMED = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\u1680\u2028\u2029"
 
 TRUE_WORDS = ("true", "t", "1", "yes", "y", "はい", "○", "◯", "有")
 FALSE_WORDS = ("false", "f", "0", "no", "n", "いいえ", "×", "✕", "無")
@@ -28,9 +38,36 @@ LOCAL_FORMATS = (
 OFFSET_FORMATS = ("%Y-%m-%d %H:%M:%S%z", "%Y-%m-%d %H:%M:%S.%f%z", "%Y-%m-%d %H:%M%z", "%Y/%m/%d %H:%M:%S%z")
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y-%m", "%Y/%m")
 
+# Japanese eras: year N of an era is base + N (元年 = 1). Fixed by law, not a user mapping.
+ERA_BASE_YEARS = {"令和": 2018, "平成": 1988, "昭和": 1925}
+# 令和8年4月1日 [9:05[:00]] — after NFKC, so digits are ASCII
+ERA_DATE_PATTERN = "^(" + "|".join(ERA_BASE_YEARS) + r")(元|\d{1,2})年(\d{1,2})月(\d{1,2})日\s*(.*)$"
+
+# Numbers without a country code are read as this region's (SPEC: Japanese exports).
+PHONE_REGION = "JP"
+
 
 def _nfkc(values):
     return pc.utf8_normalize(values, form="NFKC")
+
+
+@lru_cache(maxsize=1_000_000)
+def e164(text: str) -> str | None:
+    """`03(1234)5678`, `+81 3-1234-5678`, `090-1234-5678` → `+81312345678`…; None if it cannot
+    be a phone number."""
+    try:
+        number = phonenumbers.parse(text, PHONE_REGION)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _e164(values):
+    distinct = pc.unique(values)
+    formatted = pa.array([None if v is None else e164(v) for v in distinct.to_pylist()], type=pa.string())
+    return pc.take(formatted, pc.index_in(values, value_set=distinct))
 
 
 def _sql_list(values: tuple[str, ...]) -> str:
@@ -41,13 +78,26 @@ def install(con: duckdb.DuckDBPyConnection, business_time_zone: str) -> None:
     """Make `iskpi_text`, `iskpi_timestamp`, `iskpi_date`, `iskpi_integer`, `iskpi_decimal`
     and `iskpi_boolean` available on this connection."""
     con.create_function("iskpi_nfkc", _nfkc, [sqltypes.VARCHAR], sqltypes.VARCHAR, type="arrow")
+    con.create_function("iskpi_e164", _e164, [sqltypes.VARCHAR], sqltypes.VARCHAR, type="arrow", null_handling="special")
     tz = business_time_zone.replace("'", "''")
+    era_years = " ".join(f"when {literal(era)} then {base}" for era, base in ERA_BASE_YEARS.items())
+    era = literal(ERA_DATE_PATTERN)
     con.execute(
         f"""
-        create or replace temp macro iskpi_text(s) as nullif(trim(iskpi_nfkc(s)), '');
+        create or replace temp macro iskpi_text(s) as nullif(trim(iskpi_nfkc(s), {literal(TRIMMED)}), '');
+        -- 令和8年4月1日 9:05 → 2026/04/01 9:05; anything else unchanged
+        create or replace temp macro iskpi_gregorian(s) as
+            case when regexp_matches(s, {era}) then
+                printf('%04d/%02d/%02d %s',
+                    (case regexp_extract(s, {era}, 1) {era_years} end)
+                        + (case regexp_extract(s, {era}, 2) when '元' then 1 else cast(regexp_extract(s, {era}, 2) as integer) end),
+                    cast(regexp_extract(s, {era}, 3) as integer),
+                    cast(regexp_extract(s, {era}, 4) as integer),
+                    regexp_extract(s, {era}, 5)).trim()
+            else s end;
         -- date and time separated by one space; a trailing Z is an explicit UTC offset
         create or replace temp macro iskpi_ts_text(s) as
-            regexp_replace(regexp_replace(s, '^(\\d{{4}}[-/]\\d{{1,2}}[-/]\\d{{1,2}})[T ]+', '\\1 '), 'Z$', '+00:00');
+            regexp_replace(regexp_replace(iskpi_gregorian(s), '^(\\d{{4}}[-/]\\d{{1,2}}[-/]\\d{{1,2}})[T ]+', '\\1 '), 'Z$', '+00:00');
         create or replace temp macro iskpi_timestamp(s) as
             case
                 when regexp_matches(iskpi_ts_text(s), '[+-]\\d{{2}}:?\\d{{2}}$')
@@ -55,7 +105,7 @@ def install(con: duckdb.DuckDBPyConnection, business_time_zone: str) -> None:
                 else timezone('{tz}', try_strptime(iskpi_ts_text(s), {_sql_list(LOCAL_FORMATS)}))
             end;
         create or replace temp macro iskpi_date(s) as
-            cast(try_strptime(s, {_sql_list(DATE_FORMATS)}) as date);
+            cast(try_strptime(iskpi_gregorian(s), {_sql_list(DATE_FORMATS)}) as date);
         -- a cast alone would round '1.5' to 2: an integer column takes whole numbers only
         create or replace temp macro iskpi_integer(s) as
             case when regexp_matches(replace(s, ',', ''), '^[+-]?\d+$') then try_cast(replace(s, ',', '') as bigint) end;
@@ -74,6 +124,7 @@ def typed_expression(column_type: str, text: str) -> str:
     return {
         "text": text,
         "email": f"lower({text})",
+        "phone": f"iskpi_e164({text})",
         "timestamp": f"iskpi_timestamp({text})",
         "date": f"iskpi_date({text})",
         "integer": f"iskpi_integer({text})",
@@ -85,6 +136,7 @@ def typed_expression(column_type: str, text: str) -> str:
 SQL_TYPES = {
     "text": "varchar",
     "email": "varchar",
+    "phone": "varchar",
     "timestamp": "timestamptz",
     "date": "date",
     "integer": "bigint",

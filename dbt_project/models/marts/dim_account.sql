@@ -6,6 +6,7 @@ final as (
     select
         account_id,
         account_name,
+        account_name_key,
         industry,
         employee_count,
         prefecture,

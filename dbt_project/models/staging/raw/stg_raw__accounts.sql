@@ -6,6 +6,7 @@ final as (
     select
         account_id,
         account_name,
+        {{ company_match_key('account_name') }} as account_name_key,
         industry,
         employee_count,
         prefecture,

@@ -7,6 +7,7 @@ final as (
         lead_id,
         account_id,
         company_name,
+        {{ company_match_key('company_name') }} as company_name_key,
         contact_name,
         email,
         phone,
