@@ -1,7 +1,7 @@
 """A tiny IS team written by hand, with every KPI of SPEC §5 worked out on paper.
 
 Two IS reps in two teams (R1 東京SDR, R2 大阪BDR), one field-sales rep, six leads (one of them
-deleted), eleven calls, four e-mail messages, three meetings and three opportunities, mostly in
+deleted), twelve calls, five e-mail messages, three meetings and three opportunities, mostly in
 April 2026 (times are JST unless they carry a `Z`). `EXPECTED` holds the answers; the comments
 next to each show the arithmetic, so a failing KPI points at the rows it is made of.
 """
@@ -33,9 +33,9 @@ ROWS: dict[str, list[dict[str, str]]] = {
          "created_at": "2026-04-02 08:00:00", "status": "engaged", "updated_at": "2026-04-02 11:00:00", "is_deleted": "false"},
         {"lead_id": "L4", "account_id": "A1", "lead_type": "inbound", "channel": "Webフォーム", "owner_rep_id": "R1",
          "created_at": "2026-04-03 09:00:00", "status": "new", "updated_at": "2026-04-03 09:00:00", "is_deleted": "true"},
-        {"lead_id": "L5", "account_id": "A2", "lead_type": "outbound", "channel": "outbound_list", "owner_rep_id": "R2",
+        {"lead_id": "L5", "account_id": "A2", "lead_type": "outbound", "channel": "outbound_list", "owner_rep_id": "R2", "phone": "０３－５５５５－０００５",
          "created_at": "2026-04-03 10:00:00", "status": "new", "updated_at": "2026-04-03 10:00:00", "is_deleted": "false"},
-        {"lead_id": "L6", "account_id": "A2", "lead_type": "inbound", "channel": "ウェビナー", "owner_rep_id": "R2",
+        {"lead_id": "L6", "account_id": "A2", "lead_type": "inbound", "channel": "ウェビナー", "owner_rep_id": "R2", "email": "l6@example.jp",
          "created_at": "2026-04-03 09:00:00", "status": "new", "updated_at": "2026-04-03 09:00:00", "is_deleted": "false"},
     ],
     "lead_status_history": [
@@ -62,6 +62,8 @@ ROWS: dict[str, list[dict[str, str]]] = {
         {"call_id": "C7", "rep_id": "R2", "lead_id": "L2", "direction": "outbound", "started_at": "2026-04-01 11:00:00", "result": "failed", "talk_seconds": "0"},
         {"call_id": "C8", "rep_id": "R2", "lead_id": "L2", "direction": "outbound", "started_at": "2026-04-02 10:00:00", "result": "appointment", "talk_seconds": "400"},
         {"call_id": "C9", "rep_id": "R2", "lead_id": "L2", "direction": "outbound", "started_at": "2026-05-07 10:00:00", "result": "voicemail", "talk_seconds": "10"},
+        # no lead_id: resolved to L5 by its number, written another way in the CRM
+        {"call_id": "C11", "rep_id": "R2", "lead_id": "", "phone": "03(5555)0005", "direction": "outbound", "started_at": "2026-05-07 11:00:00", "result": "no_answer", "talk_seconds": "5"},
         {"call_id": "C10", "rep_id": "R1", "lead_id": "L3", "direction": "outbound", "started_at": "2026-04-03 10:00:00", "result": "有効会話", "talk_seconds": "150"},
     ],
     "email_events": [
@@ -74,6 +76,8 @@ ROWS: dict[str, list[dict[str, str]]] = {
         {"event_id": "E6", "message_id": "MSG2", "lead_id": "L2", "sender_type": "rep", "rep_id": "R2", "event_type": "bounce", "occurred_at": "2026-04-01 12:01:00"},
         {"event_id": "E7", "message_id": "MSG3", "lead_id": "L1", "campaign_id": "CMP1", "sender_type": "marketing", "event_type": "sent", "occurred_at": "2026-04-01 07:00:00"},
         {"event_id": "E8", "message_id": "MSG3", "lead_id": "L1", "campaign_id": "CMP1", "sender_type": "marketing", "event_type": "open", "occurred_at": "2026-04-01 08:00:00"},
+        # no lead_id: resolved to L6 by its address
+        {"event_id": "E11", "message_id": "MSG5", "email": "L6@Example.JP", "campaign_id": "CMP1", "sender_type": "marketing", "event_type": "sent", "occurred_at": "2026-04-02 07:00:00"},
         {"event_id": "E9", "message_id": "MSG4", "lead_id": "L6", "sender_type": "rep", "rep_id": "R2", "event_type": "sent", "occurred_at": "2026-04-03 09:10:00"},
         {"event_id": "E10", "message_id": "MSG4", "lead_id": "L6", "sender_type": "rep", "rep_id": "R2", "event_type": "reply", "occurred_at": "2026-04-03 12:00:00"},
     ],
@@ -128,8 +132,8 @@ EXPECTED: dict[tuple[str, str, str], dict[str, float | None]] = {
         "avg_talk_seconds": (100 + 300 + 200 + 150 + 400) / 5,
         "emails_sent": 3,                      # MSG1 MSG2 MSG4; MSG3 is a campaign e-mail
         "open_rate": 1 / 3, "click_rate": 1 / 3, "reply_rate": 1 / 3, "bounce_rate": 1 / 3,
-        "list_consumption_rate": 4 / 5,        # L1 L2 L3 L6 touched; L5 never; L4 deleted
-        "follow_up_rate": 4 / 5,               # each touched lead within a business day
+        "list_consumption_rate": 5 / 5,        # L1 L2 L3 L6, and L5 by C11 in May (resolved by phone); L4 deleted
+        "follow_up_rate": 4 / 5,               # each within a business day, but L5 (touched a month late)
         "touches_to_meeting": (3 + 3 + 2) / 3, # L1: C1 MSG1 C2 · L2: C7 MSG2 C8 · L3: C3 C4
         "meetings_set": 3,
         "meeting_conversion_rate": 3 / 4,
@@ -170,7 +174,7 @@ EXPECTED: dict[tuple[str, str, str], dict[str, float | None]] = {
         "dials": 2, "ring_rate": 1 / 2, "connect_rate": 1 / 2, "effective_contact_rate": 1 / 2,
         "effective_contacts": 1, "avg_talk_seconds": 400.0,
         "emails_sent": 2, "open_rate": 0.0, "click_rate": 0.0, "reply_rate": 1 / 2, "bounce_rate": 1 / 2,
-        "list_consumption_rate": 2 / 3, "follow_up_rate": 2 / 3, "touches_to_meeting": 3.0,
+        "list_consumption_rate": 3 / 3, "follow_up_rate": 2 / 3, "touches_to_meeting": 3.0,
         "meetings_set": 1, "meeting_conversion_rate": 1.0, "valid_meetings": 0, "bant_rate": 0.0,
         "appointment_confirm_rate": 0.0, "meeting_cancel_rate": 1.0, "handoff_quality": None,
         "sal_to_sql_rate": 0.0,                # L2 is R2's SAL (she set its first meeting) and was lost
@@ -180,7 +184,7 @@ EXPECTED: dict[tuple[str, str, str], dict[str, float | None]] = {
         "lead_to_meeting_days": (DAY + 7 * 60) / DAY, "hot_leads": 1,
     },
     (MAY, "org", "all"): {
-        "dials": 1, "connect_rate": 0.0, "avg_talk_seconds": None, "emails_sent": 0, "open_rate": None,
+        "dials": 2, "connect_rate": 0.0, "avg_talk_seconds": None, "emails_sent": 0, "open_rate": None,  # C9 C11
         "pipeline_amount": 2_000_000,          # O3 still open on the as-of day, 7 May
         "pipeline_coverage": 0.2,              # 2,000,000 open when May began ÷ 10,000,000
     },
@@ -198,6 +202,14 @@ EXPECTED_DAILY = {
 EXPECTED_STAGE_DAYS = {
     # L1 1 Apr 10:05 → 8 Apr 15:00; L2 2 Apr 10:07 → 5 Apr 10:00; L3 2 Apr 11:04 → as-of end (8 May 00:00)
     "qualified": (3, (7 * DAY + 4 * 3600 + 55 * 60) / DAY, 1),
+}
+
+# how activity without a known lead_id found its lead
+EXPECTED_RESOLUTION = {
+    ("fct_call", "call_id", "C11"): ("L5", "phone"),
+    ("fct_call", "call_id", "C5"): (None, "unresolved"),
+    ("fct_call", "call_id", "C1"): ("L1", "given"),
+    ("fct_email_message", "message_id", "MSG5"): ("L6", "email"),
 }
 
 # channel -> (leads created in April, leads that reached sal)

@@ -156,6 +156,12 @@ def test_lifecycle_keeps_first_stage_times_transitions_and_flags(fixture_warehou
     assert _frame(fixture_warehouse, "select count(*) as n from marts.fct_lead_lifecycle where is_stuck").n[0] >= 1
 
 
+def test_activity_without_a_known_lead_is_resolved_by_phone_or_email_or_flagged(fixture_warehouse):
+    for (table, key, value), (lead_id, resolution) in kpi_fixture.EXPECTED_RESOLUTION.items():
+        row = _frame(fixture_warehouse, f"select lead_id, lead_resolution from marts.{table} where {key} = '{value}'").iloc[0]
+        assert (None if pd.isna(row.lead_id) else row.lead_id, row.lead_resolution) == (lead_id, resolution), value
+
+
 def test_pipeline_is_rebuilt_from_stage_history(fixture_warehouse):
     # O3 opened at 1,500,000 on 10 April and became 2,000,000 on 14 April
     pipeline = _frame(fixture_warehouse, "select date_day::varchar as day, open_amount from marts.fct_pipeline_daily where opportunity_id = 'O3'")

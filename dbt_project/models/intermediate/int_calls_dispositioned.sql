@@ -1,4 +1,6 @@
--- Each call with the flags of its disposition (seeds/call_dispositions.csv, editable).
+-- Each call with the flags of its disposition (seeds/call_dispositions.csv, editable) and its
+-- lead: the lead_id given when that lead exists, else the one lead with the dialled number;
+-- a call whose lead cannot be resolved is kept as a dial and flagged `unresolved` (SPEC §3).
 with calls as (
     select * from {{ ref('stg_raw__calls') }}
 ),
@@ -7,9 +9,33 @@ dispositions as (
     select * from {{ ref('call_dispositions') }}
 ),
 
+known_leads as (
+    select lead_id from {{ ref('stg_raw__leads') }}
+),
+
+phones as (
+    select contact_value as phone, lead_id from {{ ref('int_lead_contact_points') }}
+    where contact_type = 'phone'
+),
+
 final as (
     select
-        calls.*,
+        calls.call_id,
+        calls.rep_id,
+        coalesce(known_leads.lead_id, phones.lead_id) as lead_id,
+        calls.lead_id as given_lead_id,
+        case
+            when known_leads.lead_id is not null then 'given'
+            when phones.lead_id is not null then 'phone'
+            else 'unresolved'
+        end as lead_resolution,
+        calls.phone,
+        calls.direction,
+        calls.started_at,
+        calls.started_at_local,
+        calls.started_date,
+        calls.result,
+        calls.talk_seconds,
         dispositions.canonical_result,
         calls.direction = 'outbound' as is_dial,
         dispositions.rang,
@@ -18,6 +44,8 @@ final as (
         dispositions.appointment
     from calls
     inner join dispositions on calls.result = dispositions.result
+    left join known_leads on known_leads.lead_id = calls.lead_id
+    left join phones on phones.phone = calls.phone and known_leads.lead_id is null
 )
 
 select * from final

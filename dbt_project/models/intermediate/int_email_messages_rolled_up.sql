@@ -1,15 +1,27 @@
 -- One row per message: who sent it and when, and whether it was ever opened, clicked,
--- replied to or bounced, whatever day those events happened (SPEC §7).
+-- replied to or bounced, whatever day those events happened (SPEC §7). Its lead is the
+-- lead_id given when that lead exists, else the one lead with the address; otherwise the
+-- message is kept and flagged `unresolved` (SPEC §3).
 with events as (
     select * from {{ ref('stg_raw__email_events') }}
 ),
 
-final as (
+known_leads as (
+    select lead_id from {{ ref('stg_raw__leads') }}
+),
+
+addresses as (
+    select contact_value as email, lead_id from {{ ref('int_lead_contact_points') }}
+    where contact_type = 'email'
+),
+
+messages as (
     select
         message_id,
         any_value(sender_type order by occurred_at) filter (where event_type = 'sent') as sender_type,
         any_value(rep_id order by occurred_at) filter (where event_type = 'sent') as sender_rep_id,
-        any_value(lead_id order by occurred_at) filter (where lead_id is not null) as lead_id,
+        any_value(lead_id order by occurred_at) filter (where lead_id is not null) as given_lead_id,
+        any_value(email order by occurred_at) filter (where email is not null) as email,
         any_value(campaign_id order by occurred_at) filter (where campaign_id is not null) as campaign_id,
         min(occurred_at) filter (where event_type = 'sent') as sent_at,
         min(occurred_date) filter (where event_type = 'sent') as sent_date,
@@ -25,6 +37,21 @@ final as (
         min(occurred_at) filter (where event_type = 'bounce') as first_bounced_at
     from events
     group by message_id
+),
+
+final as (
+    select
+        messages.* exclude (given_lead_id, email),
+        coalesce(known_leads.lead_id, addresses.lead_id) as lead_id,
+        messages.given_lead_id,
+        case
+            when known_leads.lead_id is not null then 'given'
+            when addresses.lead_id is not null then 'email'
+            else 'unresolved'
+        end as lead_resolution
+    from messages
+    left join known_leads on known_leads.lead_id = messages.given_lead_id
+    left join addresses on addresses.email = messages.email and known_leads.lead_id is null
 )
 
 select * from final

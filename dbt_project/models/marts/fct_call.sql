@@ -9,6 +9,7 @@ final as (
         call_id,
         rep_id,
         lead_id,
+        lead_resolution,
         direction,
         started_at,
         started_date,

@@ -10,6 +10,7 @@ final as (
         sender_type,
         sender_rep_id as rep_id,
         lead_id,
+        lead_resolution,
         campaign_id,
         sent_at,
         sent_date,

@@ -1,0 +1,22 @@
+-- The phone numbers (E.164) and e-mail addresses that identify exactly one live lead: what a
+-- call or e-mail without a known lead_id is resolved by (SPEC §3 referential). A number or
+-- address shared by several leads identifies none of them.
+with leads as (
+    select * from {{ ref('stg_raw__leads') }}
+    where not is_deleted
+),
+
+contact_points as (
+    select 'phone' as contact_type, phone as contact_value, lead_id from leads where phone is not null
+    union all
+    select 'email', email, lead_id from leads where email is not null
+),
+
+final as (
+    select contact_type, contact_value, min(lead_id) as lead_id
+    from contact_points
+    group by contact_type, contact_value
+    having count(distinct lead_id) = 1
+)
+
+select * from final
