@@ -28,17 +28,21 @@ EARLIEST_PLAUSIBLE = "2000-01-01"
 @dataclass(frozen=True)
 class Rule:
     entity: str
-    kind: str  # required | parseable | plausible | one_of | between | references
+    kind: str  # required | parseable | plausible | one_of | between | references | not_before
     column: str
     values: tuple[str, ...] = ()
     min: float | None = None
     max: float | None = None
     ref_entity: str | None = None
     ref_key: str | None = None
+    other_column: str | None = None  # not_before: the column this one may not precede
 
     @property
     def name(self) -> str:
-        suffix = f"references_{self.ref_entity}" if self.kind == "references" else self.kind
+        suffix = {
+            "references": f"references_{self.ref_entity}",
+            "not_before": f"not_before_{self.other_column}",
+        }.get(self.kind, self.kind)
         return f"{self.entity}.{self.column}.{suffix}"
 
     @property
@@ -62,6 +66,7 @@ class Rule:
             "between": f"{self.column} must be between {self.min if self.min is not None else '-∞'}"
             f" and {self.max if self.max is not None else '∞'}",
             "references": f"{self.column} must name a known {self.ref_entity} ({self.ref_entity}.{self.ref_key})",
+            "not_before": f"{self.column} must not be before {self.other_column}",
         }[self.kind]
 
     def violation_sql(self, latest_plausible: datetime) -> str:
@@ -91,6 +96,9 @@ class Rule:
                 f"{column} is not null and {column} not in "
                 f"(select {key} from raw.{ident(self.ref_entity)} where {key} is not null)"
             )
+        if self.kind == "not_before":
+            other = ident(self.other_column)
+            return f"{column} is not null and {other} is not null and {column} < {other}"
         raise ValueError(f"unknown rule kind {self.kind!r}")
 
 
@@ -113,6 +121,8 @@ def _suite_rule(entity: str, spec: dict) -> Rule:
         return Rule(entity, kind, spec["column"], ref_entity=spec["entity"], ref_key=spec["key"])
     if kind == "required":
         return Rule(entity, kind, spec["column"])
+    if kind == "not_before":
+        return Rule(entity, kind, spec["column"], other_column=spec["other"])
     raise ValueError(f"{SUITES_DIR / entity}.yml: unknown rule kind {kind!r}")
 
 
@@ -132,5 +142,7 @@ def rules_for(entity: str) -> tuple[Rule, ...]:
     for spec in suite["rules"]:
         rule = _suite_rule(entity, spec)
         contract.column(rule.column)  # a rule on a column the contract lacks is a typo
+        if rule.other_column:
+            contract.column(rule.other_column)
         rules.append(rule)
     return tuple(rules)

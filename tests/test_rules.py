@@ -76,3 +76,22 @@ def test_quarantine_and_great_expectations_count_the_same_violations(tmp_path):
         values = dict(con.sql("select rule, value from audit.quarantine").fetchall())
     assert values["calls.started_at.parseable"] == "2026-02-30 09:00"
     assert values["calls.talk_seconds.parseable"] == "abc"
+
+
+def test_logical_rule_closed_before_created_is_quarantined_by_both(tmp_path):
+    settings = LoadSettings(work_db=tmp_path / "work.duckdb", scratch_dir=tmp_path / "scratch", max_quarantine_share=1.0)
+    reps = _export(tmp_path, "reps", "reps.csv", "rep_id,rep_name,department,role\nF1,高橋,fs,fs\n")
+    load_entity("reps", [reps], settings, NOW)
+    opportunities = _export(
+        tmp_path, "opportunities", "opportunities.csv",
+        "opportunity_id,owner_rep_id,created_at,stage,amount,closed_at\n"
+        "O1,F1,2026-04-01 10:00,closed_won,\"1,000,000\",2026-04-20 10:00\n"  # clean
+        "O2,F1,2026-04-10 10:00,closed_lost,500000,2026-04-09 10:00\n"        # closed before created
+        "O3,F1,2026-04-10 10:00,proposal,500000,\n"                           # open: no closed_at to compare
+        "O4,F1,2026-04-10 10:00,negotiation,-5,\n",                            # negative amount
+    )
+    load = load_entity("opportunities", [opportunities], settings, NOW)
+    outcome = load.outcomes[0]
+    assert (outcome.rows_loaded, outcome.rows_quarantined) == (2, 2)
+    assert outcome.violations == {"opportunities.closed_at.not_before_created_at": 1, "opportunities.amount.between": 1}
+    assert load.gx_violations["opportunities.csv"] == outcome.violations
