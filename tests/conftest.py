@@ -17,6 +17,19 @@ def dbt_manifest() -> Path:
     return prepare_dbt_manifest()
 
 
+@pytest.fixture(scope="module")
+def con():
+    """An in-memory DuckDB connection with the normal-form macros of connectors/normalize.py."""
+    import duckdb
+
+    from connectors import normalize
+
+    connection = duckdb.connect()
+    normalize.install(connection, "Asia/Tokyo")
+    yield connection
+    connection.close()
+
+
 @pytest.fixture(scope="session")
 def small_sample(tmp_path_factory) -> Sample:
     """Two months of four reps: small enough to run the real job quickly, big enough to mean something."""

@@ -5,18 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-import duckdb
 import pytest
 
 from connectors import normalize
-
-
-@pytest.fixture(scope="module")
-def con():
-    connection = duckdb.connect()
-    normalize.install(connection, "Asia/Tokyo")
-    yield connection
-    connection.close()
 
 
 def local(con, text):

@@ -5,22 +5,12 @@ from __future__ import annotations
 import unicodedata
 from datetime import date, datetime, timedelta
 
-import duckdb
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from connectors import normalize
 
 FULL_WIDTH = str.maketrans("0123456789-/:()+ ", "０１２３４５６７８９－／：（）＋　")
-
-
-@pytest.fixture(scope="module")
-def con():
-    connection = duckdb.connect()
-    normalize.install(connection, "Asia/Tokyo")
-    yield connection
-    connection.close()
 
 
 def one(con, sql: str, value):
