@@ -31,6 +31,7 @@ class Entity:
     key: tuple[str, ...]
     columns: tuple[Column, ...]
     updated_at: str | None = None
+    responsible_rep: str | None = None  # the rep a row's input quality is credited to
 
     def column(self, name: str) -> Column:
         for column in self.columns:
@@ -57,7 +58,9 @@ def load_contract() -> dict[str, Entity]:
             if column["type"] not in COLUMN_TYPES:
                 raise ValueError(f"{CONTRACT_FILE}: {name}.{column_name} has unknown type {column['type']!r}")
             columns.append(Column(column_name, column["type"], bool(column.get("required", False))))
-        entities[name] = Entity(name, tuple(entity["key"]), tuple(columns), entity.get("updated_at"))
+        entities[name] = Entity(
+            name, tuple(entity["key"]), tuple(columns), entity.get("updated_at"), entity.get("responsible_rep")
+        )
     return entities
 
 

@@ -47,7 +47,16 @@ create table if not exists audit.quarantine (
     row_number bigint not null,       -- data row in the file, header excluded
     rule varchar not null,
     column_name varchar,
-    value varchar
+    value varchar,
+    rep_id varchar                    -- the row's responsible rep (contract.yml), for 入力品質
+);
+-- warehouses made before input quality was credited to reps
+alter table audit.quarantine add column if not exists rep_id varchar;
+-- rows read per file and responsible rep: the denominator of 入力品質 (marts.input_quality)
+create table if not exists audit.load_file_reps (
+    file_id bigint not null,
+    rep_id varchar,
+    rows_read bigint not null
 );
 """
 
@@ -95,6 +104,12 @@ def _value_expression(rule: Rule) -> str:
     return f"cast({ident(rule.inspected_column)} as varchar)"
 
 
+def _rep_expression(entity: Entity, alias: str = "") -> str:
+    if entity.responsible_rep is None:
+        return "null::varchar"
+    return f"cast({alias}{ident(entity.responsible_rep)} as varchar)"
+
+
 def admit(
     con: duckdb.DuckDBPyConnection,
     entity: Entity,
@@ -110,22 +125,25 @@ def admit(
     try:
         retried = [f.export.sha256 for f in (*landed, *rejected)]
         if retried:  # an earlier attempt at the same content that was blocked or rejected
-            con.execute(
-                "delete from audit.quarantine where file_id in "
-                "(select file_id from audit.load_files where entity = ? and sha256 in (select unnest(?)))",
-                [entity.name, retried],
-            )
+            for audit_table in ("audit.quarantine", "audit.load_file_reps"):
+                con.execute(
+                    f"delete from {audit_table} where file_id in "
+                    "(select file_id from audit.load_files where entity = ? and sha256 in (select unnest(?)))",
+                    [entity.name, retried],
+                )
             con.execute("delete from audit.load_files where entity = ? and sha256 in (select unnest(?))", [entity.name, retried])
 
         violation_selects = [
             f"select _file_id, _row_number, {literal(rule.name)} as rule, {literal(rule.column)} as column_name, "
-            f"{_value_expression(rule)} as value from {table} where {rule.violation_sql(settings.latest_plausible)}"
+            f"{_value_expression(rule)} as value, {_rep_expression(entity)} as rep_id "
+            f"from {table} where {rule.violation_sql(settings.latest_plausible)}"
             for rule in rules
         ]
         con.execute(
             "create or replace temp table violations as "
             + (" union all ".join(violation_selects) if violation_selects else
-               "select null::bigint _file_id, null::bigint _row_number, null rule, null column_name, null value where false")
+               "select null::bigint _file_id, null::bigint _row_number, null rule, null column_name, null value, "
+               "null rep_id where false")
         )
         shares = dict(
             con.execute(
@@ -163,16 +181,19 @@ def admit(
         con.execute(
             """
             insert into audit.quarantine
-            select v._file_id, ?, n.file_name, v._row_number, v.rule, v.column_name, v.value
+            select v._file_id, ?, n.file_name, v._row_number, v.rule, v.column_name, v.value, v.rep_id
             from violations v join (select unnest(?) as file_id, unnest(?) as file_name) n on n.file_id = v._file_id
             """,
             [entity.name, list(names), list(names.values())],
+        )
+        con.execute(
+            f"insert into audit.load_file_reps select _file_id, {_rep_expression(entity)}, count(*) from {table} group by all"
         )
         for file_id in blocked_ids:  # rows that broke no rule are held back with the file-level rule
             con.execute(
                 f"""
                 insert into audit.quarantine
-                select _file_id, ?, ?, _row_number, {literal(BLOCKED_RULE)}, null, null
+                select _file_id, ?, ?, _row_number, {literal(BLOCKED_RULE)}, null, null, {_rep_expression(entity, "l.")}
                 from {table} l
                 where _file_id = ? and not exists
                     (select 1 from violations v where v._file_id = l._file_id and v._row_number = l._row_number)

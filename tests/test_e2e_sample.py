@@ -92,3 +92,23 @@ def test_bundled_sample_is_the_generators_seed_42(tmp_path):
     assert names == sorted(p.name for p in SAMPLE_INPUT_DIR.iterdir())
     match, mismatch, errors = filecmp.cmpfiles(tmp_path, SAMPLE_INPUT_DIR, names, shallow=False)
     assert not mismatch and not errors, "regenerate with: iskpi sample --out sample_data"
+
+
+def test_input_quality_credits_each_rep_with_the_rows_it_broke(sample_run):
+    sample, warehouse, _ = sample_run
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        quality = con.sql("select * from marts.input_quality where source = 'calls'").df()
+        calls_read = con.execute("select sum(rows_read) from audit.load_files where entity = 'calls'").fetchone()[0]
+    totals = quality[quality["rule"] == "all"]
+    assert totals["quarantined_rows"].sum() == sample.quarantined_rows
+    assert totals["rows_read"].sum() == calls_read
+    unknown_rep = totals[totals["rep_id"] == "R999"].iloc[0]  # two calls by a rep nobody knows
+    assert (unknown_rep.rows_read, unknown_rep.quarantined_rows, unknown_rep.input_quality) == (2, 2, 1.0)
+    by_rule = quality[quality["rule"] != "all"].set_index(["rep_id", "rule"])["violations"].to_dict()
+    assert by_rule == {
+        ("R999", "calls.rep_id.references_reps"): 2,
+        ("R001", "calls.talk_seconds.between"): 1,
+        ("R002", "calls.started_at.parseable"): 1,
+    }
+    clean_rep = totals[totals["rep_id"] == "R003"].iloc[0]
+    assert clean_rep.quarantined_rows == 0 and clean_rep.input_quality == 0.0
