@@ -9,6 +9,7 @@ be quarantined with what the file really said.
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,8 +53,48 @@ class RejectedFile:
     message: str
 
 
-def _csv_scan(path: Path) -> str:
-    return f"read_csv({literal(str(path))}, header = true, all_varchar = true, delim = ',', quote = '\"', escape = '\"')"
+# A 10 MB free-text field is still a row to load, not a broken file.
+MAX_LINE_BYTES = 64 * 1024 * 1024
+DELIMITERS = (",", "\t", ";")
+ERROR_CHARS = 300  # DuckDB quotes the offending line; a message must stay readable
+
+
+@dataclass(frozen=True)
+class CsvLayout:
+    headers: tuple[str, ...]  # made unique: a repeated header gets a `_2` suffix
+    delimiter: str
+
+
+def _csv_layout(path: Path, name: str) -> CsvLayout:
+    """The header row and delimiter, read here so that DuckDB need not sniff: its sniffer takes
+    time quadratic in the longest line (minutes for a 10 MB field)."""
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as stream:
+        first_line = stream.readline(1 << 20)
+    if not first_line.strip():
+        raise UnreadableFile(f"{name}: the file is empty or its first line is blank; export it again with its header row and rerun")
+    # comma unless the header is plainly separated by tabs or semicolons (TSV, European-locale Excel)
+    delimiter = max(DELIMITERS, key=lambda d: (first_line.count(d), d == ","))
+    headers: list[str] = []
+    for header in next(csv.reader([first_line.rstrip("\r\n")], delimiter=delimiter)):
+        unique, n = header, 1
+        while unique in headers:
+            n += 1
+            unique = f"{header}_{n}"
+        headers.append(unique)
+    return CsvLayout(tuple(headers), delimiter)
+
+
+def _csv_scan(path: Path, layout: CsvLayout) -> str:
+    columns = "{" + ", ".join(f"{literal(h)}: 'VARCHAR'" for h in layout.headers) + "}"
+    return (
+        f"read_csv({literal(str(path))}, header = true, auto_detect = false, columns = {columns}, "
+        f"delim = {literal(layout.delimiter)}, quote = '\"', escape = '\"', max_line_size = {MAX_LINE_BYTES})"
+    )
+
+
+def _short(error: Exception) -> str:
+    text = " ".join(str(error).split())
+    return text if len(text) <= ERROR_CHARS else text[:ERROR_CHARS] + " …"
 
 
 def _header_key(header: str) -> str:
@@ -82,11 +123,9 @@ def land_file(
     try:
         encoding = detect_encoding(export.path)
         readable = readable_copy(export.path, encoding, scratch_dir)
-        scan = _csv_scan(readable)
-        try:
-            headers = con.sql(f"select * from {scan} limit 0").columns
-        except duckdb.Error as error:
-            raise UnreadableFile(f"{export.name}: not a readable CSV file ({error}); export it again as CSV and rerun")
+        layout = _csv_layout(readable, export.name)
+        scan = _csv_scan(readable, layout)
+        headers = layout.headers
     except UnreadableFile as refusal:
         return RejectedFile(export, file_id, str(refusal))
 
@@ -127,7 +166,7 @@ def land_file(
             """
         )
     except duckdb.Error as error:
-        return RejectedFile(export, file_id, f"{export.name}: could not be read as CSV ({error}); fix the file and rerun")
+        return RejectedFile(export, file_id, f"{export.name}: could not be read as CSV ({_short(error)}); fix the file and rerun")
     rows_read = con.execute(
         f"select count(*) from landing.{entity.name} where _file_id = ?", [file_id]
     ).fetchone()[0]

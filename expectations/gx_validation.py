@@ -93,6 +93,6 @@ def _unexpected_count(result) -> int:
             f"Great Expectations could not evaluate {result.expectation_config.meta['rule']}: "
             f"{result.exception_info.get('exception_message')}"
         )
-    if "unexpected_count" in result.result:
-        return int(result.result["unexpected_count"])
-    return int(result.result["observed_value"])  # UnexpectedRowsExpectation reports its row count
+    # UnexpectedRowsExpectation reports its row count as observed_value; an empty file reports None
+    count = result.result["unexpected_count"] if "unexpected_count" in result.result else result.result.get("observed_value")
+    return int(count or 0)
