@@ -21,33 +21,43 @@ closing_changes as (
     group by history.opportunity_id
 ),
 
-final as (
+classified as (
     select
-        opportunities.opportunity_id,
-        opportunities.lead_id,
-        opportunities.account_id,
-        opportunities.meeting_id,
-        meetings.set_by_rep_id as rep_id,
-        opportunities.owner_rep_id as fs_rep_id,
-        opportunities.meeting_id is not null as is_is_sourced,
-        opportunities.created_at,
-        cast({{ local_timestamp('opportunities.created_at') }} as date) as created_date,
-        stages.canonical_stage as stage,
-        opportunities.amount,
-        opportunities.currency,
-        opportunities.expected_close_date,
+        opportunities.*,
+        meetings.set_by_rep_id,
+        stages.canonical_stage,
         coalesce(stages.is_closed, false) as is_closed,
-        coalesce(stages.is_won, opportunities.is_won, false) as is_won,
-        coalesce(stages.is_closed, false) and not coalesce(stages.is_won, opportunities.is_won, false) as is_lost,
+        coalesce(stages.is_won, opportunities.is_won, false) as is_won_deal,
         -- a closed opportunity whose closed_at was left empty closed when its stage changed
         case when stages.is_closed then coalesce(opportunities.closed_at, closing_changes.first_closed_at, opportunities.updated_at) end
-            as closed_at,
-        case when stages.is_closed then cast({{ local_timestamp('coalesce(opportunities.closed_at, closing_changes.first_closed_at, opportunities.updated_at)') }} as date) end
-            as closed_date
+            as closed_at_or_stage_change
     from opportunities
     left join stages using (stage)
     left join meetings using (meeting_id)
     left join closing_changes using (opportunity_id)
+),
+
+final as (
+    select
+        opportunity_id,
+        lead_id,
+        account_id,
+        meeting_id,
+        set_by_rep_id as rep_id,
+        owner_rep_id as fs_rep_id,
+        meeting_id is not null as is_is_sourced,
+        created_at,
+        cast({{ local_timestamp('created_at') }} as date) as created_date,
+        canonical_stage as stage,
+        amount,
+        currency,
+        expected_close_date,
+        is_closed,
+        is_won_deal as is_won,
+        is_closed and not is_won_deal as is_lost,
+        closed_at_or_stage_change as closed_at,
+        cast({{ local_timestamp('closed_at_or_stage_change') }} as date) as closed_date
+    from classified
 )
 
 select * from final

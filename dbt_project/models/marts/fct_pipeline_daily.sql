@@ -1,7 +1,8 @@
 -- Open pipeline per day and opportunity, rebuilt from stage history (SPEC §5, §7): a row for
 -- every local day an opportunity was open at its start or its end, up to the as-of date.
--- `open_amount` is the amount open at the end of the day; `opening_amount` at its start
--- (= the previous day's close), which is what pipeline_coverage divides.
+-- `open_amount` is the amount open at the end of the day; `opening_amount` at its start,
+-- which is the previous day's close (a day starts at the instant the day before ends) and
+-- what pipeline_coverage divides.
 with intervals as (
     select * from {{ ref('int_opportunity_stage_intervals') }}
     where is_open
@@ -11,13 +12,16 @@ opportunities as (
     select opportunity_id, rep_id, fs_rep_id, is_is_sourced from {{ ref('fct_opportunity') }}
 ),
 
+as_of as (
+    select as_of_date from {{ ref('int_reporting_window') }}
+),
+
 days as (
     select
         date_day,
-        {{ local_midnight('date_day') }} as day_start_at,
         {{ local_midnight('date_day + 1') }} as day_end_at
     from {{ ref('dim_date') }}
-    where date_day <= (select as_of_date from {{ ref('int_reporting_window') }})
+    where date_day <= (select as_of_date from as_of)
         and date_day >= (select cast(min(valid_from) as date) - 1 from intervals)
 ),
 
@@ -30,11 +34,9 @@ open_at_day_end as (
 ),
 
 open_at_day_start as (
-    select days.date_day, intervals.opportunity_id, intervals.amount
-    from days
-    inner join intervals
-        on days.day_start_at >= intervals.valid_from
-        and (intervals.valid_to is null or days.day_start_at < intervals.valid_to)
+    select date_day + 1 as date_day, opportunity_id, amount
+    from open_at_day_end
+    where date_day < (select as_of_date from as_of)
 ),
 
 final as (
