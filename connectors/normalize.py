@@ -64,9 +64,15 @@ def e164(text: str) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+# libphonenumber refuses longer input anyway; checked first so a 10 MB field never enters the cache
+MAX_PHONE_CHARS = 250
+
+
 def _e164(values):
     distinct = pc.unique(values)
-    formatted = pa.array([None if v is None else e164(v) for v in distinct.to_pylist()], type=pa.string())
+    formatted = pa.array(
+        [None if v is None or len(v) > MAX_PHONE_CHARS else e164(v) for v in distinct.to_pylist()], type=pa.string()
+    )
     return pc.take(formatted, pc.index_in(values, value_set=distinct))
 
 

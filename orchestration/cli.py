@@ -80,10 +80,10 @@ def query_metrics(metrics: str, group_by: str, warehouse_path: Path, mf_options:
     import os
     import subprocess
 
-    from orchestration.defs.resources import prepare_dbt_manifest
+    from orchestration.defs.resources import ensure_dbt_manifest
     from orchestration.paths import DBT_PROJECT_DIR
 
-    prepare_dbt_manifest()  # the semantic manifest mf reads must match the models
+    ensure_dbt_manifest()  # the semantic manifest mf reads must match the models
     env = {**os.environ, "ISKPI_DBT_TARGET": "published", "ISKPI_WAREHOUSE": str(Path(warehouse_path).resolve()),
            "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR)}
     command = [str(Path(sys.executable).with_name("mf")), "query", "--metrics", metrics, "--group-by", group_by, *mf_options]

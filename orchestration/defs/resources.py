@@ -63,7 +63,7 @@ def dbt_resource() -> DbtCliResource:
 
 def prepare_dbt_manifest() -> Path:
     """Parse the dbt project into the manifest the dbt assets are built from (explicit, for the
-    CLI, tests and CI; `dagster dev` re-parses on its own through prepare_if_dev)."""
+    tests and CI)."""
     dbt_resource().cli(["parse", "--quiet"], target_path=DBT_PROJECT.target_path).wait()
     return DBT_PROJECT.manifest_path
 
@@ -81,7 +81,10 @@ def _manifest_is_stale() -> bool:
     return any(p.stat().st_mtime > parsed_at for p in sources if p.exists())
 
 
-if _manifest_is_stale():
-    prepare_dbt_manifest()
-else:
-    DBT_PROJECT.prepare_if_dev()
+def ensure_dbt_manifest() -> Path:
+    """Parse the project only when a file of it changed since the last parse."""
+    return prepare_dbt_manifest() if _manifest_is_stale() else DBT_PROJECT.manifest_path
+
+
+# at load, also under `dagster dev`: a stale manifest would run edited models against old definitions
+ensure_dbt_manifest()
