@@ -4,7 +4,8 @@ One code path for every source: a `SourceFormat` says which header carries which
 (and later, value maps and encodings of a vendor); the template format is the identity. The
 landing table holds only this run's new files, typed per connectors/contract.yml, with each parsed
 column's original text kept beside it (`<column>__text`) so that a value that failed to parse can
-be quarantined with what the file really said.
+be quarantined with what the file really said. Columns the contract does not know are kept aside
+in `_extra` (a JSON object, header → value per row), never dropped and never fatal.
 """
 
 from __future__ import annotations
@@ -102,7 +103,7 @@ def _header_key(header: str) -> str:
 
 
 def create_landing_table(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
-    columns = ["_file_id bigint", "_row_number bigint"]
+    columns = ["_file_id bigint", "_row_number bigint", "_extra json"]
     for column in entity.columns:
         columns.append(f"{ident(column.name)} {SQL_TYPES[column.type]}")
         if column.is_parsed:
@@ -152,6 +153,9 @@ def land_file(
         f"iskpi_text({ident(source_of[c.name])}) as {ident(c.name)}" if c.name in source_of else f"null::varchar as {ident(c.name)}"
         for c in entity.columns
     )
+    kept_aside = (
+        "json_object(" + ", ".join(f"{literal(h)}, {ident(h)}" for h in extra) + ")" if extra else "null::json"
+    )
     typed = []
     for column in entity.columns:
         typed.append(typed_expression(column.type, ident(column.name)))
@@ -161,8 +165,8 @@ def land_file(
         con.execute(
             f"""
             insert into landing.{entity.name}
-            select {int(file_id)}, _row_number, {", ".join(typed)}
-            from (select row_number() over () as _row_number, {texts} from {scan})
+            select {int(file_id)}, _row_number, _extra, {", ".join(typed)}
+            from (select row_number() over () as _row_number, {kept_aside} as _extra, {texts} from {scan})
             """
         )
     except duckdb.Error as error:

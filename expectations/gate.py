@@ -79,6 +79,7 @@ class FileOutcome:
     exact_duplicates: int
     violations: dict[str, int]
     message: str | None
+    extra_columns: tuple[str, ...] = ()  # kept aside in raw.<entity>._extra
 
 
 def ensure_audit(con: duckdb.DuckDBPyConnection) -> None:
@@ -96,8 +97,10 @@ def loaded_shas(con: duckdb.DuckDBPyConnection, entity: str) -> set[str]:
 
 def ensure_raw_table(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
     columns = [f"{ident(c.name)} {SQL_TYPES[c.type]}" for c in entity.columns]
-    columns += ["_file_id bigint not null", "_row_number bigint not null", "_row_hash varchar not null"]
+    columns += ["_file_id bigint not null", "_row_number bigint not null", "_row_hash varchar not null", "_extra json"]
     con.execute(f"create table if not exists raw.{entity.name} ({', '.join(columns)})")
+    # raw tables made before extra columns were kept aside
+    con.execute(f"alter table raw.{entity.name} add column if not exists _extra json")
 
 
 def _value_expression(rule: Rule) -> str:
@@ -172,9 +175,9 @@ def admit(
             """,
             [blocked_ids],
         )
-        columns = ", ".join(ident(c.name) for c in entity.columns)
+        columns = ", ".join([*(ident(c.name) for c in entity.columns), "_file_id", "_row_number", "_row_hash", "_extra"])
         con.execute(
-            f"insert into raw.{entity.name} select {columns}, _file_id, _row_number, _row_hash "
+            f"insert into raw.{entity.name} ({columns}) select {columns} "
             "from admitted where not is_duplicate order by _file_id, _row_number"
         )
         names = {f.file_id: f.export.name for f in landed}
@@ -216,7 +219,7 @@ def admit(
                     outcome.rows_loaded,
                     outcome.rows_quarantined,
                     outcome.exact_duplicates,
-                    ", ".join(getattr(export_file, "extra_columns", ())) or None,
+                    ", ".join(outcome.extra_columns) or None,
                     outcome.message,
                     settings.loaded_at,
                 ],
@@ -247,12 +250,18 @@ def _outcome(con: duckdb.DuckDBPyConnection, landed: LandedFile, blocked: bool, 
             f"({violations[worst]} rows). Nothing of this file was loaded. See the rows with "
             f"`select * from audit.quarantine where file_id = {file_id}`, fix the file and rerun."
         )
-        return FileOutcome(file_id, landed.export.name, "blocked", landed.rows_read, 0, landed.rows_read, 0, violations, message)
+        return FileOutcome(
+            file_id, landed.export.name, "blocked", landed.rows_read, 0, landed.rows_read, 0, violations, message,
+            landed.extra_columns,
+        )
     loaded, duplicates = con.execute(
         "select count(*) filter (not is_duplicate), count(*) filter (is_duplicate) from admitted where _file_id = ?",
         [file_id],
     ).fetchone()
-    return FileOutcome(file_id, landed.export.name, "loaded", landed.rows_read, loaded, quarantined, duplicates, violations, None)
+    return FileOutcome(
+        file_id, landed.export.name, "loaded", landed.rows_read, loaded, quarantined, duplicates, violations, None,
+        landed.extra_columns,
+    )
 
 
 def reconcile(con: duckdb.DuckDBPyConnection, entity: str, file_ids: list[int]) -> list[str]:

@@ -8,6 +8,7 @@ Expectations → gate), as a nightly folder full of bad exports would.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -199,8 +200,14 @@ def test_hostile_strings_are_kept_as_data_and_hurt_nothing(corpus_loads):
     assert {"E47", "E 47", "E48"} <= ids  # trimmed at the ends, inner space kept, NFKC
 
 
-def test_extra_columns_are_reported(corpus_loads):
-    _, settings = corpus_loads
+def test_extra_columns_are_reported_and_kept_aside(corpus_loads):
+    loads, settings = corpus_loads
     with duckdb.connect(str(settings.work_db), read_only=True) as con:
         extra = con.execute("select extra_columns from audit.load_files where file_name = 'calls_extra_column.csv'").fetchone()[0]
+        kept = con.execute("select _extra::varchar from raw.calls where call_id = 'E17'").fetchone()[0]
+        without = con.execute("select _extra from raw.calls where call_id = 'E05'").fetchone()[0]
     assert extra == "備考"
+    assert json.loads(kept) == {"備考": "メモ"}
+    assert without is None
+    outcome = next(o for o in loads["calls"].outcomes if o.file_name == "calls_extra_column.csv")
+    assert outcome.extra_columns == ("備考",)
