@@ -1,7 +1,8 @@
 """A tiny IS team written by hand, with every KPI of SPEC §5 worked out on paper.
 
 Two IS reps in two teams (R1 東京SDR, R2 大阪BDR), one field-sales rep, six leads (one of them
-deleted), twelve calls, five e-mail messages, three meetings and three opportunities, mostly in
+deleted), twelve calls, five e-mail messages, three meetings and three opportunities (and a
+meeting and an opportunity deleted in the CRM, which must change no KPI), mostly in
 April 2026 (times are JST unless they carry a `Z`). `EXPECTED` holds the answers; the comments
 next to each show the arithmetic, so a failing KPI points at the rows it is made of.
 """
@@ -91,6 +92,10 @@ ROWS: dict[str, list[dict[str, str]]] = {
         {"meeting_id": "M3", "lead_id": "L3", "set_by_rep_id": "R1", "fs_rep_id": "F1", "agreed_at": "2026-04-02 11:04:00",
          "date_confirmed_at": "2026-04-02 12:00:00", "scheduled_for": "2026-04-09 10:00:00", "status": "held",
          "bant_budget": "×", "bant_authority": "true", "bant_need": "true", "bant_timing": "true", "handoff_score": "2"},
+        # deleted in the CRM: kept and flagged, counts nowhere
+        {"meeting_id": "M4", "lead_id": "L5", "set_by_rep_id": "R2", "fs_rep_id": "F1", "agreed_at": "2026-04-03 11:00:00",
+         "date_confirmed_at": "2026-04-03 11:00:00", "status": "held", "bant_budget": "true", "bant_authority": "true",
+         "bant_need": "true", "bant_timing": "true", "handoff_score": "5", "is_deleted": "true"},
     ],
     "opportunities": [
         {"opportunity_id": "O1", "lead_id": "L1", "account_id": "A1", "meeting_id": "M1", "owner_rep_id": "F1",
@@ -102,6 +107,9 @@ ROWS: dict[str, list[dict[str, str]]] = {
         {"opportunity_id": "O3", "lead_id": "", "account_id": "A2", "meeting_id": "", "owner_rep_id": "F1",
          "created_at": "2026-04-10 10:00:00", "stage": "proposal", "amount": "2000000", "currency": "JPY",
          "updated_at": "2026-04-14 10:00:00"},
+        {"opportunity_id": "O4", "lead_id": "L5", "account_id": "A2", "meeting_id": "M4", "owner_rep_id": "F1",
+         "created_at": "2026-04-04 10:00:00", "stage": "closed_won", "amount": "5000000", "currency": "JPY",
+         "closed_at": "2026-04-10 10:00:00", "is_won": "true", "updated_at": "2026-04-10 10:00:00", "is_deleted": "はい"},
     ],
     "opportunity_stage_history": [
         {"opportunity_id": "O1", "stage": "qualification", "amount": "1000000", "changed_at": "2026-04-09 10:00:00"},
@@ -111,6 +119,8 @@ ROWS: dict[str, list[dict[str, str]]] = {
         {"opportunity_id": "O2", "stage": "closed_lost", "amount": "500000", "changed_at": "2026-04-15 10:00:00"},
         {"opportunity_id": "O3", "stage": "qualification", "amount": "1500000", "changed_at": "2026-04-10 10:00:00"},
         {"opportunity_id": "O3", "stage": "proposal", "amount": "2000000", "changed_at": "2026-04-14 10:00:00"},
+        {"opportunity_id": "O4", "stage": "proposal", "amount": "5000000", "changed_at": "2026-04-04 10:00:00"},
+        {"opportunity_id": "O4", "stage": "closed_won", "amount": "5000000", "changed_at": "2026-04-10 10:00:00"},
     ],
     "targets": [
         {"period_month": "2026-04", "scope_type": "org", "scope_id": "all", "kpi": "revenue", "target_value": "10,000,000"},

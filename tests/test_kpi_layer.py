@@ -162,6 +162,23 @@ def test_activity_without_a_known_lead_is_resolved_by_phone_or_email_or_flagged(
         assert (None if pd.isna(row.lead_id) else row.lead_id, row.lead_resolution) == (lead_id, resolution), value
 
 
+def test_records_deleted_in_the_crm_are_kept_flagged_and_count_nowhere(fixture_warehouse):
+    work_db = fixture_warehouse.parent / ".work" / "iskpi.work.duckdb"
+    with duckdb.connect(str(work_db), read_only=True) as con:
+        flagged = {
+            key: deleted
+            for table, column in (("stg_raw__leads", "lead_id"), ("stg_raw__meetings", "meeting_id"), ("stg_raw__opportunities", "opportunity_id"))
+            for key, deleted in con.execute(f"select {column}, is_deleted from staging.{table}").fetchall()
+        }
+    assert (flagged["L4"], flagged["M4"], flagged["O4"]) == (True, True, True)
+    assert not (flagged["L1"] or flagged["M1"] or flagged["O1"])
+    assert _frame(fixture_warehouse, "select * from marts.fct_meeting where meeting_id = 'M4'").empty
+    assert _frame(fixture_warehouse, "select * from marts.fct_opportunity where opportunity_id = 'O4'").empty
+    assert _frame(fixture_warehouse, "select * from marts.fct_pipeline_daily where opportunity_id = 'O4'").empty
+    lead = _frame(fixture_warehouse, "select reached_sal, reached_won from marts.fct_lead_lifecycle where lead_id = 'L5'").iloc[0]
+    assert not lead.reached_sal and not lead.reached_won  # M4 and O4 would have taken L5 there
+
+
 def test_pipeline_is_rebuilt_from_stage_history(fixture_warehouse):
     # O3 opened at 1,500,000 on 10 April and became 2,000,000 on 14 April
     pipeline = _frame(fixture_warehouse, "select date_day::varchar as day, open_amount from marts.fct_pipeline_daily where opportunity_id = 'O3'")

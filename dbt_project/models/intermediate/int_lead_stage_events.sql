@@ -13,10 +13,12 @@ status_history as (
 
 meetings as (
     select * from {{ ref('stg_raw__meetings') }}
+    where not is_deleted
 ),
 
 opportunities as (
     select * from {{ ref('stg_raw__opportunities') }}
+    where not is_deleted
 ),
 
 opportunity_history as (

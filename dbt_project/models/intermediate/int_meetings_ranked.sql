@@ -1,7 +1,9 @@
--- Each meeting, whether it is its lead's first, and how many touches the lead had before it
+-- Each live meeting (one deleted in the CRM stays flagged in staging and counts nowhere),
+-- whether it is its lead's first, and how many touches the lead had before it
 -- was agreed (touches at the very moment of agreement count: the appointment call itself).
 with meetings as (
     select * from {{ ref('stg_raw__meetings') }}
+    where not is_deleted
 ),
 
 touches as (

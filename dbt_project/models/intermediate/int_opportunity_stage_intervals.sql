@@ -3,6 +3,7 @@
 -- with no stage history is one interval from its creation in its current stage.
 with opportunities as (
     select * from {{ ref('stg_raw__opportunities') }}
+    where not is_deleted
 ),
 
 history as (

@@ -1,8 +1,10 @@
 -- One row per opportunity (SPEC §7). At rep and team scope it belongs to the IS rep who set
 -- its meeting (`rep_id`); without a meeting it is not IS-sourced and counts at org scope only.
--- The field-sales owner is `fs_rep_id`.
+-- The field-sales owner is `fs_rep_id`. Opportunities deleted in the CRM stay flagged in staging
+-- and count nowhere.
 with opportunities as (
     select * from {{ ref('stg_raw__opportunities') }}
+    where not is_deleted
 ),
 
 stages as (
@@ -11,6 +13,7 @@ stages as (
 
 meetings as (
     select meeting_id, set_by_rep_id from {{ ref('stg_raw__meetings') }}
+    where not is_deleted
 ),
 
 closing_changes as (

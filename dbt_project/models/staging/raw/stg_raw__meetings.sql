@@ -19,7 +19,8 @@ final as (
         bant_need,
         bant_timing,
         handoff_score,
-        updated_at
+        updated_at,
+        coalesce(is_deleted, false) as is_deleted
     from source
 )
 

@@ -16,7 +16,8 @@ final as (
         expected_close_date,
         closed_at,
         is_won,
-        updated_at
+        updated_at,
+        coalesce(is_deleted, false) as is_deleted
     from source
 )
 
