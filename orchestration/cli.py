@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from orchestration.thresholds import BlockingThresholds
 from orchestration.paths import DEFAULT_WAREHOUSE, SAMPLE_INPUT_DIR
 
 
@@ -35,11 +36,17 @@ def sample(out_dir: Path, seed: int, reps: int, months: int, start: str) -> None
 @main.command()
 @click.option("--input", "input_dir", type=click.Path(path_type=Path), default=SAMPLE_INPUT_DIR, show_default="bundled sample_data/")
 @click.option("--warehouse", "warehouse_path", type=click.Path(path_type=Path), default=DEFAULT_WAREHOUSE, show_default=True)
-@click.option("--max-quarantine-share", default=0.05, show_default=True, help="Share of a file's rows that may break input rules before the file blocks publishing.")
-def run(input_dir: Path, warehouse_path: Path, max_quarantine_share: float) -> None:
+@click.option("--max-quarantine-share", default=BlockingThresholds.max_quarantine_share, show_default=True,
+              help="Share of a file's rows that may break input rules before the file blocks publishing.")
+@click.option("--max-rejected-files", default=BlockingThresholds.max_rejected_files, show_default=True,
+              help="Files per source table that may be refused whole (and retried next run) without blocking publishing.")
+@click.option("--max-unresolved-share", default=BlockingThresholds.max_unresolved_share, show_default=True,
+              help="Share of a file's calls or e-mails whose lead cannot be resolved before the file blocks publishing.")
+def run(input_dir: Path, warehouse_path: Path, max_quarantine_share: float, max_rejected_files: int, max_unresolved_share: float) -> None:
     """Run the nightly job: load INPUT, check, build the marts, publish WAREHOUSE."""
     started = time.monotonic()
-    outcome = run_nightly(input_dir, warehouse_path, max_quarantine_share)
+    thresholds = BlockingThresholds(max_quarantine_share, max_rejected_files, max_unresolved_share)
+    outcome = run_nightly(input_dir, warehouse_path, thresholds)
     if not outcome.success:
         click.echo(f"Nothing was published; {warehouse_path} is unchanged.\n", err=True)
         click.echo(outcome.message, err=True)
@@ -104,7 +111,9 @@ class NightlyOutcome:
         self.message = message
 
 
-def run_nightly(input_dir: Path, warehouse_path: Path, max_quarantine_share: float = 0.05) -> NightlyOutcome:
+def run_nightly(
+    input_dir: Path, warehouse_path: Path, thresholds: BlockingThresholds = BlockingThresholds()
+) -> NightlyOutcome:
     """Execute the nightly Dagster job in-process; the message is the run summary or, when
     something blocked publishing, what and why."""
     logging.getLogger("dagster").setLevel(logging.CRITICAL)
@@ -112,7 +121,7 @@ def run_nightly(input_dir: Path, warehouse_path: Path, max_quarantine_share: flo
 
     from orchestration.definitions import build_defs
 
-    defs = build_defs(input_dir, warehouse_path, max_quarantine_share)
+    defs = build_defs(input_dir, warehouse_path, thresholds)
     with DagsterInstance.ephemeral() as instance:
         result = defs.resolve_job_def("nightly").execute_in_process(
             instance=instance,

@@ -37,10 +37,6 @@ class EntityLoad:
     skipped: list[str]  # files whose content was already loaded
     gx_violations: dict[str, dict[str, int]]  # file name -> rule -> rows, as Great Expectations counted
 
-    @property
-    def failed(self) -> list[FileOutcome]:
-        return [o for o in self.outcomes if o.status != "loaded"]
-
 
 def connect(work_db: Path) -> duckdb.DuckDBPyConnection:
     work_db.parent.mkdir(parents=True, exist_ok=True)

@@ -9,6 +9,7 @@ import duckdb
 import pytest
 
 from orchestration.cli import run_nightly
+from orchestration.thresholds import BlockingThresholds
 
 pytestmark = pytest.mark.e2e
 
@@ -67,6 +68,37 @@ def test_file_over_the_quarantine_threshold_is_blocked_whole(published):
         "calls.result.one_of": 1,
         "file.over_quarantine_threshold": 1,
     }
+
+
+def test_calls_that_resolve_to_no_lead_block_publishing_over_the_threshold(published):
+    inputs, warehouse, before = published
+    (inputs / "calls_20990103.csv").write_text(
+        "call_id,rep_id,lead_id,phone,direction,started_at,result,talk_seconds\n"
+        "U1,R001,,03-9999-0001,outbound,2026-05-01 10:00,busy,0\n"
+        "U2,R001,NOBODY,03-9999-0002,outbound,2026-05-01 10:01,no_answer,0\n"
+        "U3,R001,,,outbound,2026-05-01 10:02,busy,0\n",
+        encoding="utf-8",
+    )
+    outcome = run_nightly(inputs, warehouse, BlockingThresholds(max_unresolved_share=0.5))
+    assert not outcome.success
+    assert "calls_20990103.csv: 3 of 3 calls (100%) name no known lead" in outcome.message
+    assert "more than the 50% allowed" in outcome.message
+    assert "lead_resolution = 'unresolved'" in outcome.message
+    assert warehouse.read_bytes() == before
+    # the same file passes under the default threshold: cold calls are still dials
+    assert run_nightly(inputs, warehouse, BlockingThresholds(max_unresolved_share=1.0)).success
+
+
+def test_refused_files_block_only_beyond_the_allowed_count(published):
+    inputs, warehouse, before = published
+    (inputs / "calls_20990104.csv").write_text("call_id,rep_id\nX1,R001\n", encoding="utf-8")
+    refused = run_nightly(inputs, warehouse)
+    assert not refused.success and "calls_20990104.csv: required columns" in refused.message
+    assert warehouse.read_bytes() == before
+    tolerated = run_nightly(inputs, warehouse, BlockingThresholds(max_rejected_files=1))
+    assert tolerated.success, tolerated.message
+    assert "refused, within the 1 file(s) allowed: calls_20990104.csv" in tolerated.message
+    assert warehouse.read_bytes() != before
 
 
 def test_a_missing_input_folder_is_a_clear_message(tmp_path):

@@ -26,8 +26,11 @@ def _referenced_entities(entity: str) -> list[str]:
     return sorted({r.ref_entity for r in rules_for(entity) if r.kind == "references" and r.ref_entity != entity})
 
 
-def _rules_verdict(entity: str, load: EntityLoad, raw_rows: int) -> tuple[bool, str]:
-    problems = [o.message for o in load.failed]
+def _rules_verdict(entity: str, load: EntityLoad, raw_rows: int, max_rejected_files: int) -> tuple[bool, str]:
+    """Whether this entity's new files may be published, and the line the run summary shows."""
+    blocked = [o.message for o in load.outcomes if o.status == "blocked"]
+    rejected = [o.message for o in load.outcomes if o.status == "rejected"]
+    problems = blocked + (rejected if len(rejected) > max_rejected_files else [])
     if entity == "reps" and raw_rows == 0:
         problems.append(
             "no reps are loaded, so no activity can be attributed: put reps.csv "
@@ -35,11 +38,15 @@ def _rules_verdict(entity: str, load: EntityLoad, raw_rows: int) -> tuple[bool, 
         )
     if problems:
         return False, "\n".join(problems)
-    loaded = sum(o.rows_loaded for o in load.outcomes)
-    quarantined = sum(o.rows_quarantined for o in load.outcomes)
     if not load.outcomes:
         return True, f"no new {entity} file" + (f" ({len(load.skipped)} already loaded)" if load.skipped else "")
-    return True, f"{len(load.outcomes)} file(s): {loaded} rows loaded, {quarantined} quarantined"
+    loaded = sum(o.rows_loaded for o in load.outcomes)
+    quarantined = sum(o.rows_quarantined for o in load.outcomes)
+    lines = [f"{len(load.outcomes)} file(s): {loaded} rows loaded, {quarantined} quarantined"]
+    lines += [f"  extra columns kept aside in raw.{entity}._extra: {o.file_name}: {', '.join(o.extra_columns)}"
+              for o in load.outcomes if o.extra_columns]
+    lines += [f"  refused, within the {max_rejected_files} file(s) allowed: {message}" for message in rejected]
+    return True, "\n".join(lines)
 
 
 def build_raw_asset(entity: str):
@@ -55,7 +62,7 @@ def build_raw_asset(entity: str):
                 INPUT_RULES,
                 asset=key,
                 blocking=True,
-                description="No file rejected and no file over the quarantine threshold (expectations/suites).",
+                description="No file over the quarantine threshold and no more refused files than allowed (expectations/suites).",
             ),
             AssetCheckSpec(
                 ROWS_RECONCILE,
@@ -79,7 +86,7 @@ def build_raw_asset(entity: str):
         with connect(settings.work_db) as con:
             problems = reconcile(con, entity, [o.file_id for o in load.outcomes])
             raw_rows = con.execute(f"select count(*) from raw.{entity}").fetchone()[0]
-        passed, verdict = _rules_verdict(entity, load, raw_rows)
+        passed, verdict = _rules_verdict(entity, load, raw_rows, warehouse.max_rejected_files)
         context.log.info(f"{entity}: {verdict}")
         yield MaterializeResult(
             metadata={

@@ -28,6 +28,8 @@ order by schema_name, table_name
 
 def publish_warehouse(work_db: Path, published: Path) -> list[str]:
     published.parent.mkdir(parents=True, exist_ok=True)
+    for leftover in published.parent.glob(f".{published.name}.*.building*"):  # from a run killed mid-publish
+        leftover.unlink()
     building = published.with_name(f".{published.name}.{uuid.uuid4().hex}.building")
     try:
         with duckdb.connect(str(building)) as con:

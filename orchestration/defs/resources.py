@@ -10,6 +10,7 @@ from dagster import ConfigurableResource
 from dagster_dbt import DbtCliResource, DbtProject
 
 from orchestration.loading import LoadSettings
+from orchestration.thresholds import BlockingThresholds
 from orchestration.paths import DBT_PROJECT_DIR
 
 
@@ -23,7 +24,9 @@ class WarehouseResource(ConfigurableResource):
     input_dir: str
     warehouse_path: str
     business_time_zone: str = "Asia/Tokyo"
-    max_quarantine_share: float = 0.05
+    max_quarantine_share: float = BlockingThresholds.max_quarantine_share
+    max_rejected_files: int = BlockingThresholds.max_rejected_files
+    max_unresolved_share: float = BlockingThresholds.max_unresolved_share
     future_tolerance_hours: float = 24.0
 
     @property

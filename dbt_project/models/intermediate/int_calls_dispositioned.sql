@@ -41,7 +41,8 @@ final as (
         dispositions.rang,
         dispositions.connected,
         dispositions.effective,
-        dispositions.appointment
+        dispositions.appointment,
+        calls.source_file_id
     from calls
     inner join dispositions on calls.result = dispositions.result
     left join known_leads on known_leads.lead_id = calls.lead_id

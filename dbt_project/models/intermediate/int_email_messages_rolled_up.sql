@@ -34,7 +34,9 @@ messages as (
         min(occurred_at) filter (where event_type = 'open') as first_opened_at,
         min(occurred_at) filter (where event_type = 'click') as first_clicked_at,
         min(occurred_at) filter (where event_type = 'reply') as first_replied_at,
-        min(occurred_at) filter (where event_type = 'bounce') as first_bounced_at
+        min(occurred_at) filter (where event_type = 'bounce') as first_bounced_at,
+        -- the first export the message appeared in
+        min(source_file_id) as source_file_id
     from events
     group by message_id
 ),

@@ -13,7 +13,8 @@ final as (
         {{ local_timestamp('started_at') }} as started_at_local,
         cast({{ local_timestamp('started_at') }} as date) as started_date,
         result,
-        coalesce(talk_seconds, 0) as talk_seconds
+        coalesce(talk_seconds, 0) as talk_seconds,
+        _file_id as source_file_id
     from source
 )
 

@@ -13,7 +13,8 @@ final as (
         rep_id,
         event_type,
         occurred_at,
-        cast({{ local_timestamp('occurred_at') }} as date) as occurred_date
+        cast({{ local_timestamp('occurred_at') }} as date) as occurred_date,
+        _file_id as source_file_id
     from source
 )
 
