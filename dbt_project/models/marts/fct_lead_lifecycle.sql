@@ -24,7 +24,7 @@ per_lead as (
         lead_id,
         {% for stage in canonical_stages() %}
         min(first_reached_at) filter (where stage = '{{ stage }}') as first_{{ stage }}_at,
-        coalesce(sum(days_in_stage) filter (where stage = '{{ stage }}'), 0) as days_in_{{ stage }},
+        coalesce({{ exact_sum('days_in_stage', where="stage = '" ~ stage ~ "'") }}, 0) as days_in_{{ stage }},
         {% endfor %}
         any_value(stage) filter (where is_current_stage) as current_stage,
         coalesce(any_value(current_stint_days) filter (where is_current_stage), 0) as current_stage_days,

@@ -18,7 +18,7 @@ entered as (
         stage_order,
         min(changed_at) as first_entered_at,
         -- exact days (SPEC §7); a final stage has no duration
-        sum(epoch(ended_at - changed_at)) filter (where not is_terminal) / 86400.0 as days_in_stage,
+        {{ exact_sum('epoch(ended_at - changed_at)', where='not is_terminal') }} / 86400.0 as days_in_stage,
         max(epoch(ended_at - changed_at)) filter (where is_current and not is_terminal) / 86400.0 as current_stint_days,
         bool_or(is_current) as is_current_stage
     from stints

@@ -65,7 +65,7 @@ lead_cohorts as (
         count(*) filter (where lead_type = 'inbound') as inbound_leads,
         count(*) filter (where lead_type = 'inbound' and is_within_sla) as inbound_leads_within_sla,
         median(lead_response_minutes) filter (where lead_type = 'inbound') as lead_response_minutes,
-        avg(lead_response_minutes) filter (where lead_type = 'inbound') as lead_response_minutes_mean,
+        {{ exact_avg('lead_response_minutes', where="lead_type = 'inbound'") }} as lead_response_minutes_mean,
         median(lead_to_meeting_days) as lead_to_meeting_days
     from (
         select cast(date_trunc('month', created_date) as date) as month_start, reps.team, lifecycle.owner_rep_id as rep_id, lifecycle.*

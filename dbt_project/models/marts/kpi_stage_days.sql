@@ -34,7 +34,7 @@ final as (
         stage,
         count(*) as leads_entered,
         median(days_in_stage) as stage_days,
-        avg(days_in_stage) as stage_days_mean,
+        {{ exact_avg('days_in_stage') }} as stage_days_mean,
         count(*) filter (where is_stuck) as stuck_leads
     from entries
     {{ kpi_scope_grouping('month_start', also_by=['stage']) }}

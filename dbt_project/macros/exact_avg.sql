@@ -1,0 +1,7 @@
+{#
+  A mean that is the same on every run (see exact_sum): DuckDB averages decimals over an
+  exact integer sum. `where` becomes the aggregate's filter.
+#}
+{% macro exact_avg(expression, where=none) -%}
+    avg(cast({{ expression }} as decimal(38, 9))){% if where %} filter (where {{ where }}){% endif %}
+{%- endmacro %}

@@ -1,0 +1,24 @@
+"""Content hashes of warehouse tables, to prove two builds hold the same data."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import duckdb
+
+
+def table_digests(warehouse: Path, schema: str = "marts") -> dict[str, str]:
+    """sha256 of every table of `schema`, rows in a canonical order."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        tables = [t for (t,) in con.execute(
+            "select table_name from duckdb_tables() where schema_name = ? order by table_name", [schema]
+        ).fetchall()]
+        return {
+            table: hashlib.sha256(repr(con.execute(f'select * from {schema}."{table}" order by all').fetchall()).encode()).hexdigest()
+            for table in tables
+        }
+
+
+def file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
