@@ -1,0 +1,178 @@
+"""Safe to rerun, consistent for readers (SPEC §8).
+
+Day one's exports are loaded and published; day two adds one new calls export. A run over day
+two is killed (`kill -9`, with its dbt subprocess) at four points — after the raw load, after the
+input checks, in the middle of dbt, during publish — and each time the published file must be
+byte for byte what it was, and the next run must publish marts identical to a run that was never
+interrupted. A reader holding the published file open during a run neither blocks it nor sees a
+mix of the two days.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from digests import file_digest, table_digests
+from orchestration.cli import run_nightly
+from orchestration.paths import REPO_ROOT
+
+pytestmark = pytest.mark.e2e
+
+WORK_DB = Path(".work") / "iskpi.work.duckdb"
+
+
+@dataclass(frozen=True)
+class Days:
+    day_one: Path  # every export but the last calls file
+    day_two: Path  # every export
+    held_back: str  # the calls file day two adds
+    baseline: Path  # the warehouse folder after day one
+
+
+@pytest.fixture(scope="module")
+def days(small_sample, tmp_path_factory) -> Days:
+    day_two = small_sample.out_dir
+    held_back = sorted(p.name for p in day_two.iterdir() if p.name.startswith("calls_"))[-1]
+    day_one = tmp_path_factory.mktemp("day_one")
+    for path in day_two.iterdir():
+        if path.name != held_back:
+            shutil.copy(path, day_one / path.name)
+    baseline = tmp_path_factory.mktemp("baseline")
+    outcome = run_nightly(day_one, baseline / "iskpi.duckdb")
+    assert outcome.success, outcome.message
+    return Days(day_one, day_two, held_back, baseline)
+
+
+def copy_of_baseline(days: Days, folder: Path) -> Path:
+    """Day one's published warehouse and working database, in a folder of the test's own."""
+    shutil.copytree(days.baseline, folder, dirs_exist_ok=True)
+    return folder / "iskpi.duckdb"
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(days, tmp_path_factory) -> dict[str, str]:
+    """Table hashes of the marts that day two publishes when nothing goes wrong."""
+    warehouse = copy_of_baseline(days, tmp_path_factory.mktemp("uninterrupted"))
+    outcome = run_nightly(days.day_two, warehouse)
+    assert outcome.success, outcome.message
+    return table_digests(warehouse)
+
+
+def test_a_new_export_adds_to_what_was_loaded_like_a_load_of_everything_at_once(uninterrupted, sample_run):
+    _, all_at_once, outcome = sample_run
+    assert outcome.success, outcome.message
+    assert uninterrupted == table_digests(all_at_once)
+
+
+# Runs the nightly job in a process of its own and kills it, and its dbt subprocess, with
+# SIGKILL at the named point: nothing gets to clean up, as when a machine dies.
+KILLED_RUN = textwrap.dedent(
+    """
+    import os, signal, sys
+    from pathlib import Path
+
+    kill_point, inputs, warehouse = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+
+    def kill():
+        os.killpg(0, signal.SIGKILL)
+
+    if kill_point == "after_raw_load":  # the new calls are committed to raw; no check has run
+        import orchestration.loading as loading
+        admit = loading.admit
+        def admit_then_kill(con, entity, *args, **kwargs):
+            outcomes = admit(con, entity, *args, **kwargs)
+            if entity.name == "calls":
+                kill()
+            return outcomes
+        loading.admit = admit_then_kill
+    elif kill_point == "after_checks":  # every raw table loaded and checked; dbt about to start
+        from dagster_dbt import DbtCliResource
+        DbtCliResource.cli = lambda *args, **kwargs: kill()
+    elif kill_point == "mid_dbt":  # some models rebuilt, others not yet
+        from dagster_dbt.core.dbt_cli_invocation import DbtCliInvocation
+        stream = DbtCliInvocation.stream_raw_events
+        def stream_then_kill(self):
+            finished = 0
+            for event in stream(self):
+                yield event
+                finished += event.is_result_event
+                if finished == 30:
+                    kill()
+        DbtCliInvocation.stream_raw_events = stream_then_kill
+    elif kill_point == "during_publish":  # the new file is written, not yet renamed into place
+        replace = os.replace
+        def replace_or_kill(source, target, *args, **kwargs):
+            if str(source).endswith(".building"):
+                kill()
+            return replace(source, target, *args, **kwargs)
+        os.replace = replace_or_kill
+
+    from orchestration.cli import run_nightly
+    outcome = run_nightly(inputs, warehouse)
+    sys.exit(f"the run was not killed at {kill_point}: success={outcome.success} {outcome.message}")
+    """
+)
+
+KILL_POINTS = ["after_raw_load", "after_checks", "mid_dbt", "during_publish"]
+
+
+@pytest.mark.parametrize("kill_point", KILL_POINTS)
+def test_a_killed_run_leaves_the_published_warehouse_and_the_next_run_completes_it(kill_point, days, uninterrupted, tmp_path):
+    warehouse = copy_of_baseline(days, tmp_path)
+    published_before = file_digest(warehouse)
+
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED_RUN, kill_point, str(days.day_two), str(warehouse)],
+        cwd=REPO_ROOT, start_new_session=True, capture_output=True, text=True, timeout=900,
+    )
+    assert killed.returncode == -9, killed.stderr[-3000:]
+    assert file_digest(warehouse) == published_before
+    with duckdb.connect(str(tmp_path / WORK_DB), read_only=True) as con:
+        (status,) = con.execute("select status from audit.load_files where file_name = ?", [days.held_back]).fetchone()
+    assert status == "loaded"  # the kill came after the new export reached raw
+    leftovers = list(tmp_path.glob(".iskpi.duckdb.*.building*"))
+    assert bool(leftovers) == (kill_point == "during_publish")
+
+    outcome = run_nightly(days.day_two, warehouse)
+    assert outcome.success, outcome.message
+    assert table_digests(warehouse) == uninterrupted
+    assert not list(tmp_path.glob(".iskpi.duckdb.*.building*"))
+
+
+READER = textwrap.dedent(
+    """
+    import sys, duckdb
+    con = duckdb.connect(sys.argv[1], read_only=True)
+    snapshot = "select count(*), sum(dials), max(activity_date)::varchar from marts.kpi_daily"
+    print(con.execute(snapshot).fetchone(), flush=True)
+    sys.stdin.readline()  # the test runs the nightly job meanwhile
+    print(con.execute(snapshot).fetchone(), flush=True)
+    """
+)
+
+
+def test_a_reader_holding_the_published_file_neither_blocks_the_run_nor_sees_a_mix(days, uninterrupted, tmp_path):
+    warehouse = copy_of_baseline(days, tmp_path)
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(warehouse)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        day_one_seen = reader.stdout.readline()
+        outcome = run_nightly(days.day_two, warehouse)
+        assert outcome.success, outcome.message
+        reader.stdin.write("\n")
+        reader.stdin.flush()
+        seen_after_the_run = reader.stdout.readline()
+    finally:
+        reader.kill()
+        reader.wait(timeout=60)
+    assert day_one_seen and seen_after_the_run == day_one_seen  # one consistent snapshot: day one, whole
+    assert table_digests(warehouse) == uninterrupted  # readers that open it now see day two
