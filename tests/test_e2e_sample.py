@@ -68,6 +68,31 @@ def test_published_warehouse_holds_marts_and_audit_only(sample_run):
     assert not columns & {"email", "phone", "contact_name"}
 
 
+def test_no_published_value_is_an_email_address_phone_number_or_contact_name(sample_run):
+    """Looks at the values, not only the column names: PII must not leak under another name."""
+    _, warehouse, _ = sample_run
+    with duckdb.connect() as con:
+        con.execute(f"attach '{warehouse}' as published (read_only)")
+        con.execute(f"attach '{warehouse.parent / '.work' / 'iskpi.work.duckdb'}' as work (read_only)")
+        con.execute(
+            "create temp table private as select distinct value from work.staging.stg_raw__leads "
+            "cross join lateral (select unnest([email, phone, contact_name]) as value) where value is not null "
+            # reps' own names are published (dim_rep); a contact who shares one is not a leak
+            "except select rep_name from work.staging.stg_raw__reps"
+        )
+        assert con.execute("select count(*) from private").fetchone()[0] > 1000
+        text_columns = con.execute(
+            "select schema_name, table_name, column_name from duckdb_columns() "
+            "where database_name = 'published' and data_type = 'VARCHAR'"
+        ).fetchall()
+        leaks = [
+            f"{schema}.{table}.{column}"
+            for schema, table, column in text_columns
+            if con.execute(f'select count(*) from published.{schema}.{table} where "{column}" in (select value from private)').fetchone()[0]
+        ]
+    assert len(text_columns) > 50 and not leaks
+
+
 def test_loading_the_same_exports_again_gives_byte_identical_marts(sample_run):
     sample, warehouse, _ = sample_run
     marts_before, audit_before = table_digests(warehouse), table_digests(warehouse, "audit")

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import textwrap
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
@@ -70,6 +71,30 @@ def test_a_new_export_adds_to_what_was_loaded_like_a_load_of_everything_at_once(
     _, all_at_once, outcome = sample_run
     assert outcome.success, outcome.message
     assert uninterrupted == table_digests(all_at_once)
+
+
+def test_a_record_exported_again_is_replaced_only_by_a_newer_version(days, tmp_path):
+    warehouse = copy_of_baseline(days, tmp_path / "wh")
+    with duckdb.connect(str(tmp_path / "wh" / WORK_DB), read_only=True) as con:
+        leads = con.execute(
+            "select lead_id, lead_type, owner_rep_id, created_at, updated_at from staging.stg_raw__leads "
+            "where not is_deleted and updated_at is not null order by lead_id limit 2"
+        ).fetchall()
+        other_rep = con.execute("select min(rep_id) from staging.stg_raw__reps where department = 'is' and rep_id <> ?", [leads[0][2]]).fetchone()[0]
+    (newer, newer_type, owner, created, updated), (older, older_type, older_owner, older_created, older_updated) = leads
+    inputs = tmp_path / "in"
+    shutil.copytree(days.day_one, inputs)
+    (inputs / "leads_reexport.csv").write_text(
+        "lead_id,lead_type,owner_rep_id,created_at,updated_at,status\n"
+        f"{newer},{newer_type},{other_rep},{created.isoformat()},{(updated + timedelta(days=1)).isoformat()},lost\n"
+        f"{older},{older_type},{other_rep},{older_created.isoformat()},{(older_updated - timedelta(days=1)).isoformat()},lost\n",
+        encoding="utf-8",
+    )
+    outcome = run_nightly(inputs, warehouse)
+    assert outcome.success, outcome.message
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        owners = dict(con.execute("select lead_id, owner_rep_id from marts.dim_lead where lead_id in (?, ?)", [newer, older]).fetchall())
+    assert owners == {newer: other_rep, older: older_owner}
 
 
 # Runs the nightly job in a process of its own and kills it, and its dbt subprocess, with
