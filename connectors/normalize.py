@@ -115,7 +115,8 @@ def install(con: duckdb.DuckDBPyConnection, business_time_zone: str) -> None:
         -- a cast alone would round '1.5' to 2: an integer column takes whole numbers only
         create or replace temp macro iskpi_integer(s) as
             case when regexp_matches(replace(s, ',', ''), '^[+-]?\d+$') then try_cast(replace(s, ',', '') as bigint) end;
-        create or replace temp macro iskpi_decimal(s) as try_cast(replace(s, ',', '') as decimal(18, 2));
+        -- six decimals: amounts, and rate targets such as a 5.5% meeting conversion (0.055)
+        create or replace temp macro iskpi_decimal(s) as try_cast(replace(s, ',', '') as {SQL_TYPES["decimal"]});
         create or replace temp macro iskpi_boolean(s) as
             case
                 when lower(s) in {tuple(TRUE_WORDS)} then true
@@ -146,6 +147,6 @@ SQL_TYPES = {
     "timestamp": "timestamptz",
     "date": "date",
     "integer": "bigint",
-    "decimal": "decimal(18, 2)",
+    "decimal": "decimal(24, 6)",
     "boolean": "boolean",
 }

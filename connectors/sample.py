@@ -409,8 +409,9 @@ class _Simulation:
     def targets(self) -> None:
         month = self.start.replace(day=1)
         while month <= self.end:
-            for team, dials in (("東京SDR", 3600), ("大阪BDR", 3800)):
-                for kpi, value in (("dials", dials), ("meetings_set", 60), ("connect_rate", 0.27)):
+            for team, dials, effective in (("東京SDR", 3600, 500), ("大阪BDR", 3800, 520)):
+                for kpi, value in (("dials", dials), ("meetings_set", 60), ("connect_rate", 0.27),
+                                   ("effective_contacts", effective), ("meeting_conversion_rate", 0.18)):
                     self.rows["targets"].append(
                         {"period_month": month.strftime("%Y-%m"), "scope_type": "team", "scope_id": team,
                          "kpi": kpi, "target_value": str(value)}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import click
@@ -42,11 +42,16 @@ def sample(out_dir: Path, seed: int, reps: int, months: int, start: str) -> None
               help="Files per source table that may be refused whole (and retried next run) without blocking publishing.")
 @click.option("--max-unresolved-share", default=BlockingThresholds.max_unresolved_share, show_default=True,
               help="Share of a file's calls or e-mails whose lead cannot be resolved before the file blocks publishing.")
-def run(input_dir: Path, warehouse_path: Path, max_quarantine_share: float, max_rejected_files: int, max_unresolved_share: float) -> None:
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Report as of this local date: what was known by its end. Default: the last day with data.")
+def run(
+    input_dir: Path, warehouse_path: Path, max_quarantine_share: float, max_rejected_files: int,
+    max_unresolved_share: float, as_of: datetime | None,
+) -> None:
     """Run the nightly job: load INPUT, check, build the marts, publish WAREHOUSE."""
     started = time.monotonic()
     thresholds = BlockingThresholds(max_quarantine_share, max_rejected_files, max_unresolved_share)
-    outcome = run_nightly(input_dir, warehouse_path, thresholds)
+    outcome = run_nightly(input_dir, warehouse_path, thresholds, as_of.date() if as_of else None)
     if not outcome.success:
         click.echo(f"Nothing was published; {warehouse_path} is unchanged.\n", err=True)
         click.echo(outcome.message, err=True)
@@ -112,7 +117,7 @@ class NightlyOutcome:
 
 
 def run_nightly(
-    input_dir: Path, warehouse_path: Path, thresholds: BlockingThresholds = BlockingThresholds()
+    input_dir: Path, warehouse_path: Path, thresholds: BlockingThresholds = BlockingThresholds(), as_of: date | None = None
 ) -> NightlyOutcome:
     """Execute the nightly Dagster job in-process; the message is the run summary or, when
     something blocked publishing, what and why."""
@@ -121,7 +126,7 @@ def run_nightly(
 
     from orchestration.definitions import build_defs
 
-    defs = build_defs(input_dir, warehouse_path, thresholds)
+    defs = build_defs(input_dir, warehouse_path, thresholds, as_of)
     with DagsterInstance.ephemeral() as instance:
         result = defs.resolve_job_def("nightly").execute_in_process(
             instance=instance,

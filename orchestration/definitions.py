@@ -7,6 +7,7 @@ ISKPI_INPUT_DIR / ISKPI_WAREHOUSE); `iskpi run` builds the same definitions for 
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 
 from dagster import Definitions
@@ -21,7 +22,9 @@ from orchestration.paths import DEFAULT_WAREHOUSE, SAMPLE_INPUT_DIR
 from orchestration.thresholds import BlockingThresholds
 
 
-def build_defs(input_dir: Path, warehouse_path: Path, thresholds: BlockingThresholds = BlockingThresholds()) -> Definitions:
+def build_defs(
+    input_dir: Path, warehouse_path: Path, thresholds: BlockingThresholds = BlockingThresholds(), as_of: date | None = None
+) -> Definitions:
     return Definitions(
         assets=[*RAW_ASSETS, jp_public_holidays, warehouse_dbt_assets, published_warehouse],
         asset_checks=UNRESOLVED_LEAD_CHECKS,
@@ -34,6 +37,7 @@ def build_defs(input_dir: Path, warehouse_path: Path, thresholds: BlockingThresh
                 max_quarantine_share=thresholds.max_quarantine_share,
                 max_rejected_files=thresholds.max_rejected_files,
                 max_unresolved_share=thresholds.max_unresolved_share,
+                as_of_date=as_of.isoformat() if as_of else None,
             ),
             "dbt": dbt_resource(),
         },
@@ -48,4 +52,5 @@ defs = build_defs(
         max_rejected_files=int(os.environ.get("ISKPI_MAX_REJECTED_FILES", BlockingThresholds.max_rejected_files)),
         max_unresolved_share=float(os.environ.get("ISKPI_MAX_UNRESOLVED_SHARE", BlockingThresholds.max_unresolved_share)),
     ),
+    date.fromisoformat(os.environ["ISKPI_AS_OF"]) if os.environ.get("ISKPI_AS_OF") else None,
 )

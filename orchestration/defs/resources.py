@@ -28,6 +28,9 @@ class WarehouseResource(ConfigurableResource):
     max_rejected_files: int = BlockingThresholds.max_rejected_files
     max_unresolved_share: float = BlockingThresholds.max_unresolved_share
     future_tolerance_hours: float = 24.0
+    # the local date the marts report as of (YYYY-MM-DD): what was known by the end of that day;
+    # unset, the last day with data, never the clock
+    as_of_date: str | None = None
 
     @property
     def input_dir_path(self) -> Path:

@@ -2,6 +2,7 @@
 so dbt runs after ingest without hand-written dependencies; dbt tests become asset checks."""
 
 
+import json
 import os
 
 from dagster import AssetExecutionContext
@@ -16,4 +17,5 @@ TRANSLATOR = DagsterDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_a
 def warehouse_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     # profiles.yml reads the working database from the environment; the dbt subprocess inherits it.
     os.environ["ISKPI_WORK_DB"] = str(warehouse.work_db)
-    yield from dbt.cli(["build"], context=context).stream()
+    variables = ["--vars", json.dumps({"as_of_date": warehouse.as_of_date})] if warehouse.as_of_date else []
+    yield from dbt.cli(["build", *variables], context=context).stream()

@@ -1,5 +1,5 @@
 with source as (
-    {{ dedupe_latest(source('raw', 'calls'), ['call_id']) }}
+    {{ dedupe_latest(source('raw', 'calls'), ['call_id'], known_by=['started_at']) }}
 ),
 
 final as (

@@ -1,5 +1,5 @@
 with source as (
-    {{ dedupe_latest(source('raw', 'email_events'), ['event_id']) }}
+    {{ dedupe_latest(source('raw', 'email_events'), ['event_id'], known_by=['occurred_at']) }}
 ),
 
 final as (

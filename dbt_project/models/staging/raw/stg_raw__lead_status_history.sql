@@ -1,5 +1,5 @@
 with source as (
-    {{ dedupe_latest(source('raw', 'lead_status_history'), ['lead_id', 'changed_at']) }}
+    {{ dedupe_latest(source('raw', 'lead_status_history'), ['lead_id', 'changed_at'], known_by=['changed_at']) }}
 ),
 
 final as (

@@ -1,5 +1,5 @@
 with source as (
-    {{ dedupe_latest(source('raw', 'ma_activities'), ['activity_id']) }}
+    {{ dedupe_latest(source('raw', 'ma_activities'), ['activity_id'], known_by=['occurred_at']) }}
 ),
 
 final as (

@@ -1,5 +1,5 @@
 with source as (
-    {{ dedupe_latest(source('raw', 'opportunity_stage_history'), ['opportunity_id', 'changed_at']) }}
+    {{ dedupe_latest(source('raw', 'opportunity_stage_history'), ['opportunity_id', 'changed_at'], known_by=['changed_at']) }}
 ),
 
 final as (

@@ -1,0 +1,243 @@
+{#
+  The KPI sheet of one period grain (SPEC §5, §7): one row per (<grain>_start, scope_type,
+  scope_id), scope `org` (scope_id 'all') / `team` / `rep`, with every KPI of SPEC §5 except the
+  three that are tables by nature (kpi_stage_days, kpi_channel_funnel, input_quality).
+  grain: `week` (ISO, Monday start), `month` or `quarter`.
+
+  Attribution (SPEC §5): activity to the rep who did it on its local date (rolled up from
+  kpi_daily); meetings to set_by_rep_id on the agreed date; leads to their owner on their
+  created date (cohort); SAL leads to the rep who set their first meeting, on the SAL date;
+  opportunities to the rep who set their meeting (none: org only), on their created or closed
+  date. Counts sit beside every rate; a rate with a zero denominator is NULL.
+#}
+{% macro kpi_period_sheet(grain) -%}
+with reps as (
+    select rep_id, team from {{ ref('dim_rep') }}
+),
+
+reporting_window as (
+    select * from {{ ref('int_reporting_window') }}
+),
+
+activity as (
+    select
+        {{ kpi_scope_columns('period_start') }},
+        sum(dials) as dials,
+        sum(rang_calls) as rang_calls,
+        sum(connected_calls) as connected_calls,
+        sum(effective_contacts) as effective_contacts,
+        sum(connected_talk_seconds) as connected_talk_seconds,
+        sum(emails_sent) as emails_sent,
+        sum(emails_opened) as emails_opened,
+        sum(emails_clicked) as emails_clicked,
+        sum(emails_replied) as emails_replied,
+        sum(emails_bounced) as emails_bounced
+    from (
+        select cast(date_trunc('{{ grain }}', activity_date) as date) as period_start, reps.team, kpi_daily.*
+        from {{ ref('kpi_daily') }} as kpi_daily
+        inner join reps using (rep_id)
+    )
+    {{ kpi_scope_grouping('period_start') }}
+),
+
+meetings as (
+    select
+        {{ kpi_scope_columns('period_start') }},
+        count(*) as meetings_set,
+        count(*) filter (where is_valid) as valid_meetings,
+        count(*) filter (where is_bant_complete) as bant_complete_meetings,
+        count(*) filter (where is_date_confirmed) as date_confirmed_meetings,
+        count(*) filter (where is_cancelled_or_no_show) as cancelled_meetings,
+        count(handoff_score) as rated_meetings,
+        sum(handoff_score) as handoff_score_total,
+        count(*) filter (where is_first_meeting_of_lead) as first_meetings,
+        coalesce(sum(touches_before) filter (where is_first_meeting_of_lead), 0) as touches_before_first_meetings
+    from (
+        select cast(date_trunc('{{ grain }}', agreed_date) as date) as period_start, reps.team, fct_meeting.*
+        from {{ ref('fct_meeting') }} as fct_meeting
+        left join reps using (rep_id)
+    )
+    {{ kpi_scope_grouping('period_start') }}
+),
+
+lead_cohorts as (
+    select
+        {{ kpi_scope_columns('period_start') }},
+        count(*) as leads_assigned,
+        count(*) filter (where is_touched) as leads_touched,
+        count(*) filter (where is_followed_up) as leads_followed_up,
+        count(*) filter (where reached_mql) as hot_leads,
+        count(*) filter (where lead_type = 'inbound') as inbound_leads,
+        count(*) filter (where lead_type = 'inbound' and is_within_sla) as inbound_leads_within_sla,
+        median(lead_response_minutes) filter (where lead_type = 'inbound') as lead_response_minutes,
+        {{ exact_avg('lead_response_minutes', where="lead_type = 'inbound'") }} as lead_response_minutes_mean,
+        median(lead_to_meeting_days) as lead_to_meeting_days
+    from (
+        select cast(date_trunc('{{ grain }}', created_date) as date) as period_start, reps.team, lifecycle.owner_rep_id as rep_id, lifecycle.*
+        from {{ ref('fct_lead_lifecycle') }} as lifecycle
+        left join reps on reps.rep_id = lifecycle.owner_rep_id
+        where not lifecycle.is_deleted
+    )
+    {{ kpi_scope_grouping('period_start') }}
+),
+
+sal_cohorts as (
+    select
+        {{ kpi_scope_columns('period_start') }},
+        count(*) as sal_leads,
+        count(*) filter (where reached_sql) as sal_leads_reached_sql
+    from (
+        select cast(date_trunc('{{ grain }}', first_sal_date) as date) as period_start, reps.team, lifecycle.sal_rep_id as rep_id, lifecycle.*
+        from {{ ref('fct_lead_lifecycle') }} as lifecycle
+        left join reps on reps.rep_id = lifecycle.sal_rep_id
+        where lifecycle.reached_sal and not lifecycle.is_deleted
+    )
+    {{ kpi_scope_grouping('period_start') }}
+),
+
+opportunities_closed as (
+    select
+        {{ kpi_scope_columns('period_start') }},
+        count(*) filter (where is_won) as won_opportunities,
+        count(*) filter (where is_lost) as lost_opportunities,
+        coalesce(sum(amount) filter (where is_won), 0) as won_amount,
+        count(*) filter (where is_won and is_is_sourced) as is_sourced_won_opportunities,
+        count(*) filter (where is_is_sourced) as is_sourced_closed_opportunities,
+        coalesce(sum(amount) filter (where is_won and is_is_sourced), 0) as is_sourced_won_amount
+    from (
+        select cast(date_trunc('{{ grain }}', closed_date) as date) as period_start, reps.team, fct_opportunity.*
+        from {{ ref('fct_opportunity') }} as fct_opportunity
+        left join reps using (rep_id)
+        where is_closed
+    )
+    {{ kpi_scope_grouping('period_start') }}
+),
+
+opportunities_created as (
+    select
+        {{ kpi_scope_columns('period_start') }},
+        count(*) as opportunities_created,
+        count(*) filter (where is_won) as opportunities_created_won
+    from (
+        select cast(date_trunc('{{ grain }}', created_date) as date) as period_start, reps.team, fct_opportunity.*
+        from {{ ref('fct_opportunity') }} as fct_opportunity
+        left join reps using (rep_id)
+    )
+    {{ kpi_scope_grouping('period_start') }}
+),
+
+-- pipeline at the end of the period (or of the as-of day, in the period it falls in) and at its start
+pipeline as (
+    select
+        {{ kpi_scope_columns('period_start') }},
+        coalesce(sum(open_amount) filter (where date_day = period_close_day), 0) as pipeline_amount,
+        coalesce(sum(opening_amount) filter (where date_day = period_start), 0) as opening_pipeline_amount
+    from (
+        select
+            cast(date_trunc('{{ grain }}', pipeline.date_day) as date) as period_start,
+            least(cast(date_trunc('{{ grain }}', pipeline.date_day) + interval 1 {{ grain }} - interval 1 day as date), reporting_window.as_of_date)
+                as period_close_day,
+            reps.team,
+            pipeline.*
+        from {{ ref('fct_pipeline_daily') }} as pipeline
+        cross join reporting_window
+        left join reps using (rep_id)
+    )
+    {{ kpi_scope_grouping('period_start') }}
+),
+
+-- revenue targets are monthly: a quarter's is the sum of its months, a week has none
+revenue_targets as (
+    select cast(date_trunc('{{ grain }}', month_start) as date) as period_start, scope_type, scope_id, sum(target_value) as revenue_target
+    from {{ ref('fct_kpi_target') }}
+    where kpi = 'revenue'{% if grain == 'week' %} and false{% endif %}
+    group by all
+),
+
+scopes as (
+    select period_start, scope_type, scope_id from activity
+    union select period_start, scope_type, scope_id from meetings
+    union select period_start, scope_type, scope_id from lead_cohorts
+    union select period_start, scope_type, scope_id from sal_cohorts
+    union select period_start, scope_type, scope_id from opportunities_closed
+    union select period_start, scope_type, scope_id from opportunities_created
+    union select period_start, scope_type, scope_id from pipeline
+),
+
+final as (
+    select
+        scopes.period_start as {{ grain }}_start,
+        scopes.scope_type,
+        scopes.scope_id,
+
+        -- 行動KPI
+        {{ call_kpi_columns('activity') }},
+        {{ email_kpi_columns('activity') }},
+        coalesce(lead_cohorts.leads_assigned, 0) as leads_assigned,
+        coalesce(lead_cohorts.leads_touched, 0) as leads_touched,
+        coalesce(lead_cohorts.leads_followed_up, 0) as leads_followed_up,
+        {{ safe_ratio('lead_cohorts.leads_touched', 'lead_cohorts.leads_assigned') }} as list_consumption_rate,
+        {{ safe_ratio('lead_cohorts.leads_followed_up', 'lead_cohorts.leads_assigned') }} as follow_up_rate,
+        coalesce(meetings.first_meetings, 0) as first_meetings,
+        coalesce(meetings.touches_before_first_meetings, 0) as touches_before_first_meetings,
+        {{ safe_ratio('meetings.touches_before_first_meetings', 'meetings.first_meetings') }} as touches_to_meeting,
+
+        -- 戦術KPI
+        coalesce(meetings.meetings_set, 0) as meetings_set,
+        {{ safe_ratio('meetings.meetings_set', 'activity.effective_contacts') }} as meeting_conversion_rate,
+        coalesce(meetings.valid_meetings, 0) as valid_meetings,
+        coalesce(meetings.bant_complete_meetings, 0) as bant_complete_meetings,
+        {{ safe_ratio('meetings.bant_complete_meetings', 'meetings.meetings_set') }} as bant_rate,
+        coalesce(meetings.date_confirmed_meetings, 0) as date_confirmed_meetings,
+        {{ safe_ratio('meetings.date_confirmed_meetings', 'meetings.meetings_set') }} as appointment_confirm_rate,
+        coalesce(meetings.cancelled_meetings, 0) as cancelled_meetings,
+        {{ safe_ratio('meetings.cancelled_meetings', 'meetings.meetings_set') }} as meeting_cancel_rate,
+        coalesce(meetings.rated_meetings, 0) as rated_meetings,
+        {{ safe_ratio('meetings.handoff_score_total', 'meetings.rated_meetings') }} as handoff_quality,
+        coalesce(sal_cohorts.sal_leads, 0) as sal_leads,
+        coalesce(sal_cohorts.sal_leads_reached_sql, 0) as sal_leads_reached_sql,
+        {{ safe_ratio('sal_cohorts.sal_leads_reached_sql', 'sal_cohorts.sal_leads') }} as sal_to_sql_rate,
+
+        -- 戦略KPI
+        coalesce(opportunities_closed.won_opportunities, 0) as won_opportunities,
+        coalesce(opportunities_closed.lost_opportunities, 0) as lost_opportunities,
+        coalesce(opportunities_closed.won_amount, 0) as won_amount,
+        {{ safe_ratio('opportunities_closed.won_opportunities', 'opportunities_closed.won_opportunities + opportunities_closed.lost_opportunities') }}
+            as win_rate,
+        coalesce(opportunities_created.opportunities_created, 0) as opportunities_created,
+        coalesce(opportunities_created.opportunities_created_won, 0) as opportunities_created_won,
+        {{ safe_ratio('opportunities_created.opportunities_created_won', 'opportunities_created.opportunities_created') }}
+            as cohort_win_rate,
+        coalesce(opportunities_closed.is_sourced_won_amount, 0) as is_sourced_won_amount,
+        {{ safe_ratio('opportunities_closed.won_amount', 'opportunities_closed.won_opportunities') }} as avg_deal_size,
+        coalesce(opportunities_closed.is_sourced_won_opportunities, 0) as is_sourced_won_opportunities,
+        coalesce(opportunities_closed.is_sourced_closed_opportunities, 0) as is_sourced_closed_opportunities,
+        {{ safe_ratio('opportunities_closed.is_sourced_won_opportunities', 'opportunities_closed.is_sourced_closed_opportunities') }}
+            as post_handoff_win_rate,
+        coalesce(pipeline.pipeline_amount, 0) as pipeline_amount,
+        coalesce(pipeline.opening_pipeline_amount, 0) as opening_pipeline_amount,
+        revenue_targets.revenue_target,
+        {{ safe_ratio('pipeline.opening_pipeline_amount', 'revenue_targets.revenue_target') }} as pipeline_coverage,
+
+        -- speed and quality
+        coalesce(lead_cohorts.inbound_leads, 0) as inbound_leads,
+        lead_cohorts.lead_response_minutes,
+        lead_cohorts.lead_response_minutes_mean,
+        coalesce(lead_cohorts.inbound_leads_within_sla, 0) as inbound_leads_within_sla,
+        {{ safe_ratio('lead_cohorts.inbound_leads_within_sla', 'lead_cohorts.inbound_leads') }} as sla_5min_rate,
+        lead_cohorts.lead_to_meeting_days,
+        coalesce(lead_cohorts.hot_leads, 0) as hot_leads
+    from scopes
+    left join activity using (period_start, scope_type, scope_id)
+    left join meetings using (period_start, scope_type, scope_id)
+    left join lead_cohorts using (period_start, scope_type, scope_id)
+    left join sal_cohorts using (period_start, scope_type, scope_id)
+    left join opportunities_closed using (period_start, scope_type, scope_id)
+    left join opportunities_created using (period_start, scope_type, scope_id)
+    left join pipeline using (period_start, scope_type, scope_id)
+    left join revenue_targets using (period_start, scope_type, scope_id)
+)
+
+select * from final
+order by {{ grain }}_start, scope_type, scope_id
+{%- endmacro %}

@@ -1,0 +1,99 @@
+-- The bottleneck of the meeting funnel (SPEC §6 ボトルネック), per month and scope with targets:
+--   meetings = dials × connect_rate × (effective ÷ connected) × meeting_conversion_rate
+-- Each factor's actual is compared with its target; the factor with the lowest actual ÷ target
+-- is the bottleneck. A shortfall is `activity` (dials: time use, list supply) or `quality` (a
+-- rate), with the remedy of seeds/bottleneck_factors.csv. Factor targets come from targets.csv
+-- (dials, connect_rate, meeting_conversion_rate) or are derived from count targets
+-- (effective_contacts ÷ (dials × connect_rate), meetings_set ÷ effective_contacts).
+with monthly as (
+    select * from {{ ref('kpi_monthly') }}
+),
+
+factors as (
+    select * from {{ ref('bottleneck_factors') }}
+),
+
+targets as (
+    select
+        month_start,
+        scope_type,
+        scope_id,
+        {%- for kpi in ['dials', 'connect_rate', 'effective_contacts', 'effective_contact_rate', 'meeting_conversion_rate', 'meetings_set'] %}
+        cast(sum(target_value) filter (where kpi = '{{ kpi }}') as double) as {{ kpi }}{{ "," if not loop.last }}
+        {%- endfor %}
+    from {{ ref('fct_kpi_target') }}
+    group by month_start, scope_type, scope_id
+),
+
+chain as (
+    select
+        monthly.month_start,
+        monthly.scope_type,
+        monthly.scope_id,
+        cast(monthly.meetings_set as double) as meetings_set,
+        targets.meetings_set as meetings_set_target,
+        cast(monthly.dials as double) as dials_actual,
+        targets.dials as dials_target,
+        monthly.connect_rate as connect_rate_actual,
+        targets.connect_rate as connect_rate_target,
+        {{ safe_ratio('monthly.effective_contacts', 'monthly.connected_calls') }} as effective_per_connected_actual,
+        coalesce(
+            targets.effective_contacts / nullif(targets.dials * targets.connect_rate, 0),
+            targets.effective_contact_rate / nullif(targets.connect_rate, 0)
+        ) as effective_per_connected_target,
+        monthly.meeting_conversion_rate as meeting_conversion_rate_actual,
+        coalesce(targets.meeting_conversion_rate, targets.meetings_set / nullif(targets.effective_contacts, 0))
+            as meeting_conversion_rate_target
+    from monthly
+    inner join targets using (month_start, scope_type, scope_id)
+),
+
+per_factor as (
+    unpivot chain
+    on
+        (dials_actual, dials_target) as dials,
+        (connect_rate_actual, connect_rate_target) as connect_rate,
+        (effective_per_connected_actual, effective_per_connected_target) as effective_per_connected,
+        (meeting_conversion_rate_actual, meeting_conversion_rate_target) as meeting_conversion_rate
+    into name factor value actual, target
+),
+
+rated as (
+    select
+        per_factor.*,
+        factors.factor_order,
+        factors.label_ja,
+        factors.label_en,
+        factors.shortfall_type as factor_shortfall_type,
+        factors.remedy as factor_remedy,
+        {{ safe_ratio('per_factor.actual', 'per_factor.target') }} as attainment
+    from per_factor
+    inner join factors using (factor)
+    where per_factor.target is not null
+),
+
+final as (
+    select
+        month_start,
+        scope_type,
+        scope_id,
+        factor,
+        factor_order,
+        label_ja,
+        label_en,
+        actual,
+        target,
+        attainment,
+        attainment is not null
+            and row_number() over (
+                partition by month_start, scope_type, scope_id order by attainment asc nulls last, factor_order
+            ) = 1 as is_bottleneck,
+        case when attainment < 1 then factor_shortfall_type end as shortfall_type,
+        case when attainment < 1 then factor_remedy end as remedy,
+        meetings_set,
+        meetings_set_target
+    from rated
+)
+
+select * from final
+order by month_start, scope_type, scope_id, factor_order

@@ -1,0 +1,76 @@
+-- Targets against actuals with business-day pacing (SPEC §6 営業日進捗): one row per month ×
+-- scope × KPI with a target (targets.csv; `revenue` is the won amount). For a month with B
+-- business days of which b have elapsed by the as-of date (inclusive):
+--   paced_target = target × b ÷ B · attainment = actual ÷ target
+--   paced_attainment = actual ÷ paced_target · landing_forecast (着地予測) = actual ÷ b × B
+-- for KPIs that add up over a period (pacing: cumulative in the KPI catalogue). A rate or a
+-- median has no pace: its paced target is the target and its landing is the value so far.
+{%- set cumulative = kpi_names(pacing='cumulative') + ['revenue'] %}
+with targets as (
+    select * from {{ ref('fct_kpi_target') }}
+),
+
+reporting_window as (
+    select * from {{ ref('int_reporting_window') }}
+),
+
+actuals as (
+    select period_start as month_start, scope_type, scope_id, kpi, value as actual
+    from ({{ unpivot_kpis(ref('kpi_monthly'), 'month_start', also={'revenue': 'won_amount'}) }})
+),
+
+business_days as (
+    select
+        dim_date.month_start,
+        count(*) filter (where dim_date.is_business_day) as business_days,
+        count(*) filter (where dim_date.is_business_day and dim_date.date_day <= reporting_window.as_of_date)
+            as business_days_elapsed
+    from {{ ref('dim_date') }} as dim_date
+    cross join reporting_window
+    group by dim_date.month_start
+),
+
+paced as (
+    select
+        targets.month_start,
+        targets.scope_type,
+        targets.scope_id,
+        targets.kpi,
+        targets.kpi in ({{ "'" ~ cumulative | join("', '") ~ "'" }}) as is_cumulative,
+        reporting_window.as_of_date,
+        business_days.business_days,
+        business_days.business_days_elapsed,
+        cast(targets.target_value as double) as target,
+        actuals.actual
+    from targets
+    cross join reporting_window
+    left join business_days using (month_start)
+    left join actuals using (month_start, scope_type, scope_id, kpi)
+),
+
+final as (
+    select
+        month_start,
+        scope_type,
+        scope_id,
+        kpi,
+        is_cumulative,
+        as_of_date,
+        business_days,
+        business_days_elapsed,
+        target,
+        actual,
+        case when is_cumulative then target * business_days_elapsed / nullif(business_days, 0) else target end
+            as paced_target,
+        {{ safe_ratio('actual', 'target') }} as attainment,
+        {{ safe_ratio('actual', 'case when is_cumulative then target * business_days_elapsed / nullif(business_days, 0) else target end') }}
+            as paced_attainment,
+        case
+            when is_cumulative then actual / nullif(business_days_elapsed, 0) * business_days
+            else actual
+        end as landing_forecast
+    from paced
+)
+
+select * from final
+order by month_start, scope_type, scope_id, kpi
