@@ -59,6 +59,7 @@ def run(
     click.echo(outcome.message)
     click.echo(f"\nPublished {warehouse_path} in {time.monotonic() - started:.0f} s. Query it with:")
     click.echo(f"  iskpi query --warehouse {warehouse_path} \"select * from marts.kpi_daily limit 10\"")
+    click.echo(f"The manager's sheets are in {Path(warehouse_path).parent / 'reports'} (daily.html, weekly.html, monthly.html).")
 
 
 @main.command()
@@ -100,6 +101,114 @@ def query_metrics(metrics: str, group_by: str, warehouse_path: Path, mf_options:
            "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR)}
     command = [str(Path(sys.executable).with_name("mf")), "query", "--metrics", metrics, "--group-by", group_by, *mf_options]
     return subprocess.run(command, cwd=DBT_PROJECT_DIR, env=env, capture_output=capture, text=True)
+
+
+TRAILING_RATES_SQL = """
+select kpi, trailing_average, trailing_from, trailing_to
+from marts.kpi_target_suggestion
+where scope_type = 'org' and kpi in ('win_rate', 'meeting_conversion_rate', 'effective_contact_rate',
+                                      'avg_deal_size', 'sal_to_sql_rate')
+"""
+
+
+def trailing_rates(warehouse_path: Path) -> dict[str, float]:
+    """The org's rates averaged over the last three complete months of the published warehouse."""
+    import duckdb
+
+    if not Path(warehouse_path).exists():
+        return {}
+    with duckdb.connect(str(warehouse_path), read_only=True) as con:
+        try:
+            rows = con.execute(TRAILING_RATES_SQL).fetchall()
+        except duckdb.CatalogException:  # published by a version without target suggestions
+            return {}
+    return {kpi: value for kpi, value, _, _ in rows if value is not None}
+
+
+@main.command()
+@click.option("--wins", type=int, help="Wins needed in the month (reverse plan).")
+@click.option("--revenue", type=float, help="Revenue target of the quarter (pipeline plan).")
+@click.option("--win-rate", type=float, help="Won ÷ closed.")
+@click.option("--meeting-conversion-rate", type=float, help="Meetings ÷ effective contacts.")
+@click.option("--connect-rate", type=float, help="Dials that become effective contacts (the warehouse's effective_contact_rate).")
+@click.option("--avg-deal-size", type=float, help="Won amount ÷ won deals.")
+@click.option("--sal-to-sql-rate", type=float, help="SALs that reach a proposal stage.")
+@click.option("--qc-per-sal", type=float, default=3, show_default=True, help="Qualification calls per SAL.")
+@click.option("--lead-time-months", type=int, default=6, show_default=True, help="Months from pipeline to revenue.")
+@click.option("--month", help="YYYY-MM: spread the dials over its business days.")
+@click.option("--quarter", help="YYYYQn: the quarter the revenue is due in (pipeline plan).")
+@click.option("--warehouse", "warehouse_path", type=click.Path(path_type=Path), default=DEFAULT_WAREHOUSE, show_default=True,
+              help="Where rates not given come from: the trailing three complete months.")
+def plan(wins, revenue, win_rate, meeting_conversion_rate, connect_rate, avg_deal_size, sal_to_sql_rate, qc_per_sal,
+         lead_time_months, month, quarter, warehouse_path) -> None:
+    """Plan backwards from a target (逆算): meetings, effective contacts and dials, or the pipeline,
+    SQLs, SALs and qualification calls it takes. Every count is rounded up."""
+    from connectors.calendar import business_days_in_month
+    from orchestration import planning
+
+    given = {"win_rate": win_rate, "meeting_conversion_rate": meeting_conversion_rate,
+             "effective_contact_rate": connect_rate, "avg_deal_size": avg_deal_size, "sal_to_sql_rate": sal_to_sql_rate}
+    missing = [name for name, value in given.items() if value is None]
+    trailing = trailing_rates(warehouse_path) if missing else {}
+    rates = {name: value if value is not None else trailing.get(name) for name, value in given.items()}
+    for name in missing:
+        if rates[name] is not None:
+            click.echo(f"{name}: {rates[name]:.4g} (trailing three months of {warehouse_path})")
+
+    def need(*names: str) -> bool:
+        absent = [n for n in names if rates[n] is None]
+        if absent:
+            raise click.UsageError(
+                f"no {', '.join(absent)}: give it on the command line, or run `iskpi run` so that "
+                f"{warehouse_path} has three months to take it from"
+            )
+        return True
+
+    if wins is None and revenue is None:
+        raise click.UsageError("give --wins (reverse plan) or --revenue (pipeline plan)")
+    if wins is not None and need("win_rate", "meeting_conversion_rate", "effective_contact_rate"):
+        days = business_days_in_month(*map(int, month.split("-"))) if month else None
+        reverse = planning.reverse_plan(wins, rates["win_rate"], rates["meeting_conversion_rate"], rates["effective_contact_rate"], days)
+        click.echo(f"Reverse plan{f' for {month}' if month else ''}:")
+        click.echo(f"  wins               {reverse.wins:>12,}")
+        click.echo(f"  meetings           {reverse.meetings:>12,}")
+        click.echo(f"  effective contacts {reverse.effective_contacts:>12,}")
+        click.echo(f"  dials              {reverse.dials:>12,}")
+        if days:
+            click.echo(f"  dials per business day {reverse.dials_per_business_day:>8,} ({days} business days)")
+    if revenue is not None and need("win_rate", "avg_deal_size", "sal_to_sql_rate"):
+        if not quarter:
+            raise click.UsageError("--revenue plans the pipeline for a quarter: give --quarter YYYYQn")
+        pipeline = planning.pipeline_plan(
+            revenue, rates["win_rate"], rates["avg_deal_size"], rates["sal_to_sql_rate"], qc_per_sal, lead_time_months, quarter
+        )
+        click.echo(f"Pipeline plan for {quarter}:")
+        click.echo(f"  pipeline needed    {float(pipeline.pipeline_amount):>14,.0f} JPY by {pipeline.needed_by_quarter}")
+        click.echo(f"  SQL                {pipeline.sqls:>14,}")
+        click.echo(f"  SAL                {pipeline.sals:>14,}")
+        click.echo(f"  qualification calls {pipeline.qualification_calls:>13,}")
+
+
+@main.command()
+@click.option("--warehouse", "warehouse_path", type=click.Path(path_type=Path), default=DEFAULT_WAREHOUSE, show_default=True)
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="The date the warehouse was built as of (iskpi run --as-of); default: that date.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
+              help="Folder for the sheets. Default: reports/ beside the warehouse.")
+@click.option("--encoding", type=click.Choice(["utf-8", "cp932"]), default="utf-8", show_default=True,
+              help="CSV encoding: UTF-8 with BOM (Excel opens it), or CP932 for older Excel.")
+def report(warehouse_path: Path, as_of: datetime | None, out_dir: Path | None, encoding: str) -> None:
+    """Write the manager's daily, weekly and monthly sheets: HTML (opens offline) and CSV."""
+    from orchestration.report import ReportError, write_sheets
+
+    target = out_dir or Path(warehouse_path).parent / "reports"
+    try:
+        written = write_sheets(Path(warehouse_path), target, as_of.date() if as_of else None, encoding)
+    except ReportError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"wrote {len(written)} files to {target}:")
+    for path in written:
+        click.echo(f"  {path.name}")
 
 
 @main.command("kpi-reference")

@@ -13,7 +13,7 @@ from pathlib import Path
 from dagster import Definitions
 
 from orchestration.defs.ingest import RAW_ASSETS, jp_public_holidays
-from orchestration.defs.publish import published_warehouse
+from orchestration.defs.publish import manager_sheets, published_warehouse
 from orchestration.defs.quality import UNRESOLVED_LEAD_CHECKS
 from orchestration.defs.resources import WarehouseResource, dbt_resource
 from orchestration.defs.schedules import NIGHTLY_JOB, NIGHTLY_SCHEDULE
@@ -26,7 +26,7 @@ def build_defs(
     input_dir: Path, warehouse_path: Path, thresholds: BlockingThresholds = BlockingThresholds(), as_of: date | None = None
 ) -> Definitions:
     return Definitions(
-        assets=[*RAW_ASSETS, jp_public_holidays, warehouse_dbt_assets, published_warehouse],
+        assets=[*RAW_ASSETS, jp_public_holidays, warehouse_dbt_assets, published_warehouse, manager_sheets],
         asset_checks=UNRESOLVED_LEAD_CHECKS,
         jobs=[NIGHTLY_JOB],
         schedules=[NIGHTLY_SCHEDULE],

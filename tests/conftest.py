@@ -8,6 +8,7 @@ import pytest
 
 from connectors.sample import Sample, generate
 from orchestration.cli import NightlyOutcome, run_nightly
+from orchestration.paths import SAMPLE_INPUT_DIR
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -41,3 +42,12 @@ def sample_run(small_sample, tmp_path_factory) -> tuple[Sample, Path, NightlyOut
     warehouse = tmp_path_factory.mktemp("warehouse") / "iskpi.duckdb"
     outcome = run_nightly(small_sample.out_dir, warehouse)
     return small_sample, warehouse, outcome
+
+
+@pytest.fixture(scope="session")
+def bundled_run(tmp_path_factory) -> Path:
+    """The bundled sample (three complete months, as README's first command loads it), published."""
+    warehouse = tmp_path_factory.mktemp("bundled") / "iskpi.duckdb"
+    outcome = run_nightly(SAMPLE_INPUT_DIR, warehouse)
+    assert outcome.success, outcome.message
+    return warehouse

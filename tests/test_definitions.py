@@ -13,12 +13,18 @@ def test_definitions_assemble_the_whole_graph():
     keys = {k.to_user_string() for k in defs.resolve_all_asset_keys()}
     assert {f"raw/{e}" for e in entity_names()} <= keys
     assert {"raw/jp_public_holidays", "marts/kpi_daily", "marts/dim_rep", "marts/dim_date", "published_warehouse"} <= keys
+    assert {"marts/kpi_targets_vs_actuals", "marts/kpi_bottleneck", "marts/kpi_period_comparison", "marts/open_sal_forecast",
+            "marts/kpi_plan", "manager_sheets"} <= keys
     graph = defs.resolve_asset_graph()
     checks = {(c.asset_key.to_user_string(), c.name) for c in graph.asset_check_keys}
     for entity in entity_names():
         assert (f"raw/{entity}", "input_rules") in checks
         assert (f"raw/{entity}", "rows_reconcile") in checks
     assert any(asset == "marts/kpi_daily" for asset, _ in checks)  # dbt tests became checks
+    for model in ("int_calls_dispositioned", "int_email_messages_rolled_up"):
+        assert (f"intermediate/{model}", "unresolved_leads") in checks
+    # the sheets are written from what was published, never from a half-built state
+    assert AssetKey(["published_warehouse"]) in graph.get(AssetKey(["manager_sheets"])).parent_keys
     # dbt sources resolve onto the ingest assets, so ingest runs before dbt without manual wiring
     assert AssetKey(["raw", "calls"]) in graph.get(AssetKey(["staging", "stg_raw__calls"])).parent_keys
 

@@ -46,6 +46,19 @@ def publish_warehouse(work_db: Path, published: Path) -> list[str]:
 
 
 @asset(
+    key=AssetKey(["manager_sheets"]),
+    group_name="publish",
+    deps=[AssetKey(["published_warehouse"])],
+    description="The manager's daily, weekly and monthly sheets (HTML and CSV) from the published warehouse, in reports/ beside it.",
+)
+def manager_sheets(warehouse: WarehouseResource) -> MaterializeResult:
+    from orchestration.report import write_sheets
+
+    written = write_sheets(warehouse.published, warehouse.reports_dir)
+    return MaterializeResult(metadata={"folder": str(warehouse.reports_dir), "files": [p.name for p in written]})
+
+
+@asset(
     key=AssetKey(["published_warehouse"]),
     group_name="publish",
     deps=list(warehouse_dbt_assets.keys),

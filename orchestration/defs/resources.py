@@ -41,6 +41,10 @@ class WarehouseResource(ConfigurableResource):
         return Path(self.warehouse_path).resolve()
 
     @property
+    def reports_dir(self) -> Path:
+        return self.published.parent / "reports"
+
+    @property
     def work_dir(self) -> Path:
         return self.published.parent / ".work"
 

@@ -1,7 +1,8 @@
 -- The organisation phase as of the as-of date (SPEC §6): launch (0–6 months), growth (6–12),
 -- mature (12+), from seeds/organisation_phases.csv, with the KPIs the manager's sheets lead
--- with. Var `organisation_phase` fixes it; else whole months since `organisation_started_on`
--- (or the first day with data). All KPIs are always computed; the phase only orders them.
+-- with. Var `organisation_phase` fixes it; else whole months since `organisation_started_on`,
+-- or since the first IS rep became active, or since the first day with data. All KPIs are
+-- always computed; the phase only orders them.
 with reporting_window as (
     select * from {{ ref('int_reporting_window') }}
 ),
@@ -10,12 +11,20 @@ phases as (
     select * from {{ ref('organisation_phases') }}
 ),
 
+first_is_rep as (
+    select min(active_from) as active_from from {{ ref('dim_rep') }} where is_inside_sales
+),
+
 started as (
     select
-        as_of_date,
-        {% if var('organisation_started_on') %}cast('{{ var("organisation_started_on") }}' as date){% else %}first_activity_date{% endif %}
-            as started_on
+        reporting_window.as_of_date,
+        {% if var('organisation_started_on') -%}
+        cast('{{ var("organisation_started_on") }}' as date)
+        {%- else -%}
+        coalesce(first_is_rep.active_from, reporting_window.first_activity_date)
+        {%- endif %} as started_on
     from reporting_window
+    cross join first_is_rep
 ),
 
 tenure as (

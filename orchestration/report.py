@@ -1,0 +1,355 @@
+"""The manager's sheets (SPEC §6): daily, weekly and monthly, as static HTML and Excel-friendly CSV.
+
+Everything is read from the published warehouse, as of the date it was built for; the HTML has
+its charts inline (SVG) and opens offline. KPIs are labelled in Japanese with their English
+names from the KPI catalogue, and the organisation phase's lead KPIs come first. CSV is UTF-8
+with BOM (what Excel opens correctly) or CP932 on request, and text cells that Excel would run
+as a formula (`=`, `+`, `-`, `@`, …) are neutralised with a leading apostrophe.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import jinja2
+import matplotlib
+import pandas as pd
+
+from orchestration.kpi_reference import kpi_metrics
+
+matplotlib.use("Agg")
+from matplotlib import pyplot as plt  # noqa: E402  (after choosing the headless backend)
+
+# Text stays text in the SVG: the browser draws Japanese labels with its own fonts.
+plt.rcParams["svg.fonttype"] = "none"
+plt.rcParams["svg.hashsalt"] = "iskpi"  # the same data gives the same file
+
+TEMPLATES = Path(__file__).with_name("templates")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CSV_ENCODINGS = {"utf-8": "utf-8-sig", "cp932": "cp932"}
+
+
+class ReportError(Exception):
+    """The sheets cannot be made from this warehouse; the message says what to do."""
+
+
+@dataclass
+class Table:
+    slug: str  # the CSV's name: <sheet>_<slug>.csv
+    title: str
+    frame: pd.DataFrame  # formatted for reading; the CSV gets the same cells
+
+
+@dataclass
+class Sheet:
+    name: str  # daily | weekly | monthly
+    title: str
+    period: str
+    tables: list[Table] = field(default_factory=list)
+    charts: list[tuple[str, str]] = field(default_factory=list)  # (title, inline SVG)
+
+
+# -- labels and formats ------------------------------------------------------------------------
+
+
+def kpi_labels() -> dict[str, str]:
+    labels = {m["name"]: f"{m['label']} ({m['config']['meta']['label_en']})" for m in kpi_metrics()}
+    labels["revenue"] = "受注金額 (Revenue)"
+    return labels
+
+
+def _is_share(kpi: str) -> bool:
+    return kpi.endswith("_rate") or kpi in ("pipeline_coverage", "attainment", "paced_attainment", "effective_per_connected")
+
+
+def format_value(kpi: str, value) -> str:
+    if value is None or pd.isna(value):
+        return ""  # no value (a rate without denominator): an empty cell, in any encoding
+    if _is_share(kpi):
+        return f"{value:.1%}"
+    if "amount" in kpi or kpi in ("revenue", "avg_deal_size"):
+        return f"{value:,.0f}円"
+    return f"{value:,.1f}".removesuffix(".0")
+
+
+def order_kpis(kpis: list[str], lead_kpis: list[str]) -> list[str]:
+    """The phase's lead KPIs first, in their order; then the rest, in catalogue order."""
+    catalogue = [m["name"] for m in kpi_metrics()]
+    rest = sorted((k for k in kpis if k not in lead_kpis), key=lambda k: catalogue.index(k) if k in catalogue else len(catalogue))
+    return [k for k in lead_kpis if k in kpis] + rest
+
+
+# -- CSV ---------------------------------------------------------------------------------------
+
+
+def neutralise(value):
+    """A text cell Excel would evaluate as a formula, made plain text; numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def write_csv(frame: pd.DataFrame, path: Path, encoding: str = "utf-8") -> Path:
+    safe = frame.rename(columns=neutralise).map(neutralise)
+    try:
+        safe.to_csv(path, index=False, encoding=CSV_ENCODINGS[encoding])
+    except UnicodeEncodeError as error:
+        raise ReportError(
+            f"{path.name}: {error.object[error.start:error.end]!r} cannot be written in CP932; "
+            "write the sheets in UTF-8 (the default) instead"
+        ) from None
+    return path
+
+
+# -- charts ------------------------------------------------------------------------------------
+
+
+def _svg(figure) -> str:
+    buffer = io.StringIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # missing CJK glyphs in the layout font: the browser draws them
+        figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    plt.close(figure)
+    return buffer.getvalue()[buffer.getvalue().index("<svg"):]
+
+
+def bar_chart(labels: list[str], values: list[float], target: float | None = None, percent: bool = False) -> str:
+    figure, axes = plt.subplots(figsize=(7, 0.35 * len(labels) + 1))
+    axes.barh(labels, values, color="#4878a8")
+    if target is not None:
+        axes.axvline(target, color="#c0392b", linestyle="--", linewidth=1)
+    if percent:
+        axes.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    axes.invert_yaxis()
+    axes.spines[["top", "right"]].set_visible(False)
+    return _svg(figure)
+
+
+def line_chart(periods: list[str], series: dict[str, list[float]]) -> str:
+    figure, axes = plt.subplots(figsize=(7, 3))
+    for name, values in series.items():
+        axes.plot(periods, values, marker="o", label=name)
+    axes.legend(frameon=False)
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.tick_params(axis="x", labelrotation=45)
+    return _svg(figure)
+
+
+# -- the sheets --------------------------------------------------------------------------------
+
+
+class Warehouse:
+    """Read-only access to the published warehouse."""
+
+    def __init__(self, path: Path):
+        if not path.exists():
+            raise ReportError(f"{path} does not exist: run `iskpi run` first")
+        self.path = path
+
+    def frame(self, sql: str, params: list | None = None) -> pd.DataFrame:
+        with duckdb.connect(str(self.path), read_only=True) as con:
+            try:
+                return con.execute(sql, params or []).df()
+            except duckdb.CatalogException as error:
+                raise ReportError(f"{self.path} lacks a mart the sheets need ({error}); rebuild it with `iskpi run`") from None
+
+
+def _phase(warehouse: Warehouse) -> pd.Series:
+    return warehouse.frame("select * from marts.organisation_phase").iloc[0]
+
+
+def daily_sheet(warehouse: Warehouse, as_of: date, labels: dict[str, str]) -> Sheet:
+    sheet = Sheet("daily", "日次シート (daily sheet)", as_of.isoformat())
+    activity = warehouse.frame(
+        """
+        select d.rep_id, r.rep_name, r.team, d.dials, d.connect_rate, d.effective_contacts, d.emails_sent, d.meetings_set
+        from marts.kpi_daily d left join marts.dim_rep r using (rep_id)
+        where d.activity_date = ? order by r.team, d.rep_id
+        """,
+        [as_of],
+    )
+    shown = activity.copy()
+    for kpi in ("dials", "connect_rate", "effective_contacts", "emails_sent", "meetings_set"):
+        shown[kpi] = [format_value(kpi, v) for v in activity[kpi]]
+    sheet.tables.append(Table("activity_by_rep", "担当者別の活動 (activity by rep)", shown.rename(columns=labels)))
+    if not activity.empty:
+        sheet.charts.append(
+            (labels["dials"] + " — 担当者別 (by rep)", bar_chart(list(activity["rep_name"].fillna(activity["rep_id"])), list(activity["dials"])))
+        )
+    sheet.tables.append(_month_to_date(warehouse, as_of, labels))
+    return sheet
+
+
+def _month_to_date(warehouse: Warehouse, as_of: date, labels: dict[str, str]) -> Table:
+    progress = warehouse.frame(
+        """
+        select scope_type, scope_id, kpi, target, actual, paced_target, attainment, paced_attainment, landing_forecast,
+               business_days_elapsed, business_days
+        from marts.kpi_targets_vs_actuals where month_start = date_trunc('month', ?::date)
+        order by scope_type, scope_id, kpi
+        """,
+        [as_of],
+    )
+    shown = pd.DataFrame({
+        "scope": progress["scope_type"] + " " + progress["scope_id"],
+        "KPI": [labels.get(k, k) for k in progress["kpi"]],
+        "目標 (target)": [format_value(k, v) for k, v in zip(progress["kpi"], progress["target"])],
+        "実績 (actual)": [format_value(k, v) for k, v in zip(progress["kpi"], progress["actual"])],
+        "進捗目標 (paced target)": [format_value(k, v) for k, v in zip(progress["kpi"], progress["paced_target"])],
+        "達成率 (attainment)": [format_value("attainment", v) for v in progress["attainment"]],
+        "進捗率 (paced attainment)": [format_value("paced_attainment", v) for v in progress["paced_attainment"]],
+        "着地予測 (landing forecast)": [format_value(k, v) for k, v in zip(progress["kpi"], progress["landing_forecast"])],
+        "営業日 (business days)": [f"{e}/{b}" for e, b in zip(progress["business_days_elapsed"], progress["business_days"])],
+    })
+    return Table("month_to_date", "月次進捗 (month to date against targets)", shown)
+
+
+def weekly_sheet(warehouse: Warehouse, as_of: date, labels: dict[str, str], lead_kpis: list[str]) -> Sheet:
+    week = warehouse.frame("select cast(date_trunc('week', ?::date) as date) as w", [as_of])["w"][0]
+    sheet = Sheet("weekly", "週次シート (weekly sheet)", f"{pd.Timestamp(week).date()} 週 (week of)")
+    comparison = warehouse.frame(
+        """
+        select scope_type, scope_id, kpi, value, previous_value, absolute_change, relative_change
+        from marts.kpi_period_comparison
+        where grain = 'week' and period_start = date_trunc('week', ?::date) and scope_type in ('org', 'team')
+        """,
+        [as_of],
+    )
+    order = {k: i for i, k in enumerate(order_kpis(sorted(set(comparison["kpi"])), lead_kpis))}
+    comparison = comparison.assign(_order=comparison["kpi"].map(order)).sort_values(["scope_type", "scope_id", "_order"])
+    sheet.tables.append(Table("week_over_week", "先週比 (this week against last week)", pd.DataFrame({
+        "scope": comparison["scope_type"] + " " + comparison["scope_id"],
+        "KPI": [labels.get(k, k) for k in comparison["kpi"]],
+        "今週 (this week)": [format_value(k, v) for k, v in zip(comparison["kpi"], comparison["value"])],
+        "先週 (last week)": [format_value(k, v) for k, v in zip(comparison["kpi"], comparison["previous_value"])],
+        "差 (change)": [format_value(k, v) for k, v in zip(comparison["kpi"], comparison["absolute_change"])],
+        "比 (ratio)": [format_value("attainment", v) for v in comparison["relative_change"]],
+    })))
+    trend = warehouse.frame(
+        """
+        select week_start, dials, meetings_set from marts.kpi_weekly
+        where scope_type = 'org' and week_start <= ? order by week_start desc limit 8
+        """,
+        [as_of],
+    ).iloc[::-1]
+    if not trend.empty:
+        weeks = [str(pd.Timestamp(w).date()) for w in trend["week_start"]]
+        sheet.charts.append((labels["meetings_set"] + " — 直近8週 (last 8 weeks)", line_chart(weeks, {"meetings_set": list(trend["meetings_set"])})))
+        sheet.charts.append((labels["dials"] + " — 直近8週 (last 8 weeks)", line_chart(weeks, {"dials": list(trend["dials"])})))
+    return sheet
+
+
+def monthly_sheet(warehouse: Warehouse, as_of: date, labels: dict[str, str], lead_kpis: list[str]) -> Sheet:
+    month = date(as_of.year, as_of.month, 1)
+    sheet = Sheet("monthly", "月次シート (monthly sheet)", month.strftime("%Y-%m"))
+    monthly = warehouse.frame(
+        "select * from marts.kpi_monthly where month_start = ? and scope_type in ('org', 'team') order by scope_type, scope_id",
+        [month],
+    )
+    kpis = order_kpis([k for k in labels if k in monthly.columns], lead_kpis)
+    scopes = list(monthly["scope_type"] + " " + monthly["scope_id"])
+    sheet.tables.append(Table("kpis", "KPI一覧 (every KPI)", pd.DataFrame(
+        {"KPI": [labels[k] for k in kpis], **{s: [format_value(k, monthly.iloc[i][k]) for k in kpis] for i, s in enumerate(scopes)}}
+    )))
+    progress = _month_to_date(warehouse, as_of, labels)
+    sheet.tables.append(progress)
+    paced = warehouse.frame(
+        "select scope_id, kpi, paced_attainment from marts.kpi_targets_vs_actuals where month_start = ? and paced_attainment is not null "
+        "order by scope_type, scope_id, kpi",
+        [month],
+    )
+    if not paced.empty:
+        sheet.charts.append(("進捗率 (paced attainment) — 100% = 予定どおり (on pace)", bar_chart(
+            [f"{s} · {labels.get(k, k)}" for s, k in zip(paced["scope_id"], paced["kpi"])], list(paced["paced_attainment"]), 1.0, percent=True
+        )))
+    bottleneck = warehouse.frame(
+        "select scope_id, label_ja, label_en, factor, actual, target, attainment, is_bottleneck, shortfall_type, remedy "
+        "from marts.kpi_bottleneck where month_start = ? order by scope_type, scope_id, factor_order",
+        [month],
+    )
+    sheet.tables.append(Table("bottleneck", "ボトルネック (bottleneck)", pd.DataFrame({
+        "scope": bottleneck["scope_id"],
+        "要因 (factor)": bottleneck["label_ja"] + " (" + bottleneck["label_en"] + ")",
+        "実績 (actual)": [format_value(f, v) for f, v in zip(bottleneck["factor"], bottleneck["actual"])],
+        "目標 (target)": [format_value(f, v) for f, v in zip(bottleneck["factor"], bottleneck["target"])],
+        "達成率 (attainment)": [format_value("attainment", v) for v in bottleneck["attainment"]],
+        "ボトルネック": ["★" if b else "" for b in bottleneck["is_bottleneck"]],
+        "種類 (type)": bottleneck["shortfall_type"].fillna(""),
+        "打ち手 (remedy)": bottleneck["remedy"].fillna(""),
+    })))
+    if not bottleneck.empty:
+        sheet.charts.append(("ボトルネック要因の達成率 (funnel factors against target)", bar_chart(
+            [f"{s} · {l}" for s, l in zip(bottleneck["scope_id"], bottleneck["label_ja"])], list(bottleneck["attainment"]), 1.0, percent=True
+        )))
+    forecast = warehouse.frame(
+        "select rank, label_ja, probability, open_sals, expected_sqls, open_amount, expected_amount "
+        "from marts.open_sal_forecast where scope_type = 'org' order by rank"
+    )
+    sheet.tables.append(Table("open_sal_forecast", "商談化済み案件の見込み (open SAL forecast)", pd.DataFrame({
+        "ランク (rank)": forecast["rank"] + " " + forecast["label_ja"],
+        "確度 (probability)": [format_value("attainment", v) for v in forecast["probability"]],
+        "件数 (open SALs)": forecast["open_sals"].map("{:,}".format),
+        "見込SQL数 (expected SQLs)": forecast["expected_sqls"].map("{:,.1f}".format),
+        "見込金額 (expected amount)": [format_value("expected_amount", v) for v in forecast["expected_amount"]],
+    })))
+    plan = warehouse.frame("select * from marts.kpi_plan where month_start = ? and scope_type = 'org'", [month])
+    if not plan.empty:
+        row = plan.iloc[0]
+        needed = ["wins_needed", "meetings_needed", "effective_contacts_needed", "dials_needed", "dials_per_business_day",
+                  "pipeline_needed", "sqls_needed", "sals_needed", "qualification_calls_needed"]
+        sheet.tables.append(Table("plan", "逆算 (plan backwards from the revenue target)", pd.DataFrame({
+            "項目 (item)": needed, "必要数 (needed)": [format_value(n.replace("_needed", "_amount") if "pipeline" in n else n, row[n]) for n in needed],
+        })))
+    suggestion = warehouse.frame(
+        "select kpi, trailing_average, stretch_target, achievable_target, floor_target, suggestion_month "
+        "from marts.kpi_target_suggestion where scope_type = 'org' and is_cumulative order by kpi"
+    )
+    sheet.tables.append(Table("target_suggestions", "来月の目標案 (target suggestions for next month)", pd.DataFrame({
+        "KPI": [labels.get(k, k) for k in suggestion["kpi"]],
+        "直近3か月平均 (last 3 months)": [format_value(k, v) for k, v in zip(suggestion["kpi"], suggestion["trailing_average"])],
+        "ストレッチ 115%": [format_value(k, v) for k, v in zip(suggestion["kpi"], suggestion["stretch_target"])],
+        "達成可能 102.5%": [format_value(k, v) for k, v in zip(suggestion["kpi"], suggestion["achievable_target"])],
+        "最低ライン 90%": [format_value(k, v) for k, v in zip(suggestion["kpi"], suggestion["floor_target"])],
+    })))
+    trend = warehouse.frame(
+        "select month_start, meetings_set, won_amount from marts.kpi_monthly where scope_type = 'org' and month_start <= ? order by month_start",
+        [month],
+    )
+    sheet.charts.append((labels["meetings_set"] + " — 月次推移 (by month)", line_chart(
+        [str(pd.Timestamp(m).date())[:7] for m in trend["month_start"]], {"meetings_set": list(trend["meetings_set"])}
+    )))
+    return sheet
+
+
+def write_sheets(warehouse_path: Path, out_dir: Path, as_of: date | None = None, encoding: str = "utf-8") -> list[Path]:
+    """Write daily, weekly and monthly sheets (HTML and CSV) into out_dir; returns the files."""
+    warehouse = Warehouse(warehouse_path)
+    phase = _phase(warehouse)
+    built_as_of = pd.Timestamp(phase["as_of_date"]).date()
+    if as_of is not None and as_of != built_as_of:
+        raise ReportError(
+            f"{warehouse_path} was built as of {built_as_of}; to report as of {as_of}, "
+            f"run `iskpi run --as-of {as_of}` first"
+        )
+    labels = kpi_labels()
+    lead_kpis = phase["lead_kpis"].split(";")
+    sheets = [
+        daily_sheet(warehouse, built_as_of, labels),
+        weekly_sheet(warehouse, built_as_of, labels, lead_kpis),
+        monthly_sheet(warehouse, built_as_of, labels, lead_kpis),
+    ]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    template = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True).get_template("sheet.html.j2")
+    written = []
+    for sheet in sheets:
+        html = out_dir / f"{sheet.name}.html"
+        html.write_text(template.render(sheet=sheet, phase=phase, as_of=built_as_of, labels=labels, lead_kpis=lead_kpis), encoding="utf-8")
+        written.append(html)
+        for table in sheet.tables:
+            written.append(write_csv(table.frame, out_dir / f"{sheet.name}_{table.slug}.csv", encoding))
+    return written

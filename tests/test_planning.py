@@ -1,0 +1,103 @@
+"""Planning formulas of SPEC §6 with its worked examples, the business-day calendar, and the
+Excel-safe CSV of the manager's sheets. Fast: no warehouse is built here."""
+
+from __future__ import annotations
+
+from datetime import date
+from fractions import Fraction
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from connectors.calendar import business_days_in_month, is_business_day
+from orchestration import planning
+from orchestration.cli import main
+from orchestration.report import neutralise, write_csv
+
+
+def test_reverse_plan_of_the_spec():
+    # 10 wins at 25% → 40 meetings; at 10% → 400 effective contacts; at 30% → 1,333.3 → 1,334 dials
+    plan = planning.reverse_plan(10, 0.25, 0.10, 0.30, business_days=21)
+    assert (plan.meetings, plan.effective_contacts, plan.dials) == (40, 400, 1334)
+    assert plan.dials_per_business_day == 64  # 1,334 ÷ 21 business days of April 2026 = 63.5
+
+
+def test_pipeline_plan_of_the_spec_without_the_arithmetic_slip():
+    plan = planning.pipeline_plan(10_000_000, 0.25, 1_000_000, 0.8, 3, 6, "2025Q1")
+    assert plan.pipeline_amount == 40_000_000
+    assert plan.needed_by_quarter == "2024Q3"
+    assert (plan.sqls, plan.sals, plan.qualification_calls) == (40, 50, 150)  # not 500 SAL and 1,500 QCs
+
+
+def test_counts_are_rounded_up_exactly():
+    assert planning.required(40, 0.1) == 400  # float division would give 400.00000000000006 → 401
+    assert planning.required(400, 0.3) == 1334
+    assert planning.required(7, 1) == 7
+    assert planning.required(Fraction(1, 3), Fraction(1, 3)) == 1
+
+
+@pytest.mark.parametrize(("quarter", "months", "earlier"), [
+    ("2025Q1", 6, "2024Q3"), ("2025Q1", 3, "2024Q4"), ("2025Q3", 6, "2025Q1"), ("2025Q1", 12, "2024Q1"), ("2025Q2", 0, "2025Q2"),
+])
+def test_quarter_shift(quarter, months, earlier):
+    assert planning.shift_quarter(quarter, months) == earlier
+
+
+def test_target_suggestion_from_three_months():
+    assert planning.suggest_targets([100, 110, 120]) == pytest.approx({"stretch": 126.5, "achievable": 112.75, "floor": 99.0})
+
+
+def test_business_days_skip_weekends_public_and_company_holidays():
+    assert business_days_in_month(2026, 4) == 21  # 29 April, 昭和の日
+    assert business_days_in_month(2026, 5) == 18  # Golden Week: 4, 5 and 6 May (振替休日)
+    assert not any(is_business_day(date(2026, 5, d)) for d in (2, 3, 4, 5, 6))
+    assert is_business_day(date(2026, 5, 7))
+    # August 2026: 21 weekdays, 山の日 on the 11th, company summer holidays on the 13th and 14th (seed)
+    assert business_days_in_month(2026, 8) == 18
+
+
+def test_iskpi_plan_prints_the_spec_examples():
+    runner = CliRunner()
+    reverse = runner.invoke(main, ["plan", "--wins", "10", "--win-rate", "0.25", "--meeting-conversion-rate", "0.10",
+                                   "--connect-rate", "0.30", "--month", "2026-04"])
+    assert reverse.exit_code == 0, reverse.output
+    lines = {" ".join(line.split()[:-1]): line.split()[-1] for line in reverse.output.splitlines()[1:5]}
+    assert lines == {"wins": "10", "meetings": "40", "effective contacts": "400", "dials": "1,334"}
+    assert "dials per business day 64 (21 business days)" in " ".join(reverse.output.split())
+    pipeline = runner.invoke(main, ["plan", "--revenue", "10000000", "--win-rate", "0.25", "--avg-deal-size", "1000000",
+                                    "--sal-to-sql-rate", "0.8", "--qc-per-sal", "3", "--lead-time-months", "6", "--quarter", "2025Q1"])
+    assert pipeline.exit_code == 0, pipeline.output
+    words = " ".join(pipeline.output.split())
+    assert "pipeline needed 40,000,000 JPY by 2024Q3" in words
+    assert "SQL 40" in words and "SAL 50" in words and "qualification calls 150" in words
+
+
+def test_iskpi_plan_without_rates_or_warehouse_says_what_to_do(tmp_path):
+    result = CliRunner().invoke(main, ["plan", "--wins", "10", "--warehouse", str(tmp_path / "none.duckdb")])
+    assert result.exit_code != 0
+    assert "give it on the command line, or run `iskpi run`" in result.output
+
+
+@pytest.mark.parametrize(("cell", "safe"), [
+    ("=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"),
+    ("+SUM(1+1)", "'+SUM(1+1)"),
+    ("-2+3", "'-2+3"),
+    ("@SUM(A1)", "'@SUM(A1)"),
+    ("\t=1", "'\t=1"),
+    ("東京SDR", "東京SDR"),
+    ("12.5%", "12.5%"),
+    (-5, -5),
+    (3.5, 3.5),
+])
+def test_formula_cells_are_neutralised_and_numbers_kept(cell, safe):
+    assert neutralise(cell) == safe
+
+
+def test_csv_is_utf8_with_bom_or_cp932_and_neutralised(tmp_path):
+    frame = pd.DataFrame({"=scope": ["=HYPERLINK(\"x\")", "大阪BDR"], "value": [-3, 4]})
+    utf8 = write_csv(frame, tmp_path / "utf8.csv").read_bytes()
+    assert utf8.startswith(b"\xef\xbb\xbf")
+    assert utf8.decode("utf-8-sig").splitlines() == ["'=scope,value", "\"'=HYPERLINK(\"\"x\"\")\",-3", "大阪BDR,4"]
+    cp932 = write_csv(frame, tmp_path / "cp932.csv", encoding="cp932").read_bytes()
+    assert cp932.decode("cp932").splitlines()[2] == "大阪BDR,4"

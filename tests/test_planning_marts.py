@@ -1,0 +1,187 @@
+"""The planning and monitoring marts (SPEC §6) built by the real job: business-day pacing as of
+an explicit date (May 2026, with Golden Week), reproducible whatever arrived later; the
+bottleneck, period comparison, open SAL forecast and plan; the manager's sheets."""
+
+from __future__ import annotations
+
+import math
+import re
+import shutil
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from digests import table_digests
+from orchestration import planning
+from orchestration.cli import run_nightly
+from orchestration.report import kpi_labels
+
+pytestmark = pytest.mark.e2e
+
+AS_OF = date(2026, 5, 15)  # May 2026 has 18 business days; 8 of them by the 15th (1, 7, 8, 11–15)
+
+
+def _frame(warehouse: Path, sql: str) -> pd.DataFrame:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.sql(sql).df()
+
+
+@pytest.fixture(scope="module")
+def as_of_run(small_sample, tmp_path_factory) -> Path:
+    warehouse = tmp_path_factory.mktemp("as_of") / "iskpi.duckdb"
+    outcome = run_nightly(small_sample.out_dir, warehouse, as_of=AS_OF)
+    assert outcome.success, outcome.message
+    return warehouse
+
+
+def test_targets_are_paced_by_business_day_through_golden_week(as_of_run):
+    may = _frame(as_of_run, "select * from marts.kpi_targets_vs_actuals where month_start = '2026-05-01'")
+    assert not may.empty
+    assert set(may["business_days"]) == {18} and set(may["business_days_elapsed"]) == {8}
+    for row in may.itertuples():
+        if row.is_cumulative:
+            assert math.isclose(row.paced_target, row.target * 8 / 18)
+            assert math.isclose(row.landing_forecast, row.actual / 8 * 18)
+        else:  # a rate has no pace: its target stands, its landing is the rate so far
+            assert row.paced_target == row.target and math.isclose(row.landing_forecast, row.actual)
+        assert math.isclose(row.attainment, row.actual / row.target)
+        assert math.isclose(row.paced_attainment, row.actual / row.paced_target)
+    dials = may[(may.kpi == "dials") & (may.scope_id == "東京SDR")].iloc[0]
+    assert dials.is_cumulative and dials.target == 3600
+    april = _frame(as_of_run, "select * from marts.kpi_targets_vs_actuals where month_start = '2026-04-01'")
+    assert set(april["business_days"]) == {21} and set(april["business_days_elapsed"]) == {21}  # a closed month
+
+
+def test_nothing_after_the_as_of_date_counts(as_of_run):
+    last_day = _frame(as_of_run, "select max(activity_date) as d from marts.kpi_daily")["d"][0]
+    assert pd.Timestamp(last_day).date() == AS_OF
+    assert _frame(as_of_run, "select max(agreed_date) as d from marts.fct_meeting")["d"][0] <= pd.Timestamp(AS_OF)
+
+
+def test_a_rerun_for_a_past_date_gives_the_same_numbers_whatever_arrived_since(small_sample, as_of_run, tmp_path):
+    inputs = tmp_path / "in"
+    shutil.copytree(small_sample.out_dir, inputs)
+    # exported after the as-of date: a call of the 20th, and a lead re-exported with a new owner on the 25th
+    (inputs / "calls_late.csv").write_text(
+        "call_id,rep_id,lead_id,phone,direction,started_at,result,talk_seconds\n"
+        "LATE1,R001,,03-1111-2222,outbound,2026-05-20 10:00,appointment,300\n",
+        encoding="utf-8",
+    )
+    with duckdb.connect(str(as_of_run.parent / ".work" / "iskpi.work.duckdb"), read_only=True) as con:
+        lead_id, created_at = con.execute(
+            "select lead_id, created_at from staging.stg_raw__leads where owner_rep_id = 'R001' order by lead_id limit 1"
+        ).fetchone()
+    (inputs / "leads_late.csv").write_text(
+        "lead_id,lead_type,owner_rep_id,created_at,updated_at,status\n"
+        f"{lead_id},inbound,R002,{created_at.isoformat()},2026-05-25 10:00,lost\n",
+        encoding="utf-8",
+    )
+    later = tmp_path / "wh" / "iskpi.duckdb"
+    outcome = run_nightly(inputs, later, as_of=AS_OF)
+    assert outcome.success, outcome.message
+    # every mart but input_quality, which accounts for the exports received, whatever their dates
+    later_marts, marts = table_digests(later), table_digests(as_of_run)
+    assert later_marts.pop("input_quality") != marts.pop("input_quality")
+    assert later_marts == marts
+
+
+def test_the_bottleneck_is_the_factor_furthest_below_target(sample_run):
+    _, warehouse, _ = sample_run
+    factors = _frame(warehouse, "select * from marts.kpi_bottleneck")
+    assert set(factors["factor"]) == {"dials", "connect_rate", "effective_per_connected", "meeting_conversion_rate"}
+    for _, group in factors.groupby(["month_start", "scope_type", "scope_id"]):
+        assert group["is_bottleneck"].sum() == 1
+        assert group.loc[group["is_bottleneck"], "attainment"].iloc[0] == group["attainment"].min()
+    short = factors[factors["attainment"] < 1]
+    assert set(short.loc[short["factor"] == "dials", "shortfall_type"]) <= {"activity"}
+    assert set(short.loc[short["factor"] != "dials", "shortfall_type"]) <= {"quality"}
+    assert factors.loc[factors["attainment"] >= 1, "shortfall_type"].isna().all()
+
+
+def test_period_comparison_is_this_period_against_the_one_before(sample_run):
+    _, warehouse, _ = sample_run
+    weekly = _frame(warehouse, "select week_start, meetings_set from marts.kpi_weekly where scope_type = 'team' and scope_id = '東京SDR'")
+    by_week = dict(zip(pd.to_datetime(weekly["week_start"]), weekly["meetings_set"]))
+    rows = _frame(
+        warehouse,
+        "select * from marts.kpi_period_comparison where grain = 'week' and scope_type = 'team' and scope_id = '東京SDR' "
+        "and kpi = 'meetings_set' and previous_value is not null",
+    )
+    assert len(rows) >= 3
+    for row in rows.itertuples():
+        assert row.value == by_week[pd.Timestamp(row.period_start)]
+        assert row.previous_value == by_week[pd.Timestamp(row.period_start) - pd.Timedelta(days=7)]
+        assert math.isclose(row.relative_change, row.value / row.previous_value)
+        assert row.absolute_change == row.value - row.previous_value
+    grains = set(_frame(warehouse, "select distinct grain from marts.kpi_period_comparison")["grain"])
+    assert grains == {"week", "month", "quarter"}
+    kpis = set(_frame(warehouse, "select distinct kpi from marts.kpi_period_comparison")["kpi"])
+    assert set(kpi_labels()) - {"revenue", "stage_days", "channel_conversion"} <= kpis
+
+
+def test_open_sals_are_ranked_on_bant_and_forecast_by_probability(sample_run):
+    _, warehouse, _ = sample_run
+    sals = _frame(warehouse, "select * from marts.fct_open_sal")
+    assert len(sals) > 10
+    for row in sals.itertuples():
+        want = ("A" if row.has_budget and row.has_need and row.has_timing else
+                "B" if row.has_need and row.has_timing else "C" if row.has_need else "D")
+        assert row.rank == want
+    assert dict(zip(sals["rank"], sals["probability"])) == {"A": 0.8, "B": 0.5, "C": 0.3, "D": 0.1}
+    forecast = _frame(warehouse, "select * from marts.open_sal_forecast where scope_type = 'org'").set_index("rank")
+    for rank, group in sals.groupby("rank"):
+        assert forecast.loc[rank, "open_sals"] == len(group)
+        assert math.isclose(forecast.loc[rank, "expected_sqls"], group["probability"].sum())
+        assert math.isclose(forecast.loc[rank, "expected_amount"], (group["probability"] * group["open_amount"].fillna(0)).sum())
+
+
+def test_the_monthly_plan_is_the_one_iskpi_plan_computes(bundled_run):
+    warehouse = bundled_run
+    plans = _frame(warehouse, "select * from marts.kpi_plan")
+    assert len(plans) == 3 and plans["dials_needed"].notna().all()  # April to June carry an org revenue target
+    for row in plans.itertuples():
+        assert row.wins_needed == planning.required(row.revenue_target, row.avg_deal_size)
+        reverse = planning.reverse_plan(int(row.wins_needed), row.win_rate, row.meeting_conversion_rate,
+                                        row.effective_contact_rate, int(row.business_days))
+        assert (row.meetings_needed, row.effective_contacts_needed, row.dials_needed, row.dials_per_business_day) == (
+            reverse.meetings, reverse.effective_contacts, reverse.dials, reverse.dials_per_business_day)
+        pipeline = planning.pipeline_plan(row.revenue_target, row.win_rate, row.avg_deal_size, row.sal_to_sql_rate, 3, 6, "2026Q2")
+        assert (row.sqls_needed, row.sals_needed, row.qualification_calls_needed) == (
+            pipeline.sqls, pipeline.sals, pipeline.qualification_calls)
+        assert pd.Timestamp(row.pipeline_needed_by) == pd.Timestamp(row.month_start) - pd.DateOffset(months=6)
+    suggestion = _frame(warehouse, "select * from marts.kpi_target_suggestion where scope_type = 'org' and kpi = 'dials'").iloc[0]
+    monthly = _frame(warehouse, "select dials from marts.kpi_monthly where scope_type = 'org' order by month_start")
+    assert suggestion.trailing_months == 3 and len(monthly) == 3  # April to June, complete by 30 June
+    assert suggestion.stretch_target == pytest.approx(monthly["dials"].mean() * 1.15)
+    assert suggestion.floor_target == pytest.approx(monthly["dials"].mean() * 0.9)
+
+
+def test_the_organisation_phase_follows_the_months_since_the_team_started(sample_run, bundled_run):
+    _, small, _ = sample_run
+    row = _frame(small, "select * from marts.organisation_phase").iloc[0]
+    assert pd.Timestamp(row.started_on).date() == date(2024, 4, 1)  # the IS reps' earliest active_from
+    assert pd.Timestamp(row.as_of_date).date() == date(2026, 5, 29)
+    assert (row.months_active, row.phase) == (25, "mature")
+    assert _frame(bundled_run, "select count(*) as n from marts.organisation_phase")["n"][0] == 1
+
+
+def test_the_manager_sheets_are_written_after_publish(bundled_run):
+    reports = bundled_run.parent / "reports"
+    names = {p.name for p in reports.iterdir()}
+    assert {"daily.html", "weekly.html", "monthly.html", "monthly_kpis.csv", "monthly_bottleneck.csv",
+            "weekly_week_over_week.csv", "daily_activity_by_rep.csv"} <= names
+    monthly = (reports / "monthly.html").read_text(encoding="utf-8")
+    assert monthly.count("<svg") >= 3 and monthly.count("<table") >= 5
+    assert "受注貢献額 (IS-sourced won amount)" in monthly and "ボトルネック (bottleneck)" in monthly
+    for html in ("daily.html", "weekly.html", "monthly.html"):
+        text = (reports / html).read_text(encoding="utf-8")
+        assert "<svg" in text
+        # opens offline: nothing is fetched (the only URLs are SVG namespaces)
+        assert not [u for u in re.findall(r"""(?:src|href)=["']([^"']+)""", text) if not u.startswith("#")]
+    kpis = pd.read_csv(reports / "monthly_kpis.csv", encoding="utf-8-sig")
+    # the mature phase leads with won amount and win rate
+    assert list(kpis["KPI"][:2]) == ["受注貢献額 (IS-sourced won amount)", "受注率 (Win rate)"]
+    assert (reports / "monthly_kpis.csv").read_bytes().startswith(b"\xef\xbb\xbf")
