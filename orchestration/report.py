@@ -30,6 +30,17 @@ plt.rcParams["svg.fonttype"] = "none"
 plt.rcParams["svg.hashsalt"] = "iskpi"  # the same data gives the same file
 
 TEMPLATES = Path(__file__).with_name("templates")
+PLAN_ITEMS = {
+    "wins_needed": "受注数 (wins)",
+    "meetings_needed": "商談設定数 (meetings)",
+    "effective_contacts_needed": "有効コンタクト数 (effective contacts)",
+    "dials_needed": "架電数 (dials)",
+    "dials_per_business_day": "1営業日あたり架電数 (dials per business day)",
+    "pipeline_needed": "必要パイプライン (pipeline needed)",
+    "sqls_needed": "SQL数 (SQLs)",
+    "sals_needed": "SAL数 (SALs)",
+    "qualification_calls_needed": "適合確認数 (qualification calls)",
+}
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_ENCODINGS = {"utf-8": "utf-8-sig", "cp932": "cp932"}
 
@@ -75,6 +86,13 @@ def format_value(kpi: str, value) -> str:
     if "amount" in kpi or kpi in ("revenue", "avg_deal_size"):
         return f"{value:,.0f}円"
     return f"{value:,.1f}".removesuffix(".0")
+
+
+def formatted(kind: str | pd.Series, values: pd.Series) -> list[str]:
+    """A column formatted for reading: `kind` is one format for all (a KPI name, `attainment`) or
+    a column naming each row's KPI."""
+    kinds = kind if isinstance(kind, pd.Series) else [kind] * len(values)
+    return [format_value(k, v) for k, v in zip(kinds, values)]
 
 
 def order_kpis(kpis: list[str], lead_kpis: list[str]) -> list[str]:
@@ -175,7 +193,7 @@ def daily_sheet(warehouse: Warehouse, as_of: date, labels: dict[str, str]) -> Sh
     )
     shown = activity.copy()
     for kpi in ("dials", "connect_rate", "effective_contacts", "emails_sent", "meetings_set"):
-        shown[kpi] = [format_value(kpi, v) for v in activity[kpi]]
+        shown[kpi] = formatted(kpi, activity[kpi])
     sheet.tables.append(Table("activity_by_rep", "担当者別の活動 (activity by rep)", shown.rename(columns=labels)))
     if not activity.empty:
         sheet.charts.append(
@@ -198,12 +216,12 @@ def _month_to_date(warehouse: Warehouse, as_of: date, labels: dict[str, str]) ->
     shown = pd.DataFrame({
         "scope": progress["scope_type"] + " " + progress["scope_id"],
         "KPI": [labels.get(k, k) for k in progress["kpi"]],
-        "目標 (target)": [format_value(k, v) for k, v in zip(progress["kpi"], progress["target"])],
-        "実績 (actual)": [format_value(k, v) for k, v in zip(progress["kpi"], progress["actual"])],
-        "進捗目標 (paced target)": [format_value(k, v) for k, v in zip(progress["kpi"], progress["paced_target"])],
-        "達成率 (attainment)": [format_value("attainment", v) for v in progress["attainment"]],
-        "進捗率 (paced attainment)": [format_value("paced_attainment", v) for v in progress["paced_attainment"]],
-        "着地予測 (landing forecast)": [format_value(k, v) for k, v in zip(progress["kpi"], progress["landing_forecast"])],
+        "目標 (target)": formatted(progress["kpi"], progress["target"]),
+        "実績 (actual)": formatted(progress["kpi"], progress["actual"]),
+        "進捗目標 (paced target)": formatted(progress["kpi"], progress["paced_target"]),
+        "達成率 (attainment)": formatted("attainment", progress["attainment"]),
+        "進捗率 (paced attainment)": formatted("paced_attainment", progress["paced_attainment"]),
+        "着地予測 (landing forecast)": formatted(progress["kpi"], progress["landing_forecast"]),
         "営業日 (business days)": [f"{e}/{b}" for e, b in zip(progress["business_days_elapsed"], progress["business_days"])],
     })
     return Table("month_to_date", "月次進捗 (month to date against targets)", shown)
@@ -225,10 +243,10 @@ def weekly_sheet(warehouse: Warehouse, as_of: date, labels: dict[str, str], lead
     sheet.tables.append(Table("week_over_week", "先週比 (this week against last week)", pd.DataFrame({
         "scope": comparison["scope_type"] + " " + comparison["scope_id"],
         "KPI": [labels.get(k, k) for k in comparison["kpi"]],
-        "今週 (this week)": [format_value(k, v) for k, v in zip(comparison["kpi"], comparison["value"])],
-        "先週 (last week)": [format_value(k, v) for k, v in zip(comparison["kpi"], comparison["previous_value"])],
-        "差 (change)": [format_value(k, v) for k, v in zip(comparison["kpi"], comparison["absolute_change"])],
-        "比 (ratio)": [format_value("attainment", v) for v in comparison["relative_change"]],
+        "今週 (this week)": formatted(comparison["kpi"], comparison["value"]),
+        "先週 (last week)": formatted(comparison["kpi"], comparison["previous_value"]),
+        "差 (change)": formatted(comparison["kpi"], comparison["absolute_change"]),
+        "比 (ratio)": formatted("attainment", comparison["relative_change"]),
     })))
     trend = warehouse.frame(
         """
@@ -275,9 +293,9 @@ def monthly_sheet(warehouse: Warehouse, as_of: date, labels: dict[str, str], lea
     sheet.tables.append(Table("bottleneck", "ボトルネック (bottleneck)", pd.DataFrame({
         "scope": bottleneck["scope_id"],
         "要因 (factor)": bottleneck["label_ja"] + " (" + bottleneck["label_en"] + ")",
-        "実績 (actual)": [format_value(f, v) for f, v in zip(bottleneck["factor"], bottleneck["actual"])],
-        "目標 (target)": [format_value(f, v) for f, v in zip(bottleneck["factor"], bottleneck["target"])],
-        "達成率 (attainment)": [format_value("attainment", v) for v in bottleneck["attainment"]],
+        "実績 (actual)": formatted(bottleneck["factor"], bottleneck["actual"]),
+        "目標 (target)": formatted(bottleneck["factor"], bottleneck["target"]),
+        "達成率 (attainment)": formatted("attainment", bottleneck["attainment"]),
         "ボトルネック": ["★" if b else "" for b in bottleneck["is_bottleneck"]],
         "種類 (type)": bottleneck["shortfall_type"].fillna(""),
         "打ち手 (remedy)": bottleneck["remedy"].fillna(""),
@@ -292,18 +310,17 @@ def monthly_sheet(warehouse: Warehouse, as_of: date, labels: dict[str, str], lea
     )
     sheet.tables.append(Table("open_sal_forecast", "商談化済み案件の見込み (open SAL forecast)", pd.DataFrame({
         "ランク (rank)": forecast["rank"] + " " + forecast["label_ja"],
-        "確度 (probability)": [format_value("attainment", v) for v in forecast["probability"]],
+        "確度 (probability)": formatted("attainment", forecast["probability"]),
         "件数 (open SALs)": forecast["open_sals"].map("{:,}".format),
         "見込SQL数 (expected SQLs)": forecast["expected_sqls"].map("{:,.1f}".format),
-        "見込金額 (expected amount)": [format_value("expected_amount", v) for v in forecast["expected_amount"]],
+        "見込金額 (expected amount)": formatted("expected_amount", forecast["expected_amount"]),
     })))
     plan = warehouse.frame("select * from marts.kpi_plan where month_start = ? and scope_type = 'org'", [month])
     if not plan.empty:
         row = plan.iloc[0]
-        needed = ["wins_needed", "meetings_needed", "effective_contacts_needed", "dials_needed", "dials_per_business_day",
-                  "pipeline_needed", "sqls_needed", "sals_needed", "qualification_calls_needed"]
         sheet.tables.append(Table("plan", "逆算 (plan backwards from the revenue target)", pd.DataFrame({
-            "項目 (item)": needed, "必要数 (needed)": [format_value(n.replace("_needed", "_amount") if "pipeline" in n else n, row[n]) for n in needed],
+            "項目 (item)": list(PLAN_ITEMS.values()),
+            "必要数 (needed)": [format_value("pipeline_amount" if n == "pipeline_needed" else n, row[n]) for n in PLAN_ITEMS],
         })))
     suggestion = warehouse.frame(
         "select kpi, trailing_average, stretch_target, achievable_target, floor_target, suggestion_month "
@@ -311,10 +328,10 @@ def monthly_sheet(warehouse: Warehouse, as_of: date, labels: dict[str, str], lea
     )
     sheet.tables.append(Table("target_suggestions", "来月の目標案 (target suggestions for next month)", pd.DataFrame({
         "KPI": [labels.get(k, k) for k in suggestion["kpi"]],
-        "直近3か月平均 (last 3 months)": [format_value(k, v) for k, v in zip(suggestion["kpi"], suggestion["trailing_average"])],
-        "ストレッチ 115%": [format_value(k, v) for k, v in zip(suggestion["kpi"], suggestion["stretch_target"])],
-        "達成可能 102.5%": [format_value(k, v) for k, v in zip(suggestion["kpi"], suggestion["achievable_target"])],
-        "最低ライン 90%": [format_value(k, v) for k, v in zip(suggestion["kpi"], suggestion["floor_target"])],
+        "直近3か月平均 (last 3 months)": formatted(suggestion["kpi"], suggestion["trailing_average"]),
+        "ストレッチ 115%": formatted(suggestion["kpi"], suggestion["stretch_target"]),
+        "達成可能 102.5%": formatted(suggestion["kpi"], suggestion["achievable_target"]),
+        "最低ライン 90%": formatted(suggestion["kpi"], suggestion["floor_target"]),
     })))
     trend = warehouse.frame(
         "select month_start, meetings_set, won_amount from marts.kpi_monthly where scope_type = 'org' and month_start <= ? order by month_start",
