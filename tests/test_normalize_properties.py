@@ -102,3 +102,32 @@ def test_every_boolean_spelling(con, word_and_value, upper, padded):
     if padded:
         text = f"　{text} "
     assert one(con, "select iskpi_boolean(iskpi_text(?))", text) is value
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.decimals(min_value=-(10**12), max_value=10**12, places=6, allow_nan=False, allow_infinity=False), st.booleans())
+def test_decimals_keep_six_places(con, number, separators):
+    # a 5.5% meeting conversion target is 0.055, not 0.06
+    text = f"{number:,f}" if separators else f"{number:f}"
+    assert one(con, "select iskpi_decimal(iskpi_text(?))", text) == number
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2099, 12, 31)), st.sampled_from(["iso", "slash", "slash_unpadded"]), st.booleans())
+def test_every_date_spelling_is_the_same_day(con, day, spelling, full_width):
+    text = {
+        "iso": day.isoformat(),
+        "slash": day.strftime("%Y/%m/%d"),
+        "slash_unpadded": f"{day.year}/{day.month}/{day.day}",
+    }[spelling]
+    if full_width:
+        text = text.translate(FULL_WIDTH)
+    assert one(con, "select iskpi_date(iskpi_text(?))", text) == day
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.emails())
+def test_emails_are_lower_cased_and_trimmed(con, email):
+    text = f"　{email.upper()} "
+    expected = unicodedata.normalize("NFKC", email.upper()).strip(normalize.TRIMMED).lower()
+    assert one(con, f"select {normalize.typed_expression('email', 'iskpi_text(?)')}", text) == expected
