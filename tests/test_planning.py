@@ -101,3 +101,17 @@ def test_csv_is_utf8_with_bom_or_cp932_and_neutralised(tmp_path):
     assert utf8.decode("utf-8-sig").splitlines() == ["'=scope,value", "\"'=HYPERLINK(\"\"x\"\")\",-3", "大阪BDR,4"]
     cp932 = write_csv(frame, tmp_path / "cp932.csv", encoding="cp932").read_bytes()
     assert cp932.decode("cp932").splitlines()[2] == "大阪BDR,4"
+
+
+def test_iskpi_run_passes_the_as_of_date_and_thresholds(monkeypatch, tmp_path):
+    import orchestration.cli as cli
+    from orchestration.thresholds import BlockingThresholds
+
+    calls = []
+    monkeypatch.setattr(cli, "run_nightly", lambda *args: calls.append(args) or cli.NightlyOutcome(True, "ok"))
+    result = CliRunner().invoke(main, ["run", "--input", str(tmp_path), "--warehouse", str(tmp_path / "wh.duckdb"),
+                                       "--as-of", "2026-05-15", "--max-unresolved-share", "0.5"])
+    assert result.exit_code == 0, result.output
+    (_, _, thresholds, as_of), = calls
+    assert as_of == date(2026, 5, 15)
+    assert thresholds == BlockingThresholds(max_unresolved_share=0.5)

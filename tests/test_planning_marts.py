@@ -185,3 +185,18 @@ def test_the_manager_sheets_are_written_after_publish(bundled_run):
     # the mature phase leads with won amount and win rate
     assert list(kpis["KPI"][:2]) == ["受注貢献額 (IS-sourced won amount)", "受注率 (Win rate)"]
     assert (reports / "monthly_kpis.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_iskpi_report_writes_cp932_on_request_and_refuses_another_as_of_date(bundled_run, tmp_path):
+    from click.testing import CliRunner
+
+    from orchestration.cli import main
+
+    runner = CliRunner()
+    written = runner.invoke(main, ["report", "--warehouse", str(bundled_run), "--out", str(tmp_path), "--encoding", "cp932",
+                                   "--as-of", "2026-06-30"])
+    assert written.exit_code == 0, written.output
+    assert "大阪BDR" in (tmp_path / "monthly_kpis.csv").read_bytes().decode("cp932")
+    refused = runner.invoke(main, ["report", "--warehouse", str(bundled_run), "--out", str(tmp_path), "--as-of", "2026-05-15"])
+    assert refused.exit_code != 0
+    assert "built as of 2026-06-30" in refused.output and "iskpi run --as-of 2026-05-15" in refused.output
