@@ -101,6 +101,25 @@ def test_the_bottleneck_is_the_factor_furthest_below_target(sample_run):
     assert factors.loc[factors["attainment"] >= 1, "shortfall_type"].isna().all()
 
 
+def test_the_spec_bottleneck_example_and_phase_boundaries_pass_as_dbt_unit_tests(sample_run):
+    import os
+    import subprocess
+    import sys
+
+    from orchestration.paths import DBT_PROJECT_DIR
+
+    _, warehouse, _ = sample_run
+    env = {**os.environ, "ISKPI_WORK_DB": str(warehouse.parent / ".work" / "iskpi.work.duckdb"), "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR)}
+    names = ["bottleneck_of_the_spec_worked_example", "organisation_phase_at_five_and_six_months", "organisation_phase_at_six_months"]
+    completed = subprocess.run(
+        [str(Path(sys.executable).with_name("dbt")), "test", "--select", *[f"test_name:{n}" for n in names]],
+        cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True,
+    )
+    assert completed.returncode == 0, completed.stdout[-3000:]
+    assert all(f"PASS {n}" in completed.stdout or f"PASS kpi_bottleneck::{n}" in completed.stdout
+               or f"PASS organisation_phase::{n}" in completed.stdout for n in names), completed.stdout[-3000:]
+
+
 def test_period_comparison_is_this_period_against_the_one_before(sample_run):
     _, warehouse, _ = sample_run
     weekly = _frame(warehouse, "select week_start, meetings_set from marts.kpi_weekly where scope_type = 'team' and scope_id = '東京SDR'")
