@@ -55,6 +55,21 @@ def test_targets_are_paced_by_business_day_through_golden_week(as_of_run):
     assert set(april["business_days"]) == {21} and set(april["business_days_elapsed"]) == {21}  # a closed month
 
 
+def test_records_created_by_the_as_of_date_count_even_if_exported_later(as_of_run, sample_run):
+    # a lead created on 10 May and updated on 20 May has only that later version in the export:
+    # it existed on the 15th, so an as-of build keeps it
+    _, everything, _ = sample_run
+    created_by = f"created_date <= '{AS_OF}'"
+    for table in ("dim_lead", "fct_opportunity"):
+        as_of_count = _frame(as_of_run, f"select count(*) as n from marts.{table} where {created_by}")["n"][0]
+        assert as_of_count == _frame(everything, f"select count(*) as n from marts.{table} where {created_by}")["n"][0], table
+    with duckdb.connect(str(as_of_run.parent / ".work" / "iskpi.work.duckdb"), read_only=True) as con:
+        updated_later = con.execute(
+            f"select count(*) from raw.leads where created_at < timestamptz '{AS_OF} 00:00:00+09' and updated_at > timestamptz '2026-05-16 00:00:00+09'"
+        ).fetchone()[0]
+    assert updated_later > 0  # the case is in the data
+
+
 def test_nothing_after_the_as_of_date_counts(as_of_run):
     last_day = _frame(as_of_run, "select max(activity_date) as d from marts.kpi_daily")["d"][0]
     assert pd.Timestamp(last_day).date() == AS_OF

@@ -1,5 +1,5 @@
 with source as (
-    {{ dedupe_latest(source('raw', 'leads'), ['lead_id'], 'updated_at', known_by=['created_at', 'updated_at']) }}
+    {{ dedupe_latest(source('raw', 'leads'), ['lead_id'], 'updated_at', known_by=['created_at']) }}
 ),
 
 final as (

@@ -1,5 +1,5 @@
 with source as (
-    {{ dedupe_latest(source('raw', 'meetings'), ['meeting_id'], 'updated_at', known_by=['agreed_at', 'updated_at']) }}
+    {{ dedupe_latest(source('raw', 'meetings'), ['meeting_id'], 'updated_at', known_by=['agreed_at']) }}
 ),
 
 final as (
