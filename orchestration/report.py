@@ -10,6 +10,7 @@ as a formula (`=`, `+`, `-`, `@`, …) are neutralised with a leading apostrophe
 from __future__ import annotations
 
 import io
+import tempfile
 import warnings
 from dataclasses import dataclass, field
 from datetime import date
@@ -362,11 +363,12 @@ def write_sheets(warehouse_path: Path, out_dir: Path, as_of: date | None = None,
     ]
     out_dir.mkdir(parents=True, exist_ok=True)
     template = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True).get_template("sheet.html.j2")
-    written = []
-    for sheet in sheets:
-        html = out_dir / f"{sheet.name}.html"
-        html.write_text(template.render(sheet=sheet, phase=phase, as_of=built_as_of, labels=labels, lead_kpis=lead_kpis), encoding="utf-8")
-        written.append(html)
-        for table in sheet.tables:
-            written.append(write_csv(table.frame, out_dir / f"{sheet.name}_{table.slug}.csv", encoding))
-    return written
+    # written aside, then renamed into place: whoever opens a sheet gets a whole file
+    with tempfile.TemporaryDirectory(dir=out_dir, prefix=".building-") as building:
+        staged = []
+        for sheet in sheets:
+            html = Path(building) / f"{sheet.name}.html"
+            html.write_text(template.render(sheet=sheet, phase=phase, as_of=built_as_of, labels=labels, lead_kpis=lead_kpis), encoding="utf-8")
+            staged.append(html)
+            staged += [write_csv(t.frame, Path(building) / f"{sheet.name}_{t.slug}.csv", encoding) for t in sheet.tables]
+        return [path.replace(out_dir / path.name) for path in staged]
