@@ -13,7 +13,7 @@ import io
 import tempfile
 import warnings
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -87,6 +87,15 @@ def format_value(kpi: str, value) -> str:
     if "amount" in kpi or kpi in ("revenue", "avg_deal_size"):
         return f"{value:,.0f}円"
     return f"{value:,.1f}".removesuffix(".0")
+
+
+def format_change(kpi: str, change) -> str:
+    """A difference, a decrease marked ▲ as Japanese reports do: points for a share
+    (27.0% → 26.4% is ▲0.6pt), else in the KPI's unit."""
+    if change is None or pd.isna(change):
+        return ""
+    size = f"{abs(change) * 100:.1f}pt" if _is_share(kpi) else format_value(kpi, abs(change))
+    return ("▲" if change < 0 else "+") + size
 
 
 def formatted(kind: str | pd.Series, values: pd.Series) -> list[str]:
@@ -228,16 +237,22 @@ def _month_to_date(warehouse: Warehouse, as_of: date, labels: dict[str, str]) ->
     return Table("month_to_date", "月次進捗 (month to date against targets)", shown)
 
 
+def last_complete_week(as_of: date) -> date:
+    """The Monday of the latest ISO week that has ended by the as-of date (itself, on a Sunday):
+    a week of two days against a whole one would read as a collapse."""
+    return as_of - timedelta(days=(as_of.weekday() + 1) % 7 + 6)
+
+
 def weekly_sheet(warehouse: Warehouse, as_of: date, labels: dict[str, str], lead_kpis: list[str]) -> Sheet:
-    week = warehouse.frame("select cast(date_trunc('week', ?::date) as date) as w", [as_of])["w"][0]
-    sheet = Sheet("weekly", "週次シート (weekly sheet)", f"{pd.Timestamp(week).date()} 週 (week of)")
+    week = last_complete_week(as_of)
+    sheet = Sheet("weekly", "週次シート (weekly sheet)", f"{week} 週 (week of)")
     comparison = warehouse.frame(
         """
         select scope_type, scope_id, kpi, value, previous_value, absolute_change, relative_change
         from marts.kpi_period_comparison
-        where grain = 'week' and period_start = date_trunc('week', ?::date) and scope_type in ('org', 'team')
+        where grain = 'week' and period_start = ? and scope_type in ('org', 'team')
         """,
-        [as_of],
+        [week],
     )
     order = {k: i for i, k in enumerate(order_kpis(sorted(set(comparison["kpi"])), lead_kpis))}
     comparison = comparison.assign(_order=comparison["kpi"].map(order)).sort_values(["scope_type", "scope_id", "_order"])
@@ -246,7 +261,7 @@ def weekly_sheet(warehouse: Warehouse, as_of: date, labels: dict[str, str], lead
         "KPI": [labels.get(k, k) for k in comparison["kpi"]],
         "今週 (this week)": formatted(comparison["kpi"], comparison["value"]),
         "先週 (last week)": formatted(comparison["kpi"], comparison["previous_value"]),
-        "差 (change)": formatted(comparison["kpi"], comparison["absolute_change"]),
+        "差 (change)": [format_change(k, v) for k, v in zip(comparison["kpi"], comparison["absolute_change"])],
         "比 (ratio)": formatted("attainment", comparison["relative_change"]),
     })))
     trend = warehouse.frame(
@@ -254,7 +269,7 @@ def weekly_sheet(warehouse: Warehouse, as_of: date, labels: dict[str, str], lead
         select week_start, dials, meetings_set from marts.kpi_weekly
         where scope_type = 'org' and week_start <= ? order by week_start desc limit 8
         """,
-        [as_of],
+        [week],
     ).iloc[::-1]
     if not trend.empty:
         weeks = [str(pd.Timestamp(w).date()) for w in trend["week_start"]]

@@ -115,3 +115,23 @@ def test_iskpi_run_passes_the_as_of_date_and_thresholds(monkeypatch, tmp_path):
     (_, _, thresholds, as_of), = calls
     assert as_of == date(2026, 5, 15)
     assert thresholds == BlockingThresholds(max_unresolved_share=0.5)
+
+
+@pytest.mark.parametrize(("as_of", "week"), [
+    (date(2026, 6, 30), date(2026, 6, 22)),  # a Tuesday: the week before, the last whole one
+    (date(2026, 6, 28), date(2026, 6, 22)),  # a Sunday ends its own week
+    (date(2026, 6, 29), date(2026, 6, 22)),  # a Monday: one day is no week yet
+])
+def test_the_weekly_sheet_compares_whole_weeks(as_of, week):
+    from orchestration.report import last_complete_week
+
+    assert last_complete_week(as_of) == week
+
+
+def test_changes_read_as_japanese_reports_write_them():
+    from orchestration.report import format_change
+
+    assert format_change("connect_rate", -0.006) == "▲0.6pt"
+    assert format_change("dials", -873) == "▲873"
+    assert format_change("is_sourced_won_amount", 2_200_000.0) == "+2,200,000円"
+    assert format_change("meetings_set", None) == ""
