@@ -59,7 +59,9 @@ def run(
     click.echo(outcome.message)
     click.echo(f"\nPublished {warehouse_path} in {time.monotonic() - started:.0f} s. Query it with:")
     click.echo(f"  iskpi query --warehouse {warehouse_path} \"select * from marts.kpi_daily limit 10\"")
-    click.echo(f"The manager's sheets are in {Path(warehouse_path).parent / 'reports'} (daily.html, weekly.html, monthly.html).")
+    reports = Path(warehouse_path).parent / "reports"
+    if reports.is_dir():
+        click.echo(f"The manager's sheets are in {reports} (daily.html, weekly.html, monthly.html).")
 
 
 @main.command()

@@ -188,7 +188,10 @@ class Warehouse:
 
 
 def _phase(warehouse: Warehouse) -> pd.Series:
-    return warehouse.frame("select * from marts.organisation_phase").iloc[0]
+    phase = warehouse.frame("select * from marts.organisation_phase")
+    if phase.empty:
+        raise ReportError(f"{warehouse.path} holds no activity yet: there is nothing to report")
+    return phase.iloc[0]
 
 
 def daily_sheet(warehouse: Warehouse, as_of: date, labels: dict[str, str]) -> Sheet:

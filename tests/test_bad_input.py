@@ -101,6 +101,20 @@ def test_refused_files_block_only_beyond_the_allowed_count(published):
     assert warehouse.read_bytes() != before
 
 
+def test_reps_alone_publish_an_empty_warehouse_without_sheets(tmp_path):
+    # SPEC §2: any entity may be absent except reps
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "reps.csv").write_text("rep_id,rep_name,department,team,role\nR1,山田 花子,is,東京SDR,sdr\n", encoding="utf-8")
+    warehouse = tmp_path / "wh" / "iskpi.duckdb"
+    outcome = run_nightly(tmp_path / "in", warehouse)
+    assert outcome.success, outcome.message
+    assert "no new calls file" in outcome.message
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("select count(*) from marts.dim_rep").fetchone()[0] == 1
+        assert con.execute("select count(*) from marts.kpi_plan").fetchone()[0] == 0
+    assert not (warehouse.parent / "reports").exists()  # nothing to report yet
+
+
 def test_a_missing_input_folder_is_a_clear_message(tmp_path):
     outcome = run_nightly(tmp_path / "nope", tmp_path / "wh.duckdb")
     assert not outcome.success

@@ -51,10 +51,14 @@ def publish_warehouse(work_db: Path, published: Path) -> list[str]:
     deps=[AssetKey(["published_warehouse"])],
     description="The manager's daily, weekly and monthly sheets (HTML and CSV) from the published warehouse, in reports/ beside it.",
 )
-def manager_sheets(warehouse: WarehouseResource) -> MaterializeResult:
-    from orchestration.report import write_sheets
+def manager_sheets(context, warehouse: WarehouseResource) -> MaterializeResult:
+    from orchestration.report import ReportError, write_sheets
 
-    written = write_sheets(warehouse.published, warehouse.reports_dir)
+    try:
+        written = write_sheets(warehouse.published, warehouse.reports_dir)
+    except ReportError as nothing_to_report:  # a warehouse without activity yet: published, but no sheets
+        context.log.warning(str(nothing_to_report))
+        return MaterializeResult(metadata={"skipped": str(nothing_to_report)})
     return MaterializeResult(metadata={"folder": str(warehouse.reports_dir), "files": [p.name for p in written]})
 
 

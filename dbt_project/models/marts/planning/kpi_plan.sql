@@ -13,12 +13,14 @@ with revenue_targets as (
 ),
 
 rates as (
-    pivot (
-        select scope_type, scope_id, kpi, trailing_average
-        from {{ ref('kpi_target_suggestion') }}
-        where kpi in ('avg_deal_size', 'win_rate', 'meeting_conversion_rate', 'effective_contact_rate', 'sal_to_sql_rate')
-    )
-    on kpi using any_value(trailing_average)
+    select
+        scope_type,
+        scope_id,
+        {%- for kpi in ['avg_deal_size', 'win_rate', 'meeting_conversion_rate', 'effective_contact_rate', 'sal_to_sql_rate'] %}
+        any_value(trailing_average) filter (where kpi = '{{ kpi }}') as {{ kpi }}{{ "," if not loop.last }}
+        {%- endfor %}
+    from {{ ref('kpi_target_suggestion') }}
+    group by scope_type, scope_id
 ),
 
 business_days as (
