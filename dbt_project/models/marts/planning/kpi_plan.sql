@@ -1,6 +1,6 @@
 -- The reverse plan and the pipeline plan (SPEC §6 逆算) per month and scope with a `revenue`
 -- target, from the trailing three months' rates (marts.kpi_target_suggestion). Every count is
--- rounded up (rounded to 1e-9 first, so float noise never adds one):
+-- rounded up (macro required_count):
 --   wins = revenue ÷ average deal · meetings = wins ÷ win rate · effective contacts = meetings ÷
 --   meeting conversion · dials = effective contacts ÷ effective contact rate, per business day;
 --   pipeline = revenue ÷ win rate, needed `plan_lead_time_months` earlier · SQLs = pipeline ÷
@@ -42,7 +42,7 @@ counts as (
         rates.effective_contact_rate,
         rates.sal_to_sql_rate,
         business_days.business_days,
-        ceil(round(revenue_targets.revenue_target / nullif(rates.avg_deal_size, 0), 9)) as wins_needed,
+        {{ required_count('revenue_targets.revenue_target', 'rates.avg_deal_size') }} as wins_needed,
         revenue_targets.revenue_target / nullif(rates.win_rate, 0) as pipeline_needed
     from revenue_targets
     left join rates using (scope_type, scope_id)
@@ -52,46 +52,48 @@ counts as (
 funnel as (
     select
         *,
-        ceil(round(wins_needed / nullif(win_rate, 0), 9)) as meetings_needed,
-        ceil(round(pipeline_needed / nullif(avg_deal_size, 0), 9)) as sqls_needed
+        {{ required_count('wins_needed', 'win_rate') }} as meetings_needed,
+        {{ required_count('pipeline_needed', 'avg_deal_size') }} as sqls_needed
     from counts
 ),
 
 upstream as (
     select
         *,
-        ceil(round(meetings_needed / nullif(meeting_conversion_rate, 0), 9)) as effective_contacts_needed,
-        ceil(round(sqls_needed / nullif(sal_to_sql_rate, 0), 9)) as sals_needed
+        {{ required_count('meetings_needed', 'meeting_conversion_rate') }} as effective_contacts_needed,
+        {{ required_count('sqls_needed', 'sal_to_sql_rate') }} as sals_needed
     from funnel
+),
+
+dials as (
+    select *, {{ required_count('effective_contacts_needed', 'effective_contact_rate') }} as dials_needed
+    from upstream
 ),
 
 final as (
     select
-        upstream.month_start,
-        upstream.scope_type,
-        upstream.scope_id,
-        upstream.revenue_target,
-        upstream.avg_deal_size,
-        upstream.win_rate,
-        upstream.meeting_conversion_rate,
-        upstream.effective_contact_rate,
-        upstream.sal_to_sql_rate,
-        upstream.wins_needed,
-        upstream.meetings_needed,
-        upstream.effective_contacts_needed,
-        ceil(round(upstream.effective_contacts_needed / nullif(upstream.effective_contact_rate, 0), 9)) as dials_needed,
-        upstream.business_days,
-        ceil(round(
-            ceil(round(upstream.effective_contacts_needed / nullif(upstream.effective_contact_rate, 0), 9))
-            / nullif(upstream.business_days, 0), 9
-        )) as dials_per_business_day,
-        upstream.pipeline_needed,
-        cast(upstream.month_start - interval {{ var('plan_lead_time_months') }} month as date) as pipeline_needed_by,
-        upstream.sqls_needed,
-        upstream.sals_needed,
-        ceil(round(upstream.sals_needed * {{ var('plan_qc_per_sal') }}, 9)) as qualification_calls_needed,
+        dials.month_start,
+        dials.scope_type,
+        dials.scope_id,
+        dials.revenue_target,
+        dials.avg_deal_size,
+        dials.win_rate,
+        dials.meeting_conversion_rate,
+        dials.effective_contact_rate,
+        dials.sal_to_sql_rate,
+        dials.wins_needed,
+        dials.meetings_needed,
+        dials.effective_contacts_needed,
+        dials.dials_needed,
+        dials.business_days,
+        {{ required_count('dials.dials_needed', 'dials.business_days') }} as dials_per_business_day,
+        dials.pipeline_needed,
+        cast(dials.month_start - interval {{ var('plan_lead_time_months') }} month as date) as pipeline_needed_by,
+        dials.sqls_needed,
+        dials.sals_needed,
+        ceil(round(dials.sals_needed * {{ var('plan_qc_per_sal') }}, 9)) as qualification_calls_needed,
         phase.organisation_phase
-    from upstream
+    from dials
     cross join phase
 )
 

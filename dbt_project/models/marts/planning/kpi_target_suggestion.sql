@@ -1,7 +1,6 @@
 -- Target suggestions (SPEC §6) for the month after the as-of date, per scope and KPI, from the
 -- average of the last three complete months: stretch 115%, achievable 102.5%, floor 90%. The
 -- same trailing averages are the rates marts.kpi_plan and `iskpi plan` use when none is given.
-{%- set cumulative = kpi_names(pacing='cumulative') + ['revenue'] %}
 with reporting_window as (
     select
         as_of_date,
@@ -38,7 +37,7 @@ final as (
         scope_type,
         scope_id,
         kpi,
-        kpi in ({{ "'" ~ cumulative | join("', '") ~ "'" }}) as is_cumulative,
+        {{ is_cumulative_kpi('kpi') }} as is_cumulative,
         as_of_date,
         trailing_from,
         trailing_to,

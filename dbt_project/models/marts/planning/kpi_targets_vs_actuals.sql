@@ -5,7 +5,6 @@
 --   paced_attainment = actual ÷ paced_target · landing_forecast (着地予測) = actual ÷ b × B
 -- for KPIs that add up over a period (pacing: cumulative in the KPI catalogue). A rate or a
 -- median has no pace: its paced target is the target and its landing is the value so far.
-{%- set cumulative = kpi_names(pacing='cumulative') + ['revenue'] %}
 with targets as (
     select * from {{ ref('fct_kpi_target') }}
 ),
@@ -36,7 +35,7 @@ paced as (
         targets.scope_type,
         targets.scope_id,
         targets.kpi,
-        targets.kpi in ({{ "'" ~ cumulative | join("', '") ~ "'" }}) as is_cumulative,
+        {{ is_cumulative_kpi('targets.kpi') }} as is_cumulative,
         reporting_window.as_of_date,
         business_days.business_days,
         business_days.business_days_elapsed,
@@ -46,6 +45,14 @@ paced as (
     cross join reporting_window
     left join business_days using (month_start)
     left join actuals using (month_start, scope_type, scope_id, kpi)
+),
+
+paced_targets as (
+    select
+        *,
+        case when is_cumulative then target * business_days_elapsed / nullif(business_days, 0) else target end
+            as paced_target
+    from paced
 ),
 
 final as (
@@ -60,16 +67,14 @@ final as (
         business_days_elapsed,
         target,
         actual,
-        case when is_cumulative then target * business_days_elapsed / nullif(business_days, 0) else target end
-            as paced_target,
+        paced_target,
         {{ safe_ratio('actual', 'target') }} as attainment,
-        {{ safe_ratio('actual', 'case when is_cumulative then target * business_days_elapsed / nullif(business_days, 0) else target end') }}
-            as paced_attainment,
+        {{ safe_ratio('actual', 'paced_target') }} as paced_attainment,
         case
             when is_cumulative then actual / nullif(business_days_elapsed, 0) * business_days
             else actual
         end as landing_forecast
-    from paced
+    from paced_targets
 )
 
 select * from final
