@@ -13,7 +13,7 @@ import pytest
 from connectors.sample import generate
 from digests import table_digests
 from orchestration.cli import run_nightly
-from orchestration.paths import SAMPLE_INPUT_DIR
+from orchestration.paths import DBT_PROJECT_DIR, SAMPLE_INPUT_DIR
 
 pytestmark = pytest.mark.e2e
 
@@ -96,6 +96,8 @@ def test_no_published_value_is_an_email_address_phone_number_or_contact_name(sam
 def test_loading_the_same_exports_again_gives_byte_identical_marts(sample_run):
     sample, warehouse, _ = sample_run
     marts_before, audit_before = table_digests(warehouse), table_digests(warehouse, "audit")
+    dbt_target = DBT_PROJECT_DIR / "target"
+    target_folders = set(dbt_target.iterdir())
     outcome = run_nightly(sample.out_dir, warehouse)
     assert outcome.success, outcome.message
     call_files = sum(1 for p in sample.files if p.name.startswith("calls_"))
@@ -103,6 +105,7 @@ def test_loading_the_same_exports_again_gives_byte_identical_marts(sample_run):
     assert len(marts_before) >= 20  # every published mart, not a chosen few
     assert table_digests(warehouse) == marts_before
     assert table_digests(warehouse, "audit") == audit_before
+    assert set(dbt_target.iterdir()) == target_folders  # a night's dbt artifacts replace the last night's
 
 
 def test_bundled_sample_is_the_generators_seed_42(tmp_path):
