@@ -212,12 +212,12 @@ def daily_sheet(warehouse: Warehouse, as_of: date, labels: dict[str, str]) -> Sh
         sheet.charts.append(
             (labels["dials"] + " — 担当者別 (by rep)", bar_chart(list(activity["rep_name"].fillna(activity["rep_id"])), list(activity["dials"])))
         )
-    sheet.tables.append(_month_to_date(warehouse, as_of, labels))
+    sheet.tables.append(_month_to_date(_targets_progress(warehouse, as_of), labels))
     return sheet
 
 
-def _month_to_date(warehouse: Warehouse, as_of: date, labels: dict[str, str]) -> Table:
-    progress = warehouse.frame(
+def _targets_progress(warehouse: Warehouse, as_of: date) -> pd.DataFrame:
+    return warehouse.frame(
         """
         select scope_type, scope_id, kpi, target, actual, paced_target, attainment, paced_attainment, landing_forecast,
                business_days_elapsed, business_days
@@ -226,6 +226,9 @@ def _month_to_date(warehouse: Warehouse, as_of: date, labels: dict[str, str]) ->
         """,
         [as_of],
     )
+
+
+def _month_to_date(progress: pd.DataFrame, labels: dict[str, str]) -> Table:
     shown = pd.DataFrame({
         "scope": progress["scope_type"] + " " + progress["scope_id"],
         "KPI": [labels.get(k, k) for k in progress["kpi"]],
@@ -293,13 +296,9 @@ def monthly_sheet(warehouse: Warehouse, as_of: date, labels: dict[str, str], lea
     sheet.tables.append(Table("kpis", "KPI一覧 (every KPI)", pd.DataFrame(
         {"KPI": [labels[k] for k in kpis], **{s: [format_value(k, monthly.iloc[i][k]) for k in kpis] for i, s in enumerate(scopes)}}
     )))
-    progress = _month_to_date(warehouse, as_of, labels)
-    sheet.tables.append(progress)
-    paced = warehouse.frame(
-        "select scope_id, kpi, paced_attainment from marts.kpi_targets_vs_actuals where month_start = ? and paced_attainment is not null "
-        "order by scope_type, scope_id, kpi",
-        [month],
-    )
+    progress = _targets_progress(warehouse, as_of)
+    sheet.tables.append(_month_to_date(progress, labels))
+    paced = progress[progress["paced_attainment"].notna()]
     if not paced.empty:
         sheet.charts.append(("進捗率 (paced attainment) — 100% = 予定どおり (on pace)", bar_chart(
             [f"{s} · {labels.get(k, k)}" for s, k in zip(paced["scope_id"], paced["kpi"])], list(paced["paced_attainment"]), 1.0, percent=True
