@@ -70,6 +70,16 @@ def test_records_created_by_the_as_of_date_count_even_if_exported_later(as_of_ru
     assert updated_later > 0  # the case is in the data
 
 
+def test_the_python_calendar_of_iskpi_plan_agrees_with_dim_date(bundled_run):
+    from connectors.calendar import business_days_in_month
+
+    months = _frame(bundled_run, "select month_start, count(*) filter (where is_business_day) as n from marts.dim_date group by all")
+    assert len(months) >= 24
+    for row in months.itertuples():
+        start = pd.Timestamp(row.month_start)
+        assert business_days_in_month(start.year, start.month) == row.n, start
+
+
 def test_nothing_after_the_as_of_date_counts(as_of_run):
     last_day = _frame(as_of_run, "select max(activity_date) as d from marts.kpi_daily")["d"][0]
     assert pd.Timestamp(last_day).date() == AS_OF
