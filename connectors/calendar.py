@@ -1,14 +1,15 @@
 """The business-day calendar: weekends, Japanese public holidays from the maintained `holidays`
-library, and company holidays from dbt_project/seeds/company_holidays.csv (user data).
+library, and the team's company holidays (mappings/company_holidays.csv in its workspace).
 
 The warehouse's `marts.dim_date` is built from the same two sources (public holidays land in
-raw.jp_public_holidays below); `iskpi plan` asks this module directly, so it needs no warehouse.
+raw.jp_public_holidays below); `iskpi plan` and the sample generator ask this module directly.
 """
 
 from __future__ import annotations
 
 import calendar
 import csv
+from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
@@ -18,7 +19,7 @@ import holidays
 import pandas as pd
 
 FIRST_YEAR = 2000  # nothing earlier passes the plausibility rules
-COMPANY_HOLIDAYS_CSV = Path(__file__).resolve().parents[1] / "dbt_project" / "seeds" / "company_holidays.csv"
+COMPANY_HOLIDAYS_FILE = "company_holidays.csv"
 
 
 def write_public_holidays(con: duckdb.DuckDBPyConnection, last_year: int) -> int:
@@ -30,20 +31,25 @@ def write_public_holidays(con: duckdb.DuckDBPyConnection, last_year: int) -> int
 
 
 @cache
-def company_holidays(path: Path = COMPANY_HOLIDAYS_CSV) -> frozenset[date]:
-    with path.open(encoding="utf-8", newline="") as stream:
-        return frozenset(date.fromisoformat(row["holiday_date"]) for row in csv.DictReader(stream))
-
-
-@cache
 def _public_holidays(year: int) -> holidays.HolidayBase:
     return holidays.country_holidays("JP", years=year)
 
 
-def is_business_day(day: date) -> bool:
-    return day.weekday() < 5 and day not in _public_holidays(day.year) and day not in company_holidays()
+@dataclass(frozen=True)
+class BusinessCalendar:
+    company_holidays: frozenset[date]
 
+    @classmethod
+    def from_mappings(cls, mappings_dir: Path) -> BusinessCalendar:
+        with (mappings_dir / COMPANY_HOLIDAYS_FILE).open(encoding="utf-8-sig", newline="") as stream:
+            return cls(frozenset(date.fromisoformat(row["holiday_date"]) for row in csv.DictReader(stream)))
 
-def business_days_in_month(year: int, month: int) -> int:
-    first = date(year, month, 1)
-    return sum(is_business_day(first + timedelta(days=i)) for i in range(calendar.monthrange(year, month)[1]))
+    def is_business_day(self, day: date) -> bool:
+        return day.weekday() < 5 and day not in _public_holidays(day.year) and day not in self.company_holidays
+
+    def business_days_between(self, first: date, last: date) -> list[date]:
+        return [first + timedelta(days=i) for i in range((last - first).days + 1) if self.is_business_day(first + timedelta(days=i))]
+
+    def business_days_in_month(self, year: int, month: int) -> int:
+        first = date(year, month, 1)
+        return len(self.business_days_between(first, first.replace(day=calendar.monthrange(year, month)[1])))

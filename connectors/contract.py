@@ -10,7 +10,7 @@ import yaml
 
 CONTRACT_FILE = Path(__file__).with_name("contract.yml")
 
-COLUMN_TYPES = ("text", "email", "phone", "timestamp", "date", "integer", "decimal", "boolean")
+COLUMN_TYPES = ("text", "code", "email", "phone", "timestamp", "date", "integer", "decimal", "boolean")
 
 
 @dataclass(frozen=True)
@@ -18,11 +18,12 @@ class Column:
     name: str
     type: str
     required: bool
+    future_ok: bool = False  # future by nature (a meeting's scheduled_for): no "not in the future" rule
 
     @property
     def is_parsed(self) -> bool:
         """Whether the text value must be parsed into another type (and can fail to)."""
-        return self.type not in ("text", "email")
+        return self.type not in ("text", "code", "email")
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,9 @@ def load_contract() -> dict[str, Entity]:
         for column_name, column in entity["columns"].items():
             if column["type"] not in COLUMN_TYPES:
                 raise ValueError(f"{CONTRACT_FILE}: {name}.{column_name} has unknown type {column['type']!r}")
-            columns.append(Column(column_name, column["type"], bool(column.get("required", False))))
+            columns.append(Column(
+                column_name, column["type"], bool(column.get("required", False)), bool(column.get("future_ok", False))
+            ))
         entities[name] = Entity(
             name, tuple(entity["key"]), tuple(columns), entity.get("updated_at"), entity.get("responsible_rep")
         )

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import os
 import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,20 +47,39 @@ def entity_of(file_name: str, entities: list[str]) -> str | None:
     return None
 
 
-def discover(input_dir: Path, entity: str, entities: list[str]) -> list[ExportFile]:
-    """The entity's export files, sorted by name so that reruns load in the same order."""
-    if not input_dir.is_dir():
-        raise UnreadableFile(f"input folder {input_dir} does not exist; pass --input with the folder of exports")
+def _candidates(folders: list[Path]) -> list[Path]:
+    """Regular files of the folders; a symbolic link is never followed (a drop folder others can
+    write to must not make the run read ~/.ssh or an .env file)."""
+    missing = [folder for folder in folders if not folder.is_dir()]
+    if missing:
+        raise UnreadableFile(
+            f"input folder {missing[0]} does not exist; create it and drop the exports there, "
+            "or set input_dir in the workspace's iskpi.yml"
+        )
+    return [p for folder in folders for p in folder.iterdir() if p.is_file() and not p.is_symlink()]
+
+
+def export_order(path: Path) -> tuple[int, str]:
+    """The order files are loaded in, which is also which version of a record wins when the
+    entity has no updated_at: the file exported later (modification time), then the name. A file
+    loaded on a later night is later still."""
+    return path.stat().st_mtime_ns, path.name
+
+
+def discover(folders: list[Path], entity: str, entities: list[str]) -> list[ExportFile]:
+    """The entity's export files, oldest export first (export_order)."""
     return [
         ExportFile(entity, path, sha256_of(path))
-        for path in sorted(p for p in input_dir.iterdir() if p.is_file())
+        for path in sorted(_candidates(folders), key=export_order)
         if entity_of(path.name, entities) == entity
     ]
 
 
-def unmatched_files(input_dir: Path, entities: list[str]) -> list[str]:
-    """Files in the input folder that belong to no entity (reported, never loaded)."""
-    return sorted(p.name for p in input_dir.iterdir() if p.is_file() and entity_of(p.name, entities) is None)
+def unmatched_files(folders: list[Path], entities: list[str]) -> list[str]:
+    """Files in the input folders that belong to no entity: reported in the run summary, never loaded."""
+    named = sorted(p.name for p in _candidates(folders) if entity_of(p.name, entities) is None)
+    links = sorted(p.name + " (a symbolic link)" for folder in folders for p in folder.iterdir() if p.is_symlink())
+    return named + links
 
 
 def sha256_of(path: Path) -> str:
@@ -100,12 +121,26 @@ def detect_encoding(path: Path) -> str:
     )
 
 
-def readable_copy(path: Path, encoding: str, scratch_dir: Path) -> Path:
-    """A path DuckDB can read: the file itself when it is UTF-8, else a UTF-8 copy."""
-    if encoding in ("utf-8", "utf-8-sig"):
-        return path
+# DuckDB reads a path with these as a glob pattern: `calls_[1].csv` would read calls_1.csv
+GLOB_CHARACTERS = re.compile(r"[*?\[\]{}]")
+
+
+def readable_copy(path: Path, encoding: str, scratch_dir: Path, file_id: int) -> Path:
+    """A path DuckDB reads as exactly this file: the file itself when it is UTF-8 and its path has
+    no glob character, else a link or UTF-8 copy in scratch named by its file id. The caller
+    deletes a scratch copy once the file is landed."""
     scratch_dir.mkdir(parents=True, exist_ok=True)
-    target = scratch_dir / (re.sub(r"[^\w.-]", "_", path.stem) + ".utf8.csv")
+    if encoding in ("utf-8", "utf-8-sig"):
+        if not GLOB_CHARACTERS.search(str(path)):
+            return path
+        target = scratch_dir / f"{file_id}.csv"
+        target.unlink(missing_ok=True)
+        try:
+            os.link(path, target)
+        except OSError:  # another file system
+            shutil.copyfile(path, target)
+        return target
+    target = scratch_dir / f"{file_id}.utf8.csv"
     decoder = codecs.getincrementaldecoder(encoding)()
     with path.open("rb") as source, target.open("w", encoding="utf-8", newline="") as sink:
         while chunk := source.read(CHUNK_BYTES):

@@ -11,6 +11,7 @@ in `_extra` (a JSON object, header → value per row), never dropped and never f
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,7 +58,11 @@ class RejectedFile:
 # A 10 MB free-text field is still a row to load, not a broken file.
 MAX_LINE_BYTES = 64 * 1024 * 1024
 DELIMITERS = (",", "\t", ";")
-ERROR_CHARS = 300  # DuckDB quotes the offending line; a message must stay readable
+# What of DuckDB's CSV error may be repeated: never its "Original Line", which quotes a row's data
+# (names, addresses, phone numbers) into a message that is stored, logged and published.
+CSV_ERROR_LINE = re.compile(r"CSV Error on Line: (\d+)")
+CSV_ERROR_DETAILS = re.compile(r"^(Expected Number of Columns: \d+ Found: \d+|Value with unterminated quote.*?\.|"
+                               r"Maximum line size of \d+ bytes exceeded|Invalid unicode.*)$")
 
 
 @dataclass(frozen=True)
@@ -93,9 +98,22 @@ def _csv_scan(path: Path, layout: CsvLayout) -> str:
     )
 
 
-def _short(error: Exception) -> str:
-    text = " ".join(str(error).split())
-    return text if len(text) <= ERROR_CHARS else text[:ERROR_CHARS] + " …"
+def csv_error_summary(error: Exception) -> str:
+    """Where and why DuckDB could not read a CSV, without the content of the line."""
+    text = str(error)
+    line = CSV_ERROR_LINE.search(text)
+    details = [d.strip() for d in text.splitlines() if CSV_ERROR_DETAILS.match(d.strip())]
+    where = f"line {line.group(1)}" if line else "a line"
+    return f"{where}: {details[0] if details else 'malformed (a stray quote or a wrong number of fields)'}"
+
+
+def _describe_header(headers: tuple[str, ...], entity: Entity) -> str:
+    """The header as a message may show it: contract column names only. A file exported without
+    its header row has a data row there, and that row's names and addresses must not be repeated."""
+    known = [h for h in headers if h in entity.column_names]
+    others = len(headers) - len(known)
+    shown = ", ".join(known) if known else "no column of the contract"
+    return f"{shown}" + (f" and {others} other column{'s' if others > 1 else ''}" if others else "")
 
 
 def _header_key(header: str) -> str:
@@ -123,12 +141,31 @@ def land_file(
     """Append one file to landing.<entity>, or say why the whole file is refused."""
     try:
         encoding = detect_encoding(export.path)
-        readable = readable_copy(export.path, encoding, scratch_dir)
-        layout = _csv_layout(readable, export.name)
-        scan = _csv_scan(readable, layout)
-        headers = layout.headers
+        readable = readable_copy(export.path, encoding, scratch_dir, file_id)
     except UnreadableFile as refusal:
         return RejectedFile(export, file_id, str(refusal))
+    try:
+        return _land_readable(con, entity, export, file_id, source_format, readable, encoding)
+    finally:
+        if readable != export.path:  # a scratch copy holds the export's personal data: keep it no longer than needed
+            readable.unlink(missing_ok=True)
+
+
+def _land_readable(
+    con: duckdb.DuckDBPyConnection,
+    entity: Entity,
+    export: ExportFile,
+    file_id: int,
+    source_format: SourceFormat,
+    readable: Path,
+    encoding: str,
+) -> LandedFile | RejectedFile:
+    try:
+        layout = _csv_layout(readable, export.name)
+    except UnreadableFile as refusal:
+        return RejectedFile(export, file_id, str(refusal))
+    scan = _csv_scan(readable, layout)
+    headers = layout.headers
 
     by_key = {}
     for header in headers:
@@ -144,7 +181,7 @@ def land_file(
             export,
             file_id,
             f"{export.name}: required column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
-            f"missing from the header ({', '.join(headers)}). Add {'them' if len(missing) > 1 else 'it'} "
+            f"missing from the header (it has {_describe_header(headers, entity)}). Add {'them' if len(missing) > 1 else 'it'} "
             f"(the {entity.name} columns are listed in connectors/contract.yml) and rerun.",
         )
     extra = tuple(h for h in headers if h not in source_of.values())
@@ -170,7 +207,9 @@ def land_file(
             """
         )
     except duckdb.Error as error:
-        return RejectedFile(export, file_id, f"{export.name}: could not be read as CSV ({_short(error)}); fix the file and rerun")
+        return RejectedFile(
+            export, file_id, f"{export.name}: could not be read as CSV ({csv_error_summary(error)}); fix the file and rerun"
+        )
     rows_read = con.execute(
         f"select count(*) from landing.{entity.name} where _file_id = ?", [file_id]
     ).fetchone()[0]

@@ -130,6 +130,7 @@ def typed_expression(column_type: str, text: str) -> str:
     """SQL turning the normalised text expression `text` into a value of the contract type."""
     return {
         "text": text,
+        "code": text,
         "email": f"lower({text})",
         "phone": f"iskpi_e164({text})",
         "timestamp": f"iskpi_timestamp({text})",
@@ -142,6 +143,7 @@ def typed_expression(column_type: str, text: str) -> str:
 
 SQL_TYPES = {
     "text": "varchar",
+    "code": "varchar",
     "email": "varchar",
     "phone": "varchar",
     "timestamp": "timestamptz",

@@ -20,10 +20,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-import holidays
 import pandas as pd
 
-from expectations.rules import SEEDS_DIR
+from connectors.calendar import BusinessCalendar
 
 UTC_OFFSET = timedelta(hours=9)  # Asia/Tokyo has no daylight saving
 
@@ -69,28 +68,14 @@ class _Lead:
     statuses: list[tuple[datetime, str]] = field(default_factory=list)
 
 
-def business_days_between(start: date, end: date) -> list[date]:
-    years = range(start.year, end.year + 2)
-    public = holidays.country_holidays("JP", years=years)
-    with (SEEDS_DIR / "company_holidays.csv").open(encoding="utf-8") as stream:
-        company = {date.fromisoformat(row["holiday_date"]) for row in csv.DictReader(stream)}
-    days, day = [], start
-    while day <= end:
-        if day.weekday() < 5 and day not in public and day not in company:
-            days.append(day)
-        day += timedelta(days=1)
-    return days
-
-
 class _Simulation:
-    def __init__(self, seed: int, n_reps: int, months: int, start: date):
+    def __init__(self, seed: int, n_reps: int, start: date, end: date, calendar: BusinessCalendar):
         self.rng = random.Random(seed)
         self.start = start
-        end_month = pd.Timestamp(start) + pd.DateOffset(months=months)
-        self.end = (end_month - pd.Timedelta(days=1)).date()
-        self.days = business_days_between(start, self.end)
+        self.end = end
+        self.days = calendar.business_days_between(start, self.end)
         # deadlines reach past the last day: keep a calendar that runs on for a while
-        self.calendar = business_days_between(start, self.end + timedelta(days=60))
+        self.calendar = calendar.business_days_between(start, self.end + timedelta(days=60))
         self.rows: dict[str, list[dict]] = defaultdict(list)
         self.answer: dict[tuple[date, str], dict[str, float]] = defaultdict(lambda: defaultdict(float))
         self.leads: dict[str, _Lead] = {}
@@ -457,9 +442,17 @@ def _month_of(value: str) -> str:
     return f"{year}{int(month):02d}"
 
 
-def generate(out_dir: Path, seed: int = 42, reps: int = 8, months: int = 3, start: date = date(2026, 4, 1)) -> Sample:
-    """Write the sample exports into out_dir and return what the warehouse must answer."""
-    sim = _Simulation(seed, reps, months, start)
+def generate(
+    out_dir: Path, seed: int = 42, reps: int = 8, months: int = 3, start: date = date(2026, 4, 1), end: date | None = None
+) -> Sample:
+    """Write the sample exports into out_dir and return what the warehouse must answer.
+
+    The exports cover `months` from `start`, or start through `end` when given: a night's real
+    exports end yesterday, with meetings already booked for the days after."""
+    from orchestration.paths import DEFAULT_MAPPINGS_DIR
+
+    last = end or (pd.Timestamp(start) + pd.DateOffset(months=months) - pd.Timedelta(days=1)).date()
+    sim = _Simulation(seed, reps, start, last, BusinessCalendar.from_mappings(DEFAULT_MAPPINGS_DIR))
     sim.run()
     out_dir.mkdir(parents=True, exist_ok=True)
     files = []

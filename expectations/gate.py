@@ -3,14 +3,19 @@
 Per file, in one transaction: rows breaking a rule go to `audit.quarantine` with the rule and the
 value; rows identical to one already loaded are counted as exact duplicates; the rest are appended
 to `raw.<entity>`. A file with more than `max_quarantine_share` of its rows quarantined is blocked
-whole: none of its rows reach raw, so fixing the file and rerunning loads it cleanly. Either way
-`audit.load_files` records rows_read = rows_loaded + rows_quarantined + exact_duplicates.
+whole: none of its rows reach raw, so fixing the file and rerunning loads it cleanly.
+
+A quarantine is not final (SPEC §3): the rows a loaded file had quarantined are held whole in
+`quarantine.<entity>`, and every run rechecks them against the rules as they are then (a rep
+loaded since, a mapping edited) and re-admits those that now pass. `audit.load_files` records,
+per file, rows_read = rows_loaded + rows_readmitted + rows_quarantined + exact_duplicates.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import duckdb
 
@@ -52,6 +57,9 @@ create table if not exists audit.quarantine (
 );
 -- warehouses made before input quality was credited to reps
 alter table audit.quarantine add column if not exists rep_id varchar;
+-- rows of a loaded file re-admitted by a later run, once the rule they broke passed
+alter table audit.load_files add column if not exists rows_readmitted bigint default 0;
+create schema if not exists quarantine;
 -- rows read per file and responsible rep: the denominator of 入力品質 (marts.input_quality)
 create table if not exists audit.load_file_reps (
     file_id bigint not null,
@@ -101,6 +109,103 @@ def ensure_raw_table(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
     con.execute(f"create table if not exists raw.{entity.name} ({', '.join(columns)})")
     # raw tables made before extra columns were kept aside
     con.execute(f"alter table raw.{entity.name} add column if not exists _extra json")
+    # quarantined rows of loaded files, whole, in the landing table's shape: rechecked every run
+    con.execute(f"create table if not exists quarantine.{entity.name} as select * from landing.{entity.name} limit 0")
+
+
+def _row_hash(entity: Entity) -> str:
+    """What makes two rows exact duplicates: every contract column, nothing of where it came from."""
+    content = ", ".join(f"{ident(c.name)} := {ident(c.name)}" for c in entity.columns)
+    return f"md5(to_json(struct_pack({content})))"
+
+
+def _violations_sql(entity: Entity, rules: tuple[Rule, ...], table: str, latest_plausible: datetime) -> str:
+    """One row per (row, broken rule) of `table`, with the value and the responsible rep."""
+    selects = [
+        f"select _file_id, _row_number, {literal(rule.name)} as rule, {literal(rule.column)} as column_name, "
+        f"{_value_expression(rule)} as value, {_rep_expression(entity)} as rep_id "
+        f"from {table} where {rule.violation_sql(latest_plausible)}"
+        for rule in rules
+    ]
+    return " union all ".join(selects) if selects else (
+        "select null::bigint _file_id, null::bigint _row_number, null rule, null column_name, null value, null rep_id where false"
+    )
+
+
+@dataclass(frozen=True)
+class Readmission:
+    file_id: int
+    file_name: str
+    rows_readmitted: int
+    exact_duplicates: int  # rechecked rows identical to a row loaded meanwhile
+
+
+def readmit(
+    con: duckdb.DuckDBPyConnection, entity: Entity, rules: tuple[Rule, ...], latest_plausible: datetime
+) -> list[Readmission]:
+    """Recheck every held row against the rules as they are now; load the rows that pass and
+    record them per file. Rows that still fail keep their place, with the rules they break now."""
+    ensure_raw_table(con, entity)
+    held = f"quarantine.{entity.name}"
+    if not con.execute(f"select count(*) from {held}").fetchone()[0]:
+        return []
+    con.execute("begin transaction")
+    try:
+        con.execute(f"create or replace temp table held_violations as {_violations_sql(entity, rules, held, latest_plausible)}")
+        con.execute(
+            f"""
+            create or replace temp table passing as
+            with clean as (
+                select h.*, {_row_hash(entity)} as _row_hash from {held} h
+                where not exists (select 1 from held_violations v where v._file_id = h._file_id and v._row_number = h._row_number)
+            )
+            select *,
+                   _row_hash in (select _row_hash from raw.{entity.name})
+                   or row_number() over (partition by _row_hash order by _file_id, _row_number) > 1 as is_duplicate
+            from clean
+            """
+        )
+        columns = ", ".join([*(ident(c.name) for c in entity.columns), "_file_id", "_row_number", "_row_hash", "_extra"])
+        con.execute(
+            f"insert into raw.{entity.name} ({columns}) select {columns} from passing "
+            "where not is_duplicate order by _file_id, _row_number"
+        )
+        readmitted = con.execute(
+            """
+            select p._file_id, f.file_name, count(*) filter (not is_duplicate), count(*) filter (is_duplicate)
+            from passing p join audit.load_files f on f.file_id = p._file_id
+            group by all order by p._file_id
+            """
+        ).fetchall()
+        # the held rows' quarantine records are replaced by the rules they break now
+        con.execute(
+            f"delete from audit.quarantine where entity = ? and (file_id, row_number) in (select (_file_id, _row_number) from {held})",
+            [entity.name],
+        )
+        con.execute(
+            """
+            insert into audit.quarantine
+            select v._file_id, ?, f.file_name, v._row_number, v.rule, v.column_name, v.value, v.rep_id
+            from held_violations v join audit.load_files f on f.file_id = v._file_id
+            """,
+            [entity.name],
+        )
+        con.execute(f"delete from {held} where (_file_id, _row_number) in (select (_file_id, _row_number) from passing)")
+        for file_id, _, loaded, duplicates in readmitted:
+            con.execute(
+                """
+                update audit.load_files
+                set rows_readmitted = rows_readmitted + ?, exact_duplicates = exact_duplicates + ?,
+                    rows_quarantined = rows_quarantined - ? - ?
+                where file_id = ?
+                """,
+                [loaded, duplicates, loaded, duplicates, file_id],
+            )
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return [Readmission(*row) for row in readmitted]
 
 
 def _value_expression(rule: Rule) -> str:
@@ -136,17 +241,8 @@ def admit(
                 )
             con.execute("delete from audit.load_files where entity = ? and sha256 in (select unnest(?))", [entity.name, retried])
 
-        violation_selects = [
-            f"select _file_id, _row_number, {literal(rule.name)} as rule, {literal(rule.column)} as column_name, "
-            f"{_value_expression(rule)} as value, {_rep_expression(entity)} as rep_id "
-            f"from {table} where {rule.violation_sql(settings.latest_plausible)}"
-            for rule in rules
-        ]
         con.execute(
-            "create or replace temp table violations as "
-            + (" union all ".join(violation_selects) if violation_selects else
-               "select null::bigint _file_id, null::bigint _row_number, null rule, null column_name, null value, "
-               "null rep_id where false")
+            f"create or replace temp table violations as {_violations_sql(entity, rules, table, settings.latest_plausible)}"
         )
         shares = dict(
             con.execute(
@@ -158,12 +254,11 @@ def admit(
             ).fetchall()
         )
         blocked_ids = sorted(f.file_id for f in landed if shares.get(f.file_id, 0) > settings.max_quarantine_share)
-        content = ", ".join(f"{ident(c.name)} := {ident(c.name)}" for c in entity.columns)
         con.execute(
             f"""
             create or replace temp table admitted as
             with clean as (
-                select l.*, md5(to_json(struct_pack({content}))) as _row_hash
+                select l.*, {_row_hash(entity)} as _row_hash
                 from {table} l
                 where not exists (select 1 from violations v where v._file_id = l._file_id and v._row_number = l._row_number)
                   and l._file_id not in (select unnest(?::bigint[]))
@@ -179,6 +274,15 @@ def admit(
         con.execute(
             f"insert into raw.{entity.name} ({columns}) select {columns} "
             "from admitted where not is_duplicate order by _file_id, _row_number"
+        )
+        con.execute(
+            f"""
+            insert into quarantine.{entity.name} by name
+            select l.* from {table} l
+            where l._file_id not in (select unnest(?::bigint[]))
+              and exists (select 1 from violations v where v._file_id = l._file_id and v._row_number = l._row_number)
+            """,
+            [blocked_ids],
         )
         names = {f.file_id: f.export.name for f in landed}
         con.execute(
@@ -207,7 +311,11 @@ def admit(
         outcomes += [FileOutcome(f.file_id, f.export.name, "rejected", 0, 0, 0, 0, {}, f.message) for f in rejected]
         for outcome, export_file in zip(outcomes, [*landed, *rejected]):
             con.execute(
-                "insert into audit.load_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                """
+                insert into audit.load_files (file_id, entity, file_name, sha256, encoding, status, rows_read, rows_loaded,
+                    rows_quarantined, exact_duplicates, extra_columns, message, loaded_at, rows_readmitted)
+                values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
+                """,
                 [
                     outcome.file_id,
                     entity.name,
@@ -271,7 +379,7 @@ def reconcile(con: duckdb.DuckDBPyConnection, entity: str, file_ids: list[int]) 
         return []
     rows = con.execute(
         f"""
-        select f.file_name, f.status, f.rows_read, f.rows_loaded, f.rows_quarantined, f.exact_duplicates,
+        select f.file_name, f.status, f.rows_read, f.rows_loaded, f.rows_readmitted, f.rows_quarantined, f.exact_duplicates,
                (select count(*) from raw.{ident(entity)} r where r._file_id = f.file_id) as in_raw,
                (select count(distinct q.row_number) from audit.quarantine q where q.file_id = f.file_id) as in_quarantine
         from audit.load_files f
@@ -280,12 +388,49 @@ def reconcile(con: duckdb.DuckDBPyConnection, entity: str, file_ids: list[int]) 
         [file_ids],
     ).fetchall()
     problems = []
-    for name, status, read, loaded, quarantined, duplicates, in_raw, in_quarantine in rows:
-        if read != loaded + quarantined + duplicates:
-            problems.append(f"{name}: rows_read {read} != loaded {loaded} + quarantined {quarantined} + duplicates {duplicates}")
-        if loaded != in_raw or quarantined != in_quarantine:
+    for name, status, read, loaded, readmitted, quarantined, duplicates, in_raw, in_quarantine in rows:
+        if read != loaded + readmitted + quarantined + duplicates:
             problems.append(
-                f"{name} ({status}): audit says {loaded} loaded / {quarantined} quarantined, "
+                f"{name}: rows_read {read} != loaded {loaded} + readmitted {readmitted} + quarantined {quarantined} "
+                f"+ duplicates {duplicates}"
+            )
+        if loaded + readmitted != in_raw or quarantined != in_quarantine:
+            problems.append(
+                f"{name} ({status}): audit says {loaded} loaded + {readmitted} readmitted / {quarantined} quarantined, "
                 f"raw holds {in_raw} and the quarantine {in_quarantine}"
             )
     return problems
+
+
+def unknown_value_advice(
+    con: duckdb.DuckDBPyConnection, entity: str, rules: tuple[Rule, ...], file_ids: list[int], mappings_dir: Path
+) -> list[str]:
+    """For each enumeration that quarantined rows of these files or still holds rows back: the
+    unknown values with their counts, and the line that would make each one known."""
+    advice = []
+    for rule in (r for r in rules if r.kind == "one_of"):
+        unknown = con.execute(
+            f"""
+            select q.value, count(*) from audit.quarantine q
+            where q.entity = ? and q.rule = ?
+              and (q.file_id in (select unnest(?::bigint[]))
+                   or (q.file_id, q.row_number) in (select (_file_id, _row_number) from quarantine.{ident(entity)}))
+            group by q.value order by count(*) desc, q.value
+            """,
+            [entity, rule.name, file_ids],
+        ).fetchall()
+        if not unknown:
+            continue
+        values = ", ".join(f"{value!r} ({n} row{'s' if n > 1 else ''})" for value, n in unknown[:10])
+        more = f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
+        if rule.mapping:
+            path = mappings_dir / rule.mapping
+            header = path.read_text(encoding="utf-8-sig").splitlines()[0].split(",")
+            line = ",".join(unknown[0][0] if column == header[0] else f"<{column}>" for column in header)
+            advice.append(
+                f"{rule.name}: unknown value {values}{more}. Add a line for each to {path} "
+                f"(after its last line, e.g. `{line}`); the rows are re-admitted on the next run."
+            )
+        else:
+            advice.append(f"{rule.name}: unknown value {values}{more}; {rule.describe()}: fix the export and rerun.")
+    return advice

@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 from pathlib import Path
 
 import yaml
@@ -21,14 +20,17 @@ from connectors.contract import load_contract
 from connectors.sql import ident, literal
 
 SUITES_DIR = Path(__file__).with_name("suites")
-SEEDS_DIR = Path(__file__).resolve().parents[1] / "dbt_project" / "seeds"
 EARLIEST_PLAUSIBLE = "2000-01-01"
+# rules whose verdict can change without the row changing: a rep or lead loaded since, a mapping
+# edited, the clock moving past a timestamp that was ahead of it. Rows they quarantined are
+# rechecked every run and re-admitted once they pass (SPEC §3).
+RECHECKABLE_KINDS = ("references", "one_of", "plausible")
 
 
 @dataclass(frozen=True)
 class Rule:
     entity: str
-    kind: str  # required | parseable | plausible | one_of | between | references | not_before
+    kind: str  # required | parseable | plausible | single_line | one_of | between | references | not_before
     column: str
     values: tuple[str, ...] = ()
     min: float | None = None
@@ -36,6 +38,8 @@ class Rule:
     ref_entity: str | None = None
     ref_key: str | None = None
     other_column: str | None = None  # not_before: the column this one may not precede
+    mapping: str | None = None  # one_of: the workspace mapping file that lists the values
+    future_ok: bool = False  # plausible: the column is future by nature, only the lower bound holds
 
     @property
     def name(self) -> str:
@@ -59,7 +63,9 @@ class Rule:
         return {
             "required": f"{self.column} must not be empty",
             "parseable": f"{self.column} must be a valid {load_contract()[self.entity].column(self.column).type}",
-            "plausible": f"{self.column} must lie between {EARLIEST_PLAUSIBLE} and the load time plus the tolerance",
+            "plausible": f"{self.column} must not be before {EARLIEST_PLAUSIBLE}"
+            + ("" if self.future_ok else " nor later than the load time plus the tolerance"),
+            "single_line": f"{self.column} must be on one line (a line break in an id or code means the file's quoting merged records)",
             "one_of": f"{self.column} must be one of the known values ({', '.join(self.values[:12])}"
             + (", …" if len(self.values) > 12 else "")
             + ")",
@@ -77,10 +83,12 @@ class Rule:
         if self.kind == "parseable":
             return f"{ident(self.inspected_column)} is not null and {column} is null"
         if self.kind == "plausible":
-            return (
-                f"({column} < timestamptz '{EARLIEST_PLAUSIBLE} 00:00:00+00' "
-                f"or {column} > timestamptz '{latest_plausible.isoformat()}')"
-            )
+            too_early = f"{column} < timestamptz '{EARLIEST_PLAUSIBLE} 00:00:00+00'"
+            if self.future_ok:
+                return f"({too_early})"
+            return f"({too_early} or {column} > timestamptz '{latest_plausible.isoformat()}')"
+        if self.kind == "single_line":
+            return f"regexp_matches({column}, '[\\r\\n]')"
         if self.kind == "one_of":
             return f"{column} is not null and {column} not in ({', '.join(literal(v) for v in self.values)})"
         if self.kind == "between":
@@ -102,19 +110,29 @@ class Rule:
         raise ValueError(f"unknown rule kind {self.kind!r}")
 
 
-def _seed_values(seed: str, column: str) -> tuple[str, ...]:
-    with (SEEDS_DIR / f"{seed}.csv").open(encoding="utf-8", newline="") as stream:
-        return tuple(sorted({row[column] for row in csv.DictReader(stream) if row[column]}))
+def mapping_values(mappings_dir: Path, mapping: str, column: str) -> tuple[str, ...]:
+    """The values a mapping file lists in one column (after NFKC, as the loader compares them)."""
+    import unicodedata
+
+    path = mappings_dir / f"{mapping}.csv"
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as stream:
+            rows = list(csv.DictReader(stream))
+    except FileNotFoundError:
+        raise FileNotFoundError(f"mapping {path} is missing; copy it from a new workspace (`iskpi init`) or rerun") from None
+    if rows and column not in rows[0]:
+        raise ValueError(f"{path}: the header has no column {column!r}; restore the header row")
+    return tuple(sorted({unicodedata.normalize("NFKC", row[column]).strip() for row in rows if row[column]}))
 
 
-def _suite_rule(entity: str, spec: dict) -> Rule:
+def _suite_rule(entity: str, spec: dict, mappings_dir: Path) -> Rule:
     kind = spec["kind"]
     if kind == "one_of":
         if "values_from" in spec:
-            values = _seed_values(spec["values_from"]["seed"], spec["values_from"]["column"])
-        else:
-            values = tuple(str(v) for v in spec["values"])
-        return Rule(entity, kind, spec["column"], values=values)
+            mapping = spec["values_from"]["seed"]
+            values = mapping_values(mappings_dir, mapping, spec["values_from"]["column"])
+            return Rule(entity, kind, spec["column"], values=values, mapping=f"{mapping}.csv")
+        return Rule(entity, kind, spec["column"], values=tuple(str(v) for v in spec["values"]))
     if kind == "between":
         return Rule(entity, kind, spec["column"], min=spec.get("min"), max=spec.get("max"))
     if kind == "references":
@@ -126,21 +144,33 @@ def _suite_rule(entity: str, spec: dict) -> Rule:
     raise ValueError(f"{SUITES_DIR / entity}.yml: unknown rule kind {kind!r}")
 
 
-@cache
-def rules_for(entity: str) -> tuple[Rule, ...]:
-    """Every rule of an entity: parse rules from the contract's column types, then the suite's."""
+def _suite(entity: str) -> dict:
+    suite = yaml.safe_load((SUITES_DIR / f"{entity}.yml").read_text(encoding="utf-8"))
+    if suite["entity"] != entity:
+        raise ValueError(f"{SUITES_DIR / entity}.yml declares entity {suite['entity']!r}")
+    return suite
+
+
+def referenced_entities(entity: str) -> list[str]:
+    """The other entities this one's rows must point at (loaded first)."""
+    return sorted({spec["entity"] for spec in _suite(entity)["rules"] if spec["kind"] == "references"} - {entity})
+
+
+def rules_for(entity: str, mappings_dir: Path) -> tuple[Rule, ...]:
+    """Every rule of an entity: parse rules from the contract's column types, then the suite's,
+    with enumerations read from the workspace's mappings as they are now (never cached: a mapping
+    edited while `dagster dev` runs counts on the next run)."""
     contract = load_contract()[entity]
     rules = []
     for column in contract.columns:
         if column.is_parsed:
             rules.append(Rule(entity, "parseable", column.name))
         if column.type == "timestamp":
-            rules.append(Rule(entity, "plausible", column.name))
-    suite = yaml.safe_load((SUITES_DIR / f"{entity}.yml").read_text(encoding="utf-8"))
-    if suite["entity"] != entity:
-        raise ValueError(f"{SUITES_DIR / entity}.yml declares entity {suite['entity']!r}")
-    for spec in suite["rules"]:
-        rule = _suite_rule(entity, spec)
+            rules.append(Rule(entity, "plausible", column.name, future_ok=column.future_ok))
+        if column.type == "code":
+            rules.append(Rule(entity, "single_line", column.name))
+    for spec in _suite(entity)["rules"]:
+        rule = _suite_rule(entity, spec, mappings_dir)
         contract.column(rule.column)  # a rule on a column the contract lacks is a typo
         if rule.other_column:
             contract.column(rule.other_column)

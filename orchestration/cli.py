@@ -1,8 +1,7 @@
-"""`iskpi`: generate sample exports, run the nightly job, query the published warehouse."""
+"""`iskpi`: create a workspace, run the nightly job, query and report on the published warehouse."""
 
 from __future__ import annotations
 
-import logging
 import sys
 import time
 from datetime import date, datetime
@@ -10,13 +9,66 @@ from pathlib import Path
 
 import click
 
-from orchestration.thresholds import BlockingThresholds
-from orchestration.paths import DEFAULT_WAREHOUSE, SAMPLE_INPUT_DIR
+from orchestration.paths import SAMPLE_INPUT_DIR
+from orchestration.workspace import Workspace, WorkspaceError, demo_workspace, find_workspace, init_workspace
+
+
+class Context:
+    """The workspace a command works in, found once per command."""
+
+    def __init__(self, explicit: Path | None):
+        self.explicit = explicit
+
+    def workspace(self) -> Workspace | None:
+        try:
+            return find_workspace(self.explicit)
+        except WorkspaceError as error:
+            raise click.ClickException(str(error)) from None
+
+    def workspace_or_demo(self) -> Workspace:
+        """The workspace, else the demo one once `iskpi run` has made it."""
+        workspace = self.workspace()
+        if workspace is not None:
+            return workspace
+        demo = Path.cwd() / "iskpi-demo"
+        if (demo / "iskpi.yml").exists():
+            return demo_workspace()
+        raise click.ClickException(
+            "not inside an iskpi workspace: create one with `iskpi init DIR` (then cd into it, pass --workspace DIR "
+            "or set ISKPI_WORKSPACE), or run `iskpi run` here to try the bundled sample"
+        )
+
+
+pass_context = click.make_pass_decorator(Context)
 
 
 @click.group()
-def main() -> None:
+@click.option("--workspace", "workspace_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="The team's workspace. Default: ISKPI_WORKSPACE, else the current folder or a parent holding iskpi.yml.")
+@click.pass_context
+def main(ctx: click.Context, workspace_dir: Path | None) -> None:
     """Inside-sales KPI warehouse."""
+    ctx.obj = Context(workspace_dir)
+
+
+@main.command()
+@click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--business-time-zone", help="Time zone of timestamps without an offset. Default: Asia/Tokyo.")
+@click.option("--input-dir", help="Folder the night's exports are dropped in. Default: DIRECTORY/inbox.")
+@click.option("--warehouse", help="The published warehouse file. Default: DIRECTORY/warehouse/iskpi.duckdb.")
+def init(directory: Path, business_time_zone: str | None, input_dir: str | None, warehouse: str | None) -> None:
+    """Create a team workspace in DIRECTORY: settings, mappings, targets and inbox folders."""
+    try:
+        workspace = init_workspace(directory, business_time_zone=business_time_zone, input_dir=input_dir, warehouse=warehouse)
+    except WorkspaceError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Created the workspace {workspace.root}:")
+    click.echo(f"  {workspace.config_file.name:<14} settings: time zone, folders, thresholds, KPI parameters")
+    click.echo(f"  {'mappings/':<14} {len(list(workspace.mappings_dir.glob('*.csv')))} mappings to edit as CSV "
+               "(channels, call dispositions, stages, holidays, …)")
+    click.echo(f"  {'targets/':<14} targets*.csv (period_month, scope_type, scope_id, kpi, target_value)")
+    click.echo(f"  {'inbox/':<14} drop the exports here: <entity>.csv or <entity>_<anything>.csv")
+    click.echo(f"Then, inside it: iskpi run    (the warehouse will be {workspace.warehouse})")
 
 
 @main.command()
@@ -25,84 +77,123 @@ def main() -> None:
 @click.option("--reps", default=8, show_default=True, help="Number of IS reps.")
 @click.option("--months", default=3, show_default=True, help="Months of activity.")
 @click.option("--start", default="2026-04-01", show_default=True, help="First day of the simulated period.")
-def sample(out_dir: Path, seed: int, reps: int, months: int, start: str) -> None:
+@click.option("--end", default=None, help="Last day (instead of --months), e.g. yesterday for a real night's exports.")
+def sample(out_dir: Path, seed: int, reps: int, months: int, start: str, end: str | None) -> None:
     """Write a realistic IS team's template exports (SPEC §2) into OUT."""
     from connectors.sample import generate
 
-    result = generate(out_dir, seed=seed, reps=reps, months=months, start=date.fromisoformat(start))
+    result = generate(out_dir, seed=seed, reps=reps, months=months, start=date.fromisoformat(start),
+                      end=date.fromisoformat(end) if end else None)
     click.echo(f"wrote {len(result.files)} files to {out_dir} ({len(result.expected_kpi_daily)} rep-days of activity)")
 
 
 @main.command()
-@click.option("--input", "input_dir", type=click.Path(path_type=Path), default=SAMPLE_INPUT_DIR, show_default="bundled sample_data/")
-@click.option("--warehouse", "warehouse_path", type=click.Path(path_type=Path), default=DEFAULT_WAREHOUSE, show_default=True)
-@click.option("--max-quarantine-share", default=BlockingThresholds.max_quarantine_share, show_default=True,
+@click.option("--input", "input_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Folder of exports. Default: the workspace's input_dir (inbox/).")
+@click.option("--warehouse", "warehouse_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="The published warehouse. Default: the workspace's (warehouse/iskpi.duckdb).")
+@click.option("--max-quarantine-share", type=float,
               help="Share of a file's rows that may break input rules before the file blocks publishing.")
-@click.option("--max-rejected-files", default=BlockingThresholds.max_rejected_files, show_default=True,
+@click.option("--max-rejected-files", type=int,
               help="Files per source table that may be refused whole (and retried next run) without blocking publishing.")
-@click.option("--max-unresolved-share", default=BlockingThresholds.max_unresolved_share, show_default=True,
+@click.option("--max-unresolved-share", type=float,
               help="Share of a file's calls or e-mails whose lead cannot be resolved before the file blocks publishing.")
 @click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="Report as of this local date: what was known by its end. Default: the last day with data.")
+@pass_context
 def run(
-    input_dir: Path, warehouse_path: Path, max_quarantine_share: float, max_rejected_files: int,
-    max_unresolved_share: float, as_of: datetime | None,
+    context: Context, input_dir: Path | None, warehouse_path: Path | None, max_quarantine_share: float | None,
+    max_rejected_files: int | None, max_unresolved_share: float | None, as_of: datetime | None,
 ) -> None:
-    """Run the nightly job: load INPUT, check, build the marts, publish WAREHOUSE."""
+    """Run the nightly job: load the inbox, check, build the marts, publish the warehouse.
+
+    Outside a workspace it runs the bundled sample into a demo workspace (./iskpi-demo)."""
+    from orchestration.nightly import run_nightly
+    from orchestration.run_view import ConsoleView
+
     started = time.monotonic()
-    thresholds = BlockingThresholds(max_quarantine_share, max_rejected_files, max_unresolved_share)
-    outcome = run_nightly(input_dir, warehouse_path, thresholds, as_of.date() if as_of else None)
+    workspace = context.workspace()
+    if workspace is None:
+        if input_dir or warehouse_path:
+            raise click.UsageError("--input and --warehouse need a workspace: create one with `iskpi init DIR`")
+        workspace = demo_workspace()
+        input_dir = SAMPLE_INPUT_DIR
+    workspace = workspace.with_overrides(
+        input_dir=str(input_dir.resolve()) if input_dir else None,
+        warehouse=str(warehouse_path.resolve()) if warehouse_path else None,
+        max_quarantine_share=max_quarantine_share, max_rejected_files=max_rejected_files,
+        max_unresolved_share=max_unresolved_share,
+    )
+    view = ConsoleView()
+    outcome = view.run(lambda: run_nightly(workspace, as_of.date() if as_of else None), workspace)
+    view.summary(outcome, time.monotonic() - started)
     if not outcome.success:
-        click.echo(f"Nothing was published; {warehouse_path} is unchanged.\n", err=True)
-        click.echo(outcome.message, err=True)
         sys.exit(1)
-    click.echo(outcome.message)
-    click.echo(f"\nPublished {warehouse_path} in {time.monotonic() - started:.0f} s. Query it with:")
-    click.echo(f"  iskpi query --warehouse {warehouse_path} \"select * from marts.kpi_daily limit 10\"")
-    reports = Path(warehouse_path).parent / "reports"
-    if reports.is_dir():
-        click.echo(f"The manager's sheets are in {reports} (daily.html, weekly.html, monthly.html).")
+
+
+def published_warehouse(context: Context, warehouse_path: Path | None) -> Path:
+    """--warehouse, else the workspace's published warehouse, which must exist."""
+    path = warehouse_path or context.workspace_or_demo().warehouse
+    if not path.exists():
+        raise click.ClickException(f"{path} does not exist yet: run `iskpi run` first")
+    return path
+
+
+WAREHOUSE_OPTION = click.option(
+    "--warehouse", "warehouse_path", type=click.Path(path_type=Path, dir_okay=False),
+    help="A published warehouse. Default: the workspace's.",
+)
 
 
 @main.command()
 @click.argument("sql")
-@click.option("--warehouse", "warehouse_path", type=click.Path(path_type=Path, exists=True), default=DEFAULT_WAREHOUSE, show_default=True)
-def query(sql: str, warehouse_path: Path) -> None:
-    """Run SQL against the published warehouse (read-only)."""
+@WAREHOUSE_OPTION
+@pass_context
+def query(context: Context, sql: str, warehouse_path: Path | None) -> None:
+    """Run SQL against the published warehouse (read-only); SQL is one statement in DuckDB's dialect."""
     import duckdb
 
-    with duckdb.connect(str(warehouse_path), read_only=True) as con:
-        click.echo(con.sql(sql))
+    with duckdb.connect(str(published_warehouse(context, warehouse_path)), read_only=True) as con:
+        try:
+            click.echo(con.sql(sql))
+        except duckdb.Error as error:
+            raise click.ClickException(f"the query failed: {error}") from None
 
 
 @main.command(context_settings={"ignore_unknown_options": True})
 @click.argument("metrics")
 @click.option("--group-by", default="metric_time__month", show_default=True, help="Dimensions, e.g. metric_time__week,rep__team.")
-@click.option("--warehouse", "warehouse_path", type=click.Path(path_type=Path, exists=True), default=DEFAULT_WAREHOUSE, show_default=True)
+@WAREHOUSE_OPTION
 @click.argument("mf_options", nargs=-1, type=click.UNPROCESSED)
-def metrics(metrics: str, group_by: str, warehouse_path: Path, mf_options: tuple[str, ...]) -> None:
+@pass_context
+def metrics(context: Context, metrics: str, group_by: str, warehouse_path: Path | None, mf_options: tuple[str, ...]) -> None:
     """Query KPIs by name through the semantic layer (MetricFlow) against the published warehouse.
 
     METRICS is a comma-separated list of KPI names (docs/kpi_reference.md); any further options
     (--where, --order, --limit, --csv FILE) go to `mf query` as they are.
     """
-    completed = query_metrics(metrics, group_by, warehouse_path, list(mf_options))
+    workspace = context.workspace_or_demo()
+    completed = query_metrics(workspace, metrics, group_by, published_warehouse(context, warehouse_path), list(mf_options))
     sys.exit(completed.returncode)
 
 
-def query_metrics(metrics: str, group_by: str, warehouse_path: Path, mf_options: list[str], capture: bool = False):
-    """Run `mf query` in the dbt project with the `published` target pointed at warehouse_path."""
+def query_metrics(
+    workspace: Workspace, metrics: str, group_by: str, warehouse_path: Path, mf_options: list[str], capture: bool = False
+):
+    """Run `mf query` in the dbt project with the `published` target pointed at warehouse_path;
+    the semantic manifest it reads is the workspace's parse."""
     import os
     import subprocess
 
-    from orchestration.defs.resources import ensure_dbt_manifest
-    from orchestration.paths import DBT_PROJECT_DIR
+    from orchestration.defs.resources import dbt_executable, dbt_project, ensure_dbt_manifest
 
-    ensure_dbt_manifest()  # the semantic manifest mf reads must match the models
+    ensure_dbt_manifest(workspace.root)  # the semantic manifest mf reads must match the models
+    project = dbt_project(workspace.root)
+    target = str(Path(project.project_dir) / project.target_path)
     env = {**os.environ, "ISKPI_DBT_TARGET": "published", "ISKPI_WAREHOUSE": str(Path(warehouse_path).resolve()),
-           "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR)}
-    command = [str(Path(sys.executable).with_name("mf")), "query", "--metrics", metrics, "--group-by", group_by, *mf_options]
-    return subprocess.run(command, cwd=DBT_PROJECT_DIR, env=env, capture_output=capture, text=True)
+           "DBT_PROFILES_DIR": str(project.project_dir), "DBT_TARGET_PATH": target, "DBT_LOG_PATH": target}
+    command = [dbt_executable("mf"), "query", "--metrics", metrics, "--group-by", group_by, *mf_options]
+    return subprocess.run(command, cwd=project.project_dir, env=env, capture_output=capture, text=True)
 
 
 TRAILING_RATES_SQL = """
@@ -113,11 +204,11 @@ where scope_type = 'org' and kpi in ('win_rate', 'meeting_conversion_rate', 'eff
 """
 
 
-def trailing_rates(warehouse_path: Path) -> dict[str, float]:
+def trailing_rates(warehouse_path: Path | None) -> dict[str, float]:
     """The org's rates averaged over the last three complete months of the published warehouse."""
     import duckdb
 
-    if not Path(warehouse_path).exists():
+    if warehouse_path is None or not Path(warehouse_path).exists():
         return {}
     with duckdb.connect(str(warehouse_path), read_only=True) as con:
         try:
@@ -139,18 +230,29 @@ def trailing_rates(warehouse_path: Path) -> dict[str, float]:
 @click.option("--lead-time-months", type=int, default=6, show_default=True, help="Months from pipeline to revenue.")
 @click.option("--month", help="YYYY-MM: spread the dials over its business days.")
 @click.option("--quarter", help="YYYYQn: the quarter the revenue is due in (pipeline plan).")
-@click.option("--warehouse", "warehouse_path", type=click.Path(path_type=Path), default=DEFAULT_WAREHOUSE, show_default=True,
-              help="Where rates not given come from: the trailing three complete months.")
-def plan(wins, revenue, win_rate, meeting_conversion_rate, connect_rate, avg_deal_size, sal_to_sql_rate, qc_per_sal,
-         lead_time_months, month, quarter, warehouse_path) -> None:
+@click.option("--warehouse", "warehouse_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="Where rates not given come from: the trailing three complete months. Default: the workspace's.")
+@pass_context
+def plan(context: Context, wins, revenue, win_rate, meeting_conversion_rate, connect_rate, avg_deal_size, sal_to_sql_rate,
+         qc_per_sal, lead_time_months, month, quarter, warehouse_path) -> None:
     """Plan backwards from a target (逆算): meetings, effective contacts and dials, or the pipeline,
     SQLs, SALs and qualification calls it takes. Every count is rounded up."""
-    from connectors.calendar import business_days_in_month
+    from connectors.calendar import BusinessCalendar
     from orchestration import planning
+    from orchestration.paths import DEFAULT_MAPPINGS_DIR
 
+    workspace = context.workspace()
+    if warehouse_path is None and workspace is not None:
+        warehouse_path = workspace.warehouse
+    calendar = BusinessCalendar.from_mappings(workspace.mappings_dir if workspace else DEFAULT_MAPPINGS_DIR)
     given = {"win_rate": win_rate, "meeting_conversion_rate": meeting_conversion_rate,
              "effective_contact_rate": connect_rate, "avg_deal_size": avg_deal_size, "sal_to_sql_rate": sal_to_sql_rate}
-    missing = [name for name, value in given.items() if value is None]
+    needed = set()
+    if wins is not None:
+        needed |= {"win_rate", "meeting_conversion_rate", "effective_contact_rate"}
+    if revenue is not None:
+        needed |= {"win_rate", "avg_deal_size", "sal_to_sql_rate"}
+    missing = [name for name, value in given.items() if value is None and name in needed]
     trailing = trailing_rates(warehouse_path) if missing else {}
     rates = {name: value if value is not None else trailing.get(name) for name, value in given.items()}
     for name in missing:
@@ -162,14 +264,14 @@ def plan(wins, revenue, win_rate, meeting_conversion_rate, connect_rate, avg_dea
         if absent:
             raise click.UsageError(
                 f"no {', '.join(absent)}: give it on the command line, or run `iskpi run` so that "
-                f"{warehouse_path} has three months to take it from"
+                f"{warehouse_path or 'the workspace warehouse'} has three months to take it from"
             )
         return True
 
     if wins is None and revenue is None:
         raise click.UsageError("give --wins (reverse plan) or --revenue (pipeline plan)")
     if wins is not None and need("win_rate", "meeting_conversion_rate", "effective_contact_rate"):
-        days = business_days_in_month(*map(int, month.split("-"))) if month else None
+        days = calendar.business_days_in_month(*_year_month(month)) if month else None
         reverse = planning.reverse_plan(wins, rates["win_rate"], rates["meeting_conversion_rate"], rates["effective_contact_rate"], days)
         click.echo(f"Reverse plan{f' for {month}' if month else ''}:")
         click.echo(f"  wins               {reverse.wins:>12,}")
@@ -191,18 +293,28 @@ def plan(wins, revenue, win_rate, meeting_conversion_rate, connect_rate, avg_dea
         click.echo(f"  qualification calls {pipeline.qualification_calls:>13,}")
 
 
+def _year_month(month: str) -> tuple[int, int]:
+    try:
+        first = datetime.strptime(month, "%Y-%m")
+    except ValueError:
+        raise click.BadParameter(f"{month!r} is not a month; write it as YYYY-MM, e.g. 2026-04", param_hint="--month") from None
+    return first.year, first.month
+
+
 @main.command()
-@click.option("--warehouse", "warehouse_path", type=click.Path(path_type=Path), default=DEFAULT_WAREHOUSE, show_default=True)
+@WAREHOUSE_OPTION
 @click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="The date the warehouse was built as of (iskpi run --as-of); default: that date.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
               help="Folder for the sheets. Default: reports/ beside the warehouse.")
 @click.option("--encoding", type=click.Choice(["utf-8", "cp932"]), default="utf-8", show_default=True,
               help="CSV encoding: UTF-8 with BOM (Excel opens it), or CP932 for older Excel.")
-def report(warehouse_path: Path, as_of: datetime | None, out_dir: Path | None, encoding: str) -> None:
+@pass_context
+def report(context: Context, warehouse_path: Path | None, as_of: datetime | None, out_dir: Path | None, encoding: str) -> None:
     """Write the manager's daily, weekly and monthly sheets: HTML (opens offline) and CSV."""
     from orchestration.report import ReportError, write_sheets
 
+    warehouse_path = published_warehouse(context, warehouse_path)
     target = out_dir or Path(warehouse_path).parent / "reports"
     try:
         written = write_sheets(Path(warehouse_path), target, as_of.date() if as_of else None, encoding)
@@ -219,45 +331,6 @@ def kpi_reference() -> None:
     from orchestration.kpi_reference import write
 
     click.echo(f"wrote {write()}")
-
-
-class NightlyOutcome:
-    def __init__(self, success: bool, message: str):
-        self.success = success
-        self.message = message
-
-
-def run_nightly(
-    input_dir: Path, warehouse_path: Path, thresholds: BlockingThresholds = BlockingThresholds(), as_of: date | None = None
-) -> NightlyOutcome:
-    """Execute the nightly Dagster job in-process; the message is the run summary or, when
-    something blocked publishing, what and why."""
-    logging.getLogger("dagster").setLevel(logging.CRITICAL)
-    from dagster import DagsterInstance
-
-    from orchestration.definitions import build_defs
-
-    defs = build_defs(input_dir, warehouse_path, thresholds, as_of)
-    with DagsterInstance.ephemeral() as instance:
-        result = defs.resolve_job_def("nightly").execute_in_process(
-            instance=instance,
-            raise_on_error=False,
-            # the summary below is the message; Dagster's own log would repeat it as tracebacks
-            run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
-        )
-    failed_checks = [e for e in result.get_asset_check_evaluations() if not e.passed]
-    lines = [
-        f"{e.asset_key.to_user_string()} · {e.check_name}: {e.description}"
-        for e in result.get_asset_check_evaluations()
-        if e.asset_key.path[0] == "raw" and e.check_name == "input_rules"
-    ]
-    if result.success and not failed_checks:
-        return NightlyOutcome(True, "\n".join(lines))
-    problems = [f"{e.asset_key.to_user_string()} · {e.check_name}: {e.description}" for e in failed_checks]
-    for event in result.all_events:
-        if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
-            problems.append(f"step {event.step_key} failed: {event.step_failure_data.error.message.strip()}")
-    return NightlyOutcome(False, "\n".join(problems) or "the run failed; see the Dagster log above")
 
 
 if __name__ == "__main__":

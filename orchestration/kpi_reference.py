@@ -6,10 +6,10 @@ from pathlib import Path
 
 import yaml
 
-from orchestration.paths import DBT_PROJECT_DIR, REPO_ROOT
+from orchestration.paths import DBT_PROJECT_DIR, PACKAGE_ROOT
 
 KPI_METRICS_YML = DBT_PROJECT_DIR / "models" / "marts" / "semantic" / "_kpi_metrics.yml"
-KPI_REFERENCE_MD = REPO_ROOT / "docs" / "kpi_reference.md"
+KPI_REFERENCE_MD = PACKAGE_ROOT / "docs" / "kpi_reference.md"
 
 CATEGORIES = {
     "activity": "行動KPI — activity",

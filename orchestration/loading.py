@@ -1,4 +1,5 @@
-"""One entity's nightly load, as plain Python: land → validate (GX) → admit (quarantine, raw, audit).
+"""One entity's nightly load, as plain Python: recheck what was held back → land → validate (GX)
+→ admit (quarantine, raw, audit).
 
 Each step opens the working database and closes it again: DuckDB allows one writer per file and
 GX connects through its own engine, so no connection outlives its step.
@@ -16,18 +17,22 @@ from connectors import normalize
 from connectors.contract import load_contract
 from connectors.files import ExportFile
 from connectors.landing import TEMPLATE, LandedFile, RejectedFile, SourceFormat, create_landing_table, land_file
-from expectations.gate import FileOutcome, GateSettings, admit, ensure_audit, loaded_shas, next_file_id
+from expectations.gate import (
+    FileOutcome, GateSettings, Readmission, admit, ensure_audit, loaded_shas, next_file_id, readmit, unknown_value_advice,
+)
 from expectations.gx_validation import validate_files
 from expectations.rules import rules_for
+from orchestration import progress
 
 
 @dataclass(frozen=True)
 class LoadSettings:
     work_db: Path
     scratch_dir: Path
-    business_time_zone: str = "Asia/Tokyo"
-    max_quarantine_share: float = 0.05
-    future_tolerance: timedelta = timedelta(days=1)
+    mappings_dir: Path
+    business_time_zone: str
+    max_quarantine_share: float
+    future_tolerance: timedelta
 
 
 @dataclass(frozen=True)
@@ -35,12 +40,17 @@ class EntityLoad:
     entity: str
     outcomes: list[FileOutcome]
     skipped: list[str]  # files whose content was already loaded
+    readmitted: list[Readmission]  # held rows of earlier files that pass the rules now
     gx_violations: dict[str, dict[str, int]]  # file name -> rule -> rows, as Great Expectations counted
+    advice: list[str]  # unknown enumeration values and the mapping line that makes each known
 
 
 def connect(work_db: Path) -> duckdb.DuckDBPyConnection:
     work_db.parent.mkdir(parents=True, exist_ok=True)
-    return duckdb.connect(str(work_db))
+    con = duckdb.connect(str(work_db))
+    # a row's hash includes its timestamps as text, which must not depend on the session's zone
+    con.execute("set TimeZone = 'UTC'")
+    return con
 
 
 def load_entity(
@@ -51,7 +61,7 @@ def load_entity(
     source_format: SourceFormat = TEMPLATE,
 ) -> EntityLoad:
     entity = load_contract()[entity_name]
-    rules = rules_for(entity_name)
+    rules = rules_for(entity_name, settings.mappings_dir)
     latest_plausible = now + settings.future_tolerance
 
     with connect(settings.work_db) as con:
@@ -67,11 +77,14 @@ def load_entity(
                 pending.append(export)
         normalize.install(con, settings.business_time_zone)
         create_landing_table(con, entity)
+        readmitted = readmit(con, entity, rules, latest_plausible)
         first_id = next_file_id(con)
-        results = [
-            land_file(con, entity, export, first_id + i, source_format, settings.scratch_dir)
-            for i, export in enumerate(pending)
-        ]
+        results = []
+        with progress.task(f"land {entity_name}", total=sum(f.path.stat().st_size for f in pending), unit="bytes") as task:
+            for i, export in enumerate(pending):
+                results.append(land_file(con, entity, export, first_id + i, source_format, settings.scratch_dir))
+                rows = sum(r.rows_read for r in results if isinstance(r, LandedFile))
+                task.advance(export.path.stat().st_size, f"{rows:,} rows")
     landed = [r for r in results if isinstance(r, LandedFile)]
     rejected = [r for r in results if isinstance(r, RejectedFile)]
 
@@ -86,6 +99,7 @@ def load_entity(
             rejected,
             GateSettings(settings.max_quarantine_share, latest_plausible, now),
         )
+        advice = unknown_value_advice(con, entity_name, rules, [o.file_id for o in outcomes], settings.mappings_dir)
     names = {f.file_id: f.export.name for f in landed}
     gx_violations = {names[i]: {rule: n for rule, n in counts.items() if n} for i, counts in gx_counts.items()}
     for outcome in outcomes:
@@ -94,4 +108,4 @@ def load_entity(
                 f"{outcome.file_name}: Great Expectations counted {gx_violations[outcome.file_name]} "
                 f"but the quarantine holds {outcome.violations}; the rule definitions have diverged"
             )
-    return EntityLoad(entity_name, outcomes, skipped, gx_violations)
+    return EntityLoad(entity_name, outcomes, skipped, readmitted, gx_violations, advice)

@@ -1,4 +1,5 @@
-"""Shared fixtures: the dbt manifest is prepared once per session, explicitly."""
+"""Shared fixtures. Every test runs in an empty folder of its own with no workspace in the
+environment, so nothing reads the user's warehouse or workspace, whatever folder pytest started in."""
 
 from __future__ import annotations
 
@@ -7,15 +8,15 @@ from pathlib import Path
 import pytest
 
 from connectors.sample import Sample, generate
-from orchestration.cli import NightlyOutcome, run_nightly
+from orchestration.nightly import NightlyOutcome
+from workspaces import run_nightly
 from orchestration.paths import SAMPLE_INPUT_DIR
 
 
-@pytest.fixture(scope="session", autouse=True)
-def dbt_manifest() -> Path:
-    from orchestration.defs.resources import prepare_dbt_manifest
-
-    return prepare_dbt_manifest()
+@pytest.fixture(autouse=True)
+def away_from_any_workspace(tmp_path, monkeypatch):
+    monkeypatch.delenv("ISKPI_WORKSPACE", raising=False)
+    monkeypatch.chdir(tmp_path)
 
 
 @pytest.fixture(scope="module")

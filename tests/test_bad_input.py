@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.cli import run_nightly
+from workspaces import run_nightly
 from orchestration.thresholds import BlockingThresholds
 
 pytestmark = pytest.mark.e2e

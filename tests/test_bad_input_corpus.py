@@ -17,7 +17,8 @@ import duckdb
 import pytest
 
 from connectors.files import ExportFile, sha256_of
-from orchestration.loading import EntityLoad, LoadSettings, load_entity
+from orchestration.loading import EntityLoad, load_entity
+from workspaces import load_settings
 
 NOW = datetime(2026, 11, 22, tzinfo=timezone.utc)
 CALLS_HEADER = "call_id,rep_id,lead_id,phone,direction,started_at,result,talk_seconds"
@@ -106,7 +107,12 @@ CASES = [
     calls("csv_formula_strings", ok("E44", lead_id="=cmd|' /C calc'!A0"), ok("E44b", lead_id="+SUM(1+1)"),
           ok("E44c", lead_id="@SUM(A1)"), ok("E44d", lead_id="-2+3"), loaded=4),
     calls("sql_looking_strings", ok("E45", lead_id="'; drop table raw.calls; --"), ok("E45b", lead_id='"""); delete from audit.load_files; --"'), loaded=2),
-    calls("quoted_newline_and_comma", ok("E46", lead_id='"line1\nline2, still the id"'), loaded=1),
+    # a line break inside an id is the mark of a stray quote that merged records: quarantined, not loaded
+    calls("quoted_newline_and_comma", ok("E46", lead_id='"line1\nline2, still the id"'), ok("E46b", lead_id='"a, b"'),
+          loaded=1, violations={"calls.lead_id.single_line": 1}),
+    calls("stray_quote_merges_records", 'E46c,R1,"L1,03-1234-5678,outbound,2026-04-01 09:00,busy,0',
+          "E46d,R1,L2,03-1234-5678,outbound,2026-04-01 09:01,busy,0", 'E46e,R1,L3",03-1234-5678,outbound,2026-04-01 09:02,busy,0',
+          loaded=0, violations={"calls.lead_id.single_line": 1}),
     calls("ids_with_spaces", ok("  E47  "), ok("E 47"), loaded=2),
     calls("full_width_ids", ok("Ｅ４８"), loaded=1),
     calls("same_row_full_width_and_ascii", ok("E49"), ok("Ｅ４９"), loaded=1, duplicates=1),
@@ -154,7 +160,7 @@ CASES = [
 @pytest.fixture(scope="module")
 def corpus_loads(tmp_path_factory) -> tuple[dict[str, EntityLoad], LoadSettings]:
     folder = tmp_path_factory.mktemp("corpus")
-    settings = LoadSettings(work_db=folder / "work.duckdb", scratch_dir=folder / "scratch", max_quarantine_share=1.0)
+    settings = load_settings(folder)
     reps = folder / "reps.csv"
     reps.write_text("rep_id,rep_name,department,role\nR1,山田,is,sdr\n", encoding="utf-8")
     loads = {"reps": load_entity("reps", [ExportFile("reps", reps, sha256_of(reps))], settings, NOW)}

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import pytest
 from dagster import AssetKey
 
 from connectors.contract import entity_names
 
 
-def test_definitions_assemble_the_whole_graph():
-    from orchestration.definitions import defs
+@pytest.fixture(scope="module")
+def defs(tmp_path_factory):
+    """What `ISKPI_WORKSPACE=DIR dagster dev -m orchestration.definitions` loads."""
+    from orchestration.definitions import defs as load_defs
+    from orchestration.workspace import init_workspace
+
+    workspace = init_workspace(tmp_path_factory.mktemp("ws"))
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("ISKPI_WORKSPACE", str(workspace.root))
+        return load_defs()
+
+
+def test_definitions_assemble_the_whole_graph(defs):
 
     keys = {k.to_user_string() for k in defs.resolve_all_asset_keys()}
     assert {f"raw/{e}" for e in entity_names()} <= keys
@@ -29,9 +41,7 @@ def test_definitions_assemble_the_whole_graph():
     assert AssetKey(["raw", "calls"]) in graph.get(AssetKey(["staging", "stg_raw__calls"])).parent_keys
 
 
-def test_nightly_schedule_runs_at_two_in_tokyo():
-    from orchestration.definitions import defs
-
+def test_nightly_schedule_runs_at_two_in_tokyo(defs):
     schedule = defs.resolve_schedule_def("nightly_schedule")
     assert schedule.cron_schedule == "0 2 * * *"
     assert schedule.execution_timezone == "Asia/Tokyo"

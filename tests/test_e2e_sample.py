@@ -3,26 +3,17 @@
 from __future__ import annotations
 
 import filecmp
-from pathlib import Path
 
 import duckdb
-import numpy as np
-import pandas as pd
 import pytest
 
 from connectors.sample import generate
 from digests import table_digests
-from orchestration.cli import run_nightly
+from kpi_checks import assert_kpi_daily_matches
+from workspaces import run_nightly
 from orchestration.paths import DBT_PROJECT_DIR, SAMPLE_INPUT_DIR
 
 pytestmark = pytest.mark.e2e
-
-
-def read_kpi_daily(warehouse: Path) -> pd.DataFrame:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        frame = con.sql("select * from marts.kpi_daily order by activity_date, rep_id").df()
-    frame["activity_date"] = pd.to_datetime(frame["activity_date"]).dt.date
-    return frame
 
 
 def test_run_publishes(sample_run):
@@ -33,18 +24,7 @@ def test_run_publishes(sample_run):
 
 def test_every_kpi_daily_cell_matches_the_generator(sample_run):
     sample, warehouse, _ = sample_run
-    expected = sample.expected_kpi_daily
-    actual = read_kpi_daily(warehouse)
-    assert list(actual.columns) == list(expected.columns)
-    assert actual[["activity_date", "rep_id"]].equals(expected[["activity_date", "rep_id"]])
-    for column in expected.columns[2:]:
-        want, got = expected[column].astype(float), actual[column].astype(float)
-        mismatched = ~np.isclose(want, got, equal_nan=True)
-        assert not mismatched.any(), (
-            f"{column}: {mismatched.sum()} cells differ, e.g. "
-            f"{actual.loc[mismatched, ['activity_date', 'rep_id']].head(3).to_dict('records')} "
-            f"want {want[mismatched].head(3).tolist()} got {got[mismatched].head(3).tolist()}"
-        )
+    assert_kpi_daily_matches(sample.expected_kpi_daily, warehouse)
 
 
 def test_every_row_is_accounted_for(sample_run):
@@ -52,7 +32,8 @@ def test_every_row_is_accounted_for(sample_run):
     with duckdb.connect(str(warehouse), read_only=True) as con:
         files = con.sql("select * from audit.load_files").df()
     assert (files["status"] == "loaded").all()
-    assert (files["rows_read"] == files["rows_loaded"] + files["rows_quarantined"] + files["exact_duplicates"]).all()
+    accounted = files["rows_loaded"] + files["rows_readmitted"] + files["rows_quarantined"] + files["exact_duplicates"]
+    assert (files["rows_read"] == accounted).all()
     calls = files[files["entity"] == "calls"]
     assert calls["rows_quarantined"].sum() == sample.quarantined_rows
     assert calls["exact_duplicates"].sum() == sample.exact_duplicates
@@ -96,8 +77,9 @@ def test_no_published_value_is_an_email_address_phone_number_or_contact_name(sam
 def test_loading_the_same_exports_again_gives_byte_identical_marts(sample_run):
     sample, warehouse, _ = sample_run
     marts_before, audit_before = table_digests(warehouse), table_digests(warehouse, "audit")
-    dbt_target = DBT_PROJECT_DIR / "target"
+    dbt_target = warehouse.parent / ".iskpi" / "dbt"  # the workspace's, never the installed project's
     target_folders = set(dbt_target.iterdir())
+    project_files = sorted(p.relative_to(DBT_PROJECT_DIR) for p in DBT_PROJECT_DIR.rglob("*"))
     outcome = run_nightly(sample.out_dir, warehouse)
     assert outcome.success, outcome.message
     call_files = sum(1 for p in sample.files if p.name.startswith("calls_"))
@@ -106,6 +88,7 @@ def test_loading_the_same_exports_again_gives_byte_identical_marts(sample_run):
     assert table_digests(warehouse) == marts_before
     assert table_digests(warehouse, "audit") == audit_before
     assert set(dbt_target.iterdir()) == target_folders  # a night's dbt artifacts replace the last night's
+    assert sorted(p.relative_to(DBT_PROJECT_DIR) for p in DBT_PROJECT_DIR.rglob("*")) == project_files
 
 
 def test_bundled_sample_is_the_generators_seed_42(tmp_path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from connectors.contract import entity_names
-from connectors.files import UnreadableFile, detect_encoding, entity_of, readable_copy
+from connectors.files import UnreadableFile, detect_encoding, discover, entity_of, readable_copy, unmatched_files
 
 TEXT = "rep_id,rep_name\nR1,髙橋 ①㈱\n"
 
@@ -25,7 +25,7 @@ def test_encodings_are_detected_and_made_readable(tmp_path, encoding, detected):
     path = tmp_path / "reps.csv"
     path.write_text(TEXT, encoding=encoding)
     assert detect_encoding(path) == detected
-    readable = readable_copy(path, detected, tmp_path / "scratch")
+    readable = readable_copy(path, detected, tmp_path / "scratch", file_id=1)
     assert readable.read_text(encoding="utf-8-sig") == TEXT
 
 
@@ -34,7 +34,7 @@ def test_cp932_characters_shift_jis_lacks_survive(tmp_path):
     path.write_bytes(TEXT.encode("cp932"))
     with pytest.raises(UnicodeEncodeError):
         TEXT.encode("shift_jis")
-    assert "髙橋 ①㈱" in readable_copy(path, detect_encoding(path), tmp_path / "s").read_text(encoding="utf-8")
+    assert "髙橋 ①㈱" in readable_copy(path, detect_encoding(path), tmp_path / "s", file_id=1).read_text(encoding="utf-8")
 
 
 def test_utf16_is_refused_with_what_to_do(tmp_path):
@@ -42,3 +42,35 @@ def test_utf16_is_refused_with_what_to_do(tmp_path):
     path.write_text(TEXT, encoding="utf-16")
     with pytest.raises(UnreadableFile, match="calls.csv: the file is UTF-16; save it as UTF-8"):
         detect_encoding(path)
+
+
+@pytest.mark.parametrize("name", ["calls_[1].csv", "calls_*.csv", "calls_?.csv", "calls_[修正版].csv"])
+def test_a_name_duckdb_would_read_as_a_glob_is_read_as_itself(tmp_path, name):
+    import duckdb
+
+    (tmp_path / "calls_1.csv").write_text("call_id\nOTHER\n", encoding="utf-8")
+    path = tmp_path / name
+    path.write_text("call_id\nMINE\n", encoding="utf-8")
+    readable = readable_copy(path, "utf-8", tmp_path / "scratch", file_id=7)
+    assert readable != path and readable.parent == tmp_path / "scratch"
+    assert duckdb.sql(f"select call_id from read_csv('{readable}')").fetchall() == [("MINE",)]
+
+
+def test_files_load_oldest_export_first_whatever_their_names(tmp_path):
+    import os
+
+    for name, age in (("reps.csv", 10), ("reps_old.csv", 200), ("reps_20260501.csv", 100)):
+        (tmp_path / name).write_text("rep_id\nR1\n" + name, encoding="utf-8")
+        os.utime(tmp_path / name, (0, 1_800_000_000 - age))
+    found = discover([tmp_path], "reps", entity_names())
+    assert [f.name for f in found] == ["reps_old.csv", "reps_20260501.csv", "reps.csv"]
+
+
+def test_files_of_no_table_and_links_are_reported_not_loaded(tmp_path):
+    (tmp_path / "calls-20260401.csv").write_text("x\n", encoding="utf-8")
+    (tmp_path / "calls.csv").write_text("x\n", encoding="utf-8")
+    secret = tmp_path.parent / f"{tmp_path.name}-secret.env"
+    secret.write_text("DATABASE_URL=postgres://user:pass@host/db\n", encoding="utf-8")
+    (tmp_path / "reps_x.csv").symlink_to(secret)
+    assert [f.name for f in discover([tmp_path], "reps", entity_names())] == []
+    assert unmatched_files([tmp_path], entity_names()) == ["calls-20260401.csv", "reps_x.csv (a symbolic link)"]

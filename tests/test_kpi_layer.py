@@ -11,7 +11,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from orchestration.cli import query_metrics, run_nightly
+from orchestration.cli import query_metrics
+from workspaces import run_nightly, workspace_for
 from orchestration.kpi_reference import KPI_REFERENCE_MD, kpi_metrics, render
 import kpi_fixture
 
@@ -223,7 +224,7 @@ def test_monthly_is_the_sum_of_daily_for_additive_kpis(sample_run):
 
 def _mf(warehouse: Path, metrics: list[str], group_by: str, tmp_path: Path) -> pd.DataFrame:
     out = tmp_path / "mf.csv"
-    completed = query_metrics(",".join(metrics), group_by, warehouse, ["--csv", str(out)], capture=True)
+    completed = query_metrics(workspace_for(warehouse), ",".join(metrics), group_by, warehouse, ["--csv", str(out)], capture=True)
     assert completed.returncode == 0, completed.stdout + completed.stderr
     return pd.read_csv(io.StringIO(out.read_text(encoding="utf-8")))
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from connectors.calendar import business_days_in_month, is_business_day
+from connectors.calendar import BusinessCalendar
 from orchestration import planning
 from orchestration.cli import main
 from orchestration.report import neutralise, write_csv
@@ -49,6 +49,10 @@ def test_target_suggestion_from_three_months():
 
 
 def test_business_days_skip_weekends_public_and_company_holidays():
+    from orchestration.paths import DEFAULT_MAPPINGS_DIR
+
+    calendar = BusinessCalendar.from_mappings(DEFAULT_MAPPINGS_DIR)
+    business_days_in_month, is_business_day = calendar.business_days_in_month, calendar.is_business_day
     assert business_days_in_month(2026, 4) == 21  # 29 April, 昭和の日
     assert business_days_in_month(2026, 5) == 18  # Golden Week: 4, 5 and 6 May (振替休日)
     assert not any(is_business_day(date(2026, 5, d)) for d in (2, 3, 4, 5, 6))
@@ -104,17 +108,21 @@ def test_csv_is_utf8_with_bom_or_cp932_and_neutralised(tmp_path):
 
 
 def test_iskpi_run_passes_the_as_of_date_and_thresholds(monkeypatch, tmp_path):
-    import orchestration.cli as cli
+    import orchestration.nightly as nightly
     from orchestration.thresholds import BlockingThresholds
+    from orchestration.workspace import init_workspace
 
     calls = []
-    monkeypatch.setattr(cli, "run_nightly", lambda *args: calls.append(args) or cli.NightlyOutcome(True, "ok"))
-    result = CliRunner().invoke(main, ["run", "--input", str(tmp_path), "--warehouse", str(tmp_path / "wh.duckdb"),
+    monkeypatch.setattr(nightly, "run_nightly", lambda *args: calls.append(args) or nightly.NightlyOutcome(True, "ok"))
+    workspace = init_workspace(tmp_path / "ws")
+    result = CliRunner().invoke(main, ["--workspace", str(workspace.root), "run", "--input", str(tmp_path),
+                                       "--warehouse", str(tmp_path / "wh.duckdb"),
                                        "--as-of", "2026-05-15", "--max-unresolved-share", "0.5"])
     assert result.exit_code == 0, result.output
-    (_, _, thresholds, as_of), = calls
+    (given, as_of), = calls
     assert as_of == date(2026, 5, 15)
-    assert thresholds == BlockingThresholds(max_unresolved_share=0.5)
+    assert given.settings.thresholds == BlockingThresholds(max_unresolved_share=0.5)
+    assert (given.input_dir, given.warehouse) == (tmp_path.resolve(), (tmp_path / "wh.duckdb").resolve())
 
 
 @pytest.mark.parametrize(("as_of", "week"), [

@@ -16,7 +16,7 @@ import pytest
 
 from digests import table_digests
 from orchestration import planning
-from orchestration.cli import run_nightly
+from workspaces import run_nightly
 from orchestration.report import kpi_labels
 
 pytestmark = pytest.mark.e2e
@@ -71,7 +71,9 @@ def test_records_created_by_the_as_of_date_count_even_if_exported_later(as_of_ru
 
 
 def test_the_python_calendar_of_iskpi_plan_agrees_with_dim_date(bundled_run):
-    from connectors.calendar import business_days_in_month
+    from connectors.calendar import BusinessCalendar
+
+    business_days_in_month = BusinessCalendar.from_mappings(bundled_run.parent / "mappings").business_days_in_month
 
     months = _frame(bundled_run, "select month_start, count(*) filter (where is_business_day) as n from marts.dim_date group by all")
     assert len(months) >= 24
@@ -131,14 +133,17 @@ def test_the_spec_bottleneck_example_and_phase_boundaries_pass_as_dbt_unit_tests
     import subprocess
     import sys
 
-    from orchestration.paths import DBT_PROJECT_DIR
+    from orchestration.defs.resources import materialise_dbt_project
 
     _, warehouse, _ = sample_run
-    env = {**os.environ, "ISKPI_WORK_DB": str(warehouse.parent / ".work" / "iskpi.work.duckdb"), "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR)}
+    project_dir = materialise_dbt_project(warehouse.parent)  # the workspace's copy the nightly build ran
+    target = project_dir.parent / "unit-tests"
+    env = {**os.environ, "ISKPI_WORK_DB": str(warehouse.parent / ".work" / "iskpi.work.duckdb"), "DBT_PROFILES_DIR": str(project_dir),
+           "DBT_TARGET_PATH": str(target), "DBT_LOG_PATH": str(target)}
     names = ["bottleneck_of_the_spec_worked_example", "organisation_phase_at_five_and_six_months", "organisation_phase_at_six_months"]
     completed = subprocess.run(
         [str(Path(sys.executable).with_name("dbt")), "test", "--select", *[f"test_name:{n}" for n in names]],
-        cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True,
+        cwd=project_dir, env=env, capture_output=True, text=True,
     )
     assert completed.returncode == 0, completed.stdout[-3000:]
     assert all(f"PASS {n}" in completed.stdout or f"PASS kpi_bottleneck::{n}" in completed.stdout

@@ -22,8 +22,9 @@ import duckdb
 import pytest
 
 from digests import file_digest, table_digests
-from orchestration.cli import run_nightly
-from orchestration.paths import REPO_ROOT
+from workspaces import run_nightly
+
+TESTS_DIR = Path(__file__).parent
 
 pytestmark = pytest.mark.e2e
 
@@ -105,6 +106,7 @@ KILLED_RUN = textwrap.dedent(
     from pathlib import Path
 
     kill_point, inputs, warehouse = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+    sys.path.insert(0, sys.argv[4])  # the tests' workspaces helper
 
     def kill():
         os.killpg(0, signal.SIGKILL)
@@ -140,7 +142,7 @@ KILLED_RUN = textwrap.dedent(
             return replace(source, target, *args, **kwargs)
         os.replace = replace_or_kill
 
-    from orchestration.cli import run_nightly
+    from workspaces import run_nightly
     outcome = run_nightly(inputs, warehouse)
     sys.exit(f"the run was not killed at {kill_point}: success={outcome.success} {outcome.message}")
     """
@@ -155,8 +157,8 @@ def test_a_killed_run_leaves_the_published_warehouse_and_the_next_run_completes_
     published_before = file_digest(warehouse)
 
     killed = subprocess.run(
-        [sys.executable, "-c", KILLED_RUN, kill_point, str(days.day_two), str(warehouse)],
-        cwd=REPO_ROOT, start_new_session=True, capture_output=True, text=True, timeout=900,
+        [sys.executable, "-c", KILLED_RUN, kill_point, str(days.day_two), str(warehouse), str(TESTS_DIR)],
+        cwd=tmp_path, start_new_session=True, capture_output=True, text=True, timeout=900,
     )
     assert killed.returncode == -9, killed.stderr[-3000:]
     assert file_digest(warehouse) == published_before

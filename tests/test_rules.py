@@ -9,14 +9,16 @@ import duckdb
 from connectors.contract import entity_names, load_contract
 from connectors.files import ExportFile, sha256_of
 from expectations.rules import rules_for
-from orchestration.loading import LoadSettings, load_entity
+from orchestration.loading import load_entity
+from orchestration.paths import DEFAULT_MAPPINGS_DIR
+from workspaces import load_settings
 
 NOW = datetime(2026, 11, 22, tzinfo=timezone.utc)
 
 
 def test_every_entity_has_a_suite_and_every_rule_names_a_contract_column():
     for entity in entity_names():
-        rules = rules_for(entity)
+        rules = rules_for(entity, DEFAULT_MAPPINGS_DIR)
         assert rules, entity
         assert len({r.name for r in rules}) == len(rules), f"{entity}: two rules share a name"
         for rule in rules:
@@ -24,13 +26,13 @@ def test_every_entity_has_a_suite_and_every_rule_names_a_contract_column():
 
 
 def test_parse_rules_come_from_the_contract_types():
-    names = {r.name for r in rules_for("calls")}
+    names = {r.name for r in rules_for("calls", DEFAULT_MAPPINGS_DIR)}
     assert {"calls.started_at.parseable", "calls.started_at.plausible", "calls.talk_seconds.parseable"} <= names
     assert "calls.rep_id.parseable" not in names  # text never fails to parse
 
 
 def test_enumerations_follow_the_editable_mappings():
-    result_rule = next(r for r in rules_for("calls") if r.name == "calls.result.one_of")
+    result_rule = next(r for r in rules_for("calls", DEFAULT_MAPPINGS_DIR) if r.name == "calls.result.one_of")
     assert {"no_answer", "appointment", "不在", "アポ獲得"} <= set(result_rule.values)
 
 
@@ -41,7 +43,7 @@ def _export(tmp_path, entity, name, text):
 
 
 def test_quarantine_and_great_expectations_count_the_same_violations(tmp_path):
-    settings = LoadSettings(work_db=tmp_path / "work.duckdb", scratch_dir=tmp_path / "scratch", max_quarantine_share=1.0)
+    settings = load_settings(tmp_path)
     reps = _export(tmp_path, "reps", "reps.csv", "rep_id,rep_name,department,role\nR1,山田,is,sdr\nR2,佐藤,is,bdr\n")
     assert load_entity("reps", [reps], settings, NOW).outcomes[0].rows_loaded == 2
     calls = _export(
@@ -79,7 +81,7 @@ def test_quarantine_and_great_expectations_count_the_same_violations(tmp_path):
 
 
 def test_logical_rule_closed_before_created_is_quarantined_by_both(tmp_path):
-    settings = LoadSettings(work_db=tmp_path / "work.duckdb", scratch_dir=tmp_path / "scratch", max_quarantine_share=1.0)
+    settings = load_settings(tmp_path)
     reps = _export(tmp_path, "reps", "reps.csv", "rep_id,rep_name,department,role\nF1,高橋,fs,fs\n")
     load_entity("reps", [reps], settings, NOW)
     opportunities = _export(
@@ -95,3 +97,60 @@ def test_logical_rule_closed_before_created_is_quarantined_by_both(tmp_path):
     assert (outcome.rows_loaded, outcome.rows_quarantined) == (2, 2)
     assert outcome.violations == {"opportunities.closed_at.not_before_created_at": 1, "opportunities.amount.between": 1}
     assert load.gx_violations["opportunities.csv"] == outcome.violations
+
+
+def test_refusal_messages_never_repeat_a_rows_content(tmp_path):
+    """audit.load_files.message is published and logged: a headerless export or a malformed line
+    must be described by line and column count, never by the names, addresses and numbers in it."""
+    settings = load_settings(tmp_path)
+    load_entity("reps", [_export(tmp_path, "reps", "reps.csv", "rep_id,rep_name,department,role\nR1,佐藤,is,sdr\n")], settings, NOW)
+    private = ("山田太郎", "taro@example.com", "090-1234-5678")
+    headerless = _export(tmp_path, "leads", "leads_noheader.csv",
+                         "L001,A1,株式会社テスト,山田太郎,taro@example.com,090-1234-5678,web,inbound,R1,2026-04-01 09:00\n")
+    malformed = _export(tmp_path, "leads", "leads_malformed.csv",
+                        "lead_id,lead_type,created_at,contact_name,email,phone\n"
+                        "L002,inbound,2026-04-01 09:00,山田太郎,taro@example.com,090-1234-5678,extra,fields\n")
+    load = load_entity("leads", [headerless, malformed], settings, NOW)
+    messages = {o.file_name: o.message for o in load.outcomes}
+    assert "required columns lead_id, lead_type, created_at missing" in messages["leads_noheader.csv"]
+    assert "no column of the contract and 10 other columns" in messages["leads_noheader.csv"]
+    assert "(line 2: Expected Number of Columns: 6 Found: " in messages["leads_malformed.csv"]
+    with duckdb.connect(str(settings.work_db), read_only=True) as con:
+        stored = " ".join(m for (m,) in con.execute("select message from audit.load_files where message is not null").fetchall())
+    for value in private:
+        assert value not in stored and not any(value in m for m in messages.values())
+
+
+def test_a_mapping_edit_is_read_on_the_next_load_and_names_the_line_to_add(tmp_path):
+    import shutil
+
+    from orchestration.paths import DEFAULT_MAPPINGS_DIR
+
+    mappings = tmp_path / "mappings"
+    shutil.copytree(DEFAULT_MAPPINGS_DIR, mappings)
+    settings = load_settings(tmp_path, mappings_dir=mappings)
+    reps = _export(tmp_path, "reps", "reps.csv", "rep_id,rep_name,department,role\nR1,山田,is,sdr\n")
+    load_entity("reps", [reps], settings, NOW)
+    calls = _export(tmp_path, "calls", "calls_1.csv",
+                    "call_id,rep_id,direction,started_at,result,talk_seconds\n"
+                    "C1,R1,outbound,2026-04-01 09:00,busy,0\n"
+                    "C2,R1,outbound,2026-04-01 09:01,コールバック,0\n"
+                    "C3,R1,outbound,2026-04-01 09:02,コールバック,0\n")
+    first = load_entity("calls", [calls], settings, NOW)
+    assert first.outcomes[0].rows_quarantined == 2
+    (advice,) = first.advice
+    assert "calls.result.one_of: unknown value 'コールバック' (2 rows)" in advice
+    assert f"{mappings / 'call_dispositions.csv'}" in advice
+    assert "`コールバック,<canonical_result>,<rang>,<connected>,<effective>,<appointment>,<description>`" in advice
+
+    with (mappings / "call_dispositions.csv").open("a", encoding="utf-8") as stream:
+        stream.write("コールバック,no_answer,true,false,false,false,callback requested\n")
+    second = load_entity("calls", [calls], settings, NOW)  # the same file: nothing new to land
+    assert second.skipped == ["calls_1.csv"] and not second.advice
+    assert [(r.file_name, r.rows_readmitted) for r in second.readmitted] == [("calls_1.csv", 2)]
+    with duckdb.connect(str(settings.work_db), read_only=True) as con:
+        assert con.execute("select count(*) from raw.calls").fetchone()[0] == 3
+        assert con.execute("select count(*) from audit.quarantine").fetchone()[0] == 0
+        row = con.execute("select rows_read, rows_loaded, rows_readmitted, rows_quarantined, exact_duplicates "
+                          "from audit.load_files where file_name = 'calls_1.csv'").fetchone()
+    assert row == (3, 1, 2, 0, 0)

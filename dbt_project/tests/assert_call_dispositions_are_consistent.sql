@@ -1,5 +1,5 @@
 -- Disposition flags must nest (SPEC §3 logical): appointment ⇒ effective ⇒ connected ⇒ rang.
--- A row here is a line of seeds/call_dispositions.csv that would count a call as connected
+-- A row here is a line of mappings/call_dispositions.csv that would count a call as connected
 -- without ringing, or as effective without reaching anyone: fix the CSV.
 select result
 from {{ ref('call_dispositions') }}

@@ -1,5 +1,5 @@
 -- Stage reach is monotone (SPEC §4): a lead that reached a funnel stage reached every earlier
--- one (`lost` excepted: seeds/lifecycle_stages.csv), and reached them no later. A row here is a lead that breaks the funnel.
+-- one (`lost` excepted: mappings/lifecycle_stages.csv), and reached them no later. A row here is a lead that breaks the funnel.
 select lead_id
 from {{ ref('fct_lead_lifecycle') }}
 where (reached_won and not reached_sql)

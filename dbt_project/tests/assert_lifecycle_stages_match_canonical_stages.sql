@@ -1,4 +1,4 @@
--- seeds/lifecycle_stages.csv must list exactly the canonical stages the models pivot on
+-- mappings/lifecycle_stages.csv must list exactly the canonical stages the models pivot on
 -- (macro canonical_stages). A row here is a stage in one and not the other.
 with seeded as (
     select stage from {{ ref('lifecycle_stages') }}

@@ -10,7 +10,8 @@ from connectors.calendar import write_public_holidays
 from connectors.contract import entity_names
 from connectors.files import UnreadableFile, discover
 from expectations.gate import reconcile
-from expectations.rules import rules_for
+from expectations.rules import referenced_entities
+from orchestration import progress
 from orchestration.defs.resources import WarehouseResource
 from orchestration.loading import EntityLoad, connect, load_entity
 
@@ -20,10 +21,6 @@ ROWS_RECONCILE = "rows_reconcile"
 
 def raw_key(entity: str) -> AssetKey:
     return AssetKey(["raw", entity])
-
-
-def _referenced_entities(entity: str) -> list[str]:
-    return sorted({r.ref_entity for r in rules_for(entity) if r.kind == "references" and r.ref_entity != entity})
 
 
 def _rules_verdict(entity: str, load: EntityLoad, raw_rows: int, max_rejected_files: int) -> tuple[bool, str]:
@@ -36,13 +33,17 @@ def _rules_verdict(entity: str, load: EntityLoad, raw_rows: int, max_rejected_fi
             "no reps are loaded, so no activity can be attributed: put reps.csv "
             "(rep_id, rep_name, department, role, …) in the input folder and rerun"
         )
+    readmitted = [f"  {r.rows_readmitted} quarantined row(s) of {r.file_name} re-admitted: the rule they broke passes now"
+                  for r in load.readmitted if r.rows_readmitted]
     if problems:
-        return False, "\n".join(problems)
+        return False, "\n".join([*problems, *load.advice])
     if not load.outcomes:
-        return True, f"no new {entity} file" + (f" ({len(load.skipped)} already loaded)" if load.skipped else "")
+        line = f"no new {entity} file" + (f" ({len(load.skipped)} already loaded)" if load.skipped else "")
+        return True, "\n".join([line, *readmitted, *(f"  {a}" for a in load.advice)])
     loaded = sum(o.rows_loaded for o in load.outcomes)
     quarantined = sum(o.rows_quarantined for o in load.outcomes)
-    lines = [f"{len(load.outcomes)} file(s): {loaded} rows loaded, {quarantined} quarantined"]
+    lines = [f"{len(load.outcomes)} file(s): {loaded} rows loaded, {quarantined} quarantined", *readmitted]
+    lines += [f"  {a}" for a in load.advice]
     lines += [f"  extra columns kept aside in raw.{entity}._extra: {o.file_name}: {', '.join(o.extra_columns)}"
               for o in load.outcomes if o.extra_columns]
     lines += [f"  refused, within the {max_rejected_files} file(s) allowed: {message}" for message in rejected]
@@ -55,7 +56,7 @@ def build_raw_asset(entity: str):
     @asset(
         key=key,
         group_name="ingest",
-        deps=[raw_key(e) for e in _referenced_entities(entity)],
+        deps=[raw_key(e) for e in referenced_entities(entity)],
         description=f"Canonical raw.{entity}: new export files landed, checked by the input rules, quarantined, appended.",
         check_specs=[
             AssetCheckSpec(
@@ -76,25 +77,36 @@ def build_raw_asset(entity: str):
         settings = warehouse.load_settings()
         now = datetime.now(timezone.utc)
         try:
-            files = discover(warehouse.input_dir_path, entity, entity_names())
+            files = discover(warehouse.input_folders, entity, entity_names())
         except UnreadableFile as refusal:
             yield MaterializeResult()
             yield AssetCheckResult(check_name=INPUT_RULES, passed=False, description=str(refusal))
             yield AssetCheckResult(check_name=ROWS_RECONCILE, passed=True, description="nothing read")
             return
         load = load_entity(entity, files, settings, now)
+        touched = [o.file_id for o in load.outcomes] + [r.file_id for r in load.readmitted]
         with connect(settings.work_db) as con:
-            problems = reconcile(con, entity, [o.file_id for o in load.outcomes])
+            problems = reconcile(con, entity, touched)
             raw_rows = con.execute(f"select count(*) from raw.{entity}").fetchone()[0]
         passed, verdict = _rules_verdict(entity, load, raw_rows, warehouse.max_rejected_files)
         context.log.info(f"{entity}: {verdict}")
+        counts = {
+            "files": len(load.outcomes),
+            "rows_loaded": sum(o.rows_loaded for o in load.outcomes),
+            "rows_quarantined": sum(o.rows_quarantined for o in load.outcomes),
+            "rows_readmitted": sum(r.rows_readmitted for r in load.readmitted),
+            "exact_duplicates": sum(o.exact_duplicates for o in load.outcomes),
+        }
+        progress.note(
+            f"{counts['files']} new file(s), {counts['rows_loaded']:,} rows loaded, {counts['rows_quarantined']:,} quarantined"
+            + (f", {counts['rows_readmitted']:,} re-admitted" if counts["rows_readmitted"] else "")
+            if counts["files"] or counts["rows_readmitted"] else f"no new file ({len(load.skipped)} already loaded)"
+        )
         yield MaterializeResult(
             metadata={
-                "files": [o.file_name for o in load.outcomes],
+                **counts,
+                "file_names": [o.file_name for o in load.outcomes],
                 "skipped_already_loaded": load.skipped,
-                "rows_loaded": sum(o.rows_loaded for o in load.outcomes),
-                "rows_quarantined": sum(o.rows_quarantined for o in load.outcomes),
-                "exact_duplicates": sum(o.exact_duplicates for o in load.outcomes),
                 "raw_rows": raw_rows,
             }
         )

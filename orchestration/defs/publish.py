@@ -12,11 +12,11 @@ import uuid
 from pathlib import Path
 
 import duckdb
-from dagster import AssetKey, MaterializeResult, asset
+from dagster import AssetKey, AssetsDefinition, MaterializeResult, asset
 
 from connectors.sql import ident, literal
+from orchestration import progress
 from orchestration.defs.resources import WarehouseResource
-from orchestration.defs.transform import warehouse_dbt_assets
 
 PUBLISHED_TABLES_SQL = """
 select schema_name, table_name from duckdb_tables()
@@ -28,7 +28,8 @@ order by schema_name, table_name
 
 def publish_warehouse(work_db: Path, published: Path) -> list[str]:
     published.parent.mkdir(parents=True, exist_ok=True)
-    for leftover in published.parent.glob(f".{published.name}.*.building*"):  # from a run killed mid-publish
+    # from a run killed mid-publish: no other run is writing (the run lock), so none is in progress
+    for leftover in published.parent.glob(f".{published.name}.*.building*"):
         leftover.unlink()
     building = published.with_name(f".{published.name}.{uuid.uuid4().hex}.building")
     try:
@@ -58,16 +59,22 @@ def manager_sheets(context, warehouse: WarehouseResource) -> MaterializeResult:
         written = write_sheets(warehouse.published, warehouse.reports_dir)
     except ReportError as nothing_to_report:  # a warehouse without activity yet: published, but no sheets
         context.log.warning(str(nothing_to_report))
+        progress.note(str(nothing_to_report))
         return MaterializeResult(metadata={"skipped": str(nothing_to_report)})
+    progress.note(f"{len(written)} files in {warehouse.reports_dir}")
     return MaterializeResult(metadata={"folder": str(warehouse.reports_dir), "files": [p.name for p in written]})
 
 
-@asset(
-    key=AssetKey(["published_warehouse"]),
-    group_name="publish",
-    deps=list(warehouse_dbt_assets.keys),
-    description="The warehouse BI reads: marts.* and audit.load_files, replaced atomically after a good run.",
-)
-def published_warehouse(warehouse: WarehouseResource) -> MaterializeResult:
-    tables = publish_warehouse(warehouse.work_db, warehouse.published)
-    return MaterializeResult(metadata={"path": str(warehouse.published), "tables": tables})
+def build_publish_assets(dbt_assets: AssetsDefinition) -> list[AssetsDefinition]:
+    @asset(
+        key=AssetKey(["published_warehouse"]),
+        group_name="publish",
+        deps=list(dbt_assets.keys),
+        description="The warehouse BI reads: marts.* and audit.load_files, replaced atomically after a good run.",
+    )
+    def published_warehouse(warehouse: WarehouseResource) -> MaterializeResult:
+        tables = publish_warehouse(warehouse.work_db, warehouse.published)
+        progress.note(f"{len(tables)} tables in {warehouse.published}")
+        return MaterializeResult(metadata={"path": str(warehouse.published), "tables": tables})
+
+    return [published_warehouse, manager_sheets]

@@ -1,40 +1,85 @@
-"""Resources: where the exports are, the working database, the published warehouse, dbt."""
+"""Resources: the workspace's folders and settings, the working database, the published warehouse, dbt."""
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import timedelta
 from pathlib import Path
 
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, InitResourceContext
 from dagster_dbt import DbtCliResource, DbtProject
+from pydantic import PrivateAttr
 
 from orchestration.loading import LoadSettings
-from orchestration.thresholds import BlockingThresholds
 from orchestration.paths import DBT_PROJECT_DIR
+from orchestration.run_lock import exclusive_run
+from orchestration.workspace import Workspace
 
 
 class WarehouseResource(ConfigurableResource):
-    """Paths and load settings of one warehouse.
+    """One workspace's run: where its exports, mappings and warehouse are, and its settings.
 
     The nightly build writes only the working database (`<warehouse dir>/.work/`); BI reads the
-    published file, which is replaced in one atomic step at the end of a good run.
+    published file, which is replaced in one atomic step at the end of a good run. The run holds
+    the warehouse's run lock from start to end (also under `dagster dev`).
     """
 
-    input_dir: str
+    workspace_dir: str
+    input_dirs: list[str]
     warehouse_path: str
-    business_time_zone: str = "Asia/Tokyo"
-    max_quarantine_share: float = BlockingThresholds.max_quarantine_share
-    max_rejected_files: int = BlockingThresholds.max_rejected_files
-    max_unresolved_share: float = BlockingThresholds.max_unresolved_share
-    future_tolerance_hours: float = 24.0
+    business_time_zone: str
+    max_quarantine_share: float
+    max_rejected_files: int
+    max_unresolved_share: float
+    future_tolerance_hours: float
+    run_lock_wait_seconds: float
+    # the settings dbt reads as vars, as JSON
+    dbt_vars: str
     # the local date the marts report as of (YYYY-MM-DD): what was known by the end of that day;
     # unset, the last day with data, never the clock
     as_of_date: str | None = None
+    # `iskpi run`'s log file: dbt's output goes there too (under `dagster dev`, to Dagster's compute logs)
+    run_log: str | None = None
+
+    _lock: ExitStack = PrivateAttr(default_factory=ExitStack)
+
+    @classmethod
+    def for_workspace(cls, workspace: Workspace, as_of_date: str | None = None, run_log: Path | None = None) -> WarehouseResource:
+        settings = workspace.settings
+        return cls(
+            workspace_dir=str(workspace.root),
+            input_dirs=[str(workspace.input_dir), str(workspace.targets_dir)],
+            warehouse_path=str(workspace.warehouse),
+            business_time_zone=settings.business_time_zone,
+            max_quarantine_share=settings.max_quarantine_share,
+            max_rejected_files=settings.max_rejected_files,
+            max_unresolved_share=settings.max_unresolved_share,
+            future_tolerance_hours=settings.future_tolerance_hours,
+            run_lock_wait_seconds=settings.run_lock_wait_seconds,
+            dbt_vars=json.dumps({**settings.dbt_vars(), "as_of_date": as_of_date}),
+            as_of_date=as_of_date,
+            run_log=str(run_log) if run_log else None,
+        )
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        self._lock.enter_context(exclusive_run(self.work_dir, self.run_lock_wait_seconds, "a Dagster run"))
+
+    def teardown_after_execution(self, context: InitResourceContext) -> None:
+        self._lock.close()
 
     @property
-    def input_dir_path(self) -> Path:
-        return Path(self.input_dir).resolve()
+    def input_folders(self) -> list[Path]:
+        return [Path(folder).resolve() for folder in self.input_dirs]
+
+    @property
+    def mappings_dir(self) -> Path:
+        return Path(self.workspace_dir) / "mappings"
 
     @property
     def published(self) -> Path:
@@ -55,46 +100,115 @@ class WarehouseResource(ConfigurableResource):
     def load_settings(self) -> LoadSettings:
         return LoadSettings(
             work_db=self.work_db,
-            scratch_dir=self.work_dir / "transcoded",
+            scratch_dir=self.work_dir / "scratch",
+            mappings_dir=self.mappings_dir,
             business_time_zone=self.business_time_zone,
             max_quarantine_share=self.max_quarantine_share,
             future_tolerance=timedelta(hours=self.future_tolerance_hours),
         )
 
 
-# Always the working database: the `published` target is for readers (mf query), never for builds.
-DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR, target="work")
+# -- dbt ------------------------------------------------------------------------------------------
+# The dbt project ships inside the package and is never written to. Each workspace runs a copy of
+# it (.iskpi/dbt/project) whose seeds are the workspace's mappings, copied in: dbt writes a seed's
+# run SQL to target/run/<seed path>, so a seed path outside the project would be overwritten.
+# The copy is synced file by file (unchanged files keep their times, so dbt's partial parse holds),
+# and its parse, artifacts and logs stay in the workspace too.
+
+PROJECT_FILES = ("dbt_project.yml", "profiles.yml")
+PROJECT_FOLDERS = ("models", "macros", "tests")
 
 
-def dbt_resource() -> DbtCliResource:
-    # The dbt next to this interpreter: `.venv/bin/iskpi` must work without an activated venv.
-    return DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=str(Path(sys.executable).with_name("dbt")))
+# dbt's own folders in the project copy: its parse (where MetricFlow looks for the semantic manifest)
+DBT_OUTPUT_FOLDERS = ("target", "logs")
 
 
-def prepare_dbt_manifest() -> Path:
-    """Parse the dbt project into the manifest the dbt assets are built from (explicit, for the
-    tests and CI)."""
-    dbt_resource().cli(["parse", "--quiet"], target_path=DBT_PROJECT.target_path).wait()
-    return DBT_PROJECT.manifest_path
+def _project_files(project_dir: Path) -> list[Path]:
+    """Everything in the copy that comes from the package or the mappings, not from dbt."""
+    if not project_dir.exists():
+        return []
+    return [p for p in project_dir.rglob("*") if p.relative_to(project_dir).parts[0] not in DBT_OUTPUT_FOLDERS]
 
 
-def _manifest_is_stale() -> bool:
-    """True when the manifest is missing or older than any file of the dbt project, so an
-    edited model, seed or yml is never run against the definitions of the previous parse."""
-    manifest = DBT_PROJECT.manifest_path
-    if not manifest.exists():
-        return True
-    parsed_at = manifest.stat().st_mtime
-    sources = [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
-    for folder in ("models", "macros", "seeds", "tests"):
-        sources.extend(p for p in (DBT_PROJECT_DIR / folder).rglob("*") if p.is_file())
-    return any(p.stat().st_mtime > parsed_at for p in sources if p.exists())
+def _sync(source_files: dict[str, Path], target_dir: Path) -> bool:
+    """Make target_dir hold exactly these files (relative name -> source); True if anything changed."""
+    changed = False
+    existing = {str(p.relative_to(target_dir)): p for p in _project_files(target_dir) if p.is_file()}
+    for name, path in existing.items():
+        if name not in source_files:
+            path.unlink()
+            changed = True
+    for name, source in source_files.items():
+        target = target_dir / name
+        if name in existing and target.stat().st_size == source.stat().st_size and target.read_bytes() == source.read_bytes():
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target)
+        changed = True
+    return changed
 
 
-def ensure_dbt_manifest() -> Path:
-    """Parse the project only when a file of it changed since the last parse."""
-    return prepare_dbt_manifest() if _manifest_is_stale() else DBT_PROJECT.manifest_path
+def workspace_dbt_dir(workspace_dir: Path) -> Path:
+    return workspace_dir / ".iskpi" / "dbt"
 
 
-# at load, also under `dagster dev`: a stale manifest would run edited models against old definitions
-ensure_dbt_manifest()
+def materialise_dbt_project(workspace_dir: Path) -> Path:
+    """The workspace's copy of the dbt project, with its mappings as seeds, up to date."""
+    project_dir = workspace_dbt_dir(workspace_dir) / "project"
+    files = {name: DBT_PROJECT_DIR / name for name in PROJECT_FILES}
+    for folder in PROJECT_FOLDERS:
+        files.update({str(p.relative_to(DBT_PROJECT_DIR)): p for p in (DBT_PROJECT_DIR / folder).rglob("*")
+                      if p.is_file() and "__pycache__" not in p.parts})
+    files.update({f"seeds/{p.name}": p for p in (workspace_dir / "mappings").glob("*.csv")})
+    _sync(files, project_dir)
+    return project_dir
+
+
+def dbt_project(workspace_dir: Path) -> DbtProject:
+    project_dir = workspace_dbt_dir(workspace_dir) / "project"
+    return DbtProject(project_dir=project_dir, target_path=Path("target"), profiles_dir=project_dir, target="work")
+
+
+@contextmanager
+def dbt_environment(work_db: Path) -> Iterator[None]:
+    """The working database profiles.yml attaches, set for the dbt subprocesses of a block."""
+    previous = os.environ.get("ISKPI_WORK_DB")
+    os.environ["ISKPI_WORK_DB"] = str(work_db)
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("ISKPI_WORK_DB", None)
+        else:
+            os.environ["ISKPI_WORK_DB"] = previous
+
+
+def dbt_executable(name: str = "dbt") -> str:
+    """dbt (or mf) next to this interpreter (`.venv/bin/iskpi` works without an activated venv), else on PATH."""
+    beside = Path(sys.executable).with_name(name)
+    return str(beside) if beside.exists() else (shutil.which(name) or name)
+
+
+def dbt_resource(project: DbtProject) -> DbtCliResource:
+    return DbtCliResource(project_dir=project, dbt_executable=dbt_executable())
+
+
+class DbtParseError(Exception):
+    """The dbt project does not parse (a mapping's header changed, say); the message is dbt's."""
+
+
+def ensure_dbt_manifest(workspace_dir: Path) -> Path:
+    """Sync the workspace's project copy and parse it when anything changed since the last parse."""
+    project_dir = materialise_dbt_project(workspace_dir)
+    project = dbt_project(workspace_dir)
+    manifest = project.manifest_path
+    parsed_at = manifest.stat().st_mtime if manifest.exists() else 0
+    if any(p.stat().st_mtime > parsed_at for p in _project_files(project_dir)) or project_dir.stat().st_mtime > parsed_at:
+        target = project_dir / project.target_path
+        env = {**os.environ, "DBT_TARGET_PATH": str(target), "DBT_LOG_PATH": str(target),
+               "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DBT_PROFILES_DIR": str(project_dir)}
+        parsed = subprocess.run([dbt_executable(), "parse", "--quiet"], cwd=project_dir, env=env, capture_output=True, text=True)
+        if parsed.returncode != 0:
+            raise DbtParseError(f"dbt could not parse the project in {project_dir}:\n{(parsed.stdout + parsed.stderr)[-3000:]}")
+        manifest.touch()
+    return manifest

@@ -1,4 +1,4 @@
--- Each call with the flags of its disposition (seeds/call_dispositions.csv, editable) and its
+-- Each call with the flags of its disposition (mappings/call_dispositions.csv, editable) and its
 -- lead: the lead_id given when that lead exists, else the one lead with the dialled number;
 -- a call whose lead cannot be resolved is kept as a dial and flagged `unresolved` (SPEC §3).
 with calls as (

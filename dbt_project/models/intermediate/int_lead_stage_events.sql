@@ -1,7 +1,7 @@
 -- Every dated sign of a lead's canonical stage (SPEC §4), whichever system it comes from:
--- the lead's creation, its status history (vendor values mapped by seeds/lead_stages.csv),
--- meetings agreed and opportunity stage changes (seeds/milestone_stages.csv and
--- seeds/opportunity_stages.csv). A lead with no status history at all falls back on its
+-- the lead's creation, its status history (vendor values mapped by mappings/lead_stages.csv),
+-- meetings agreed and opportunity stage changes (mappings/milestone_stages.csv and
+-- mappings/opportunity_stages.csv). A lead with no status history at all falls back on its
 -- current status, dated by its updated_at.
 with leads as (
     select * from {{ ref('stg_raw__leads') }}

@@ -1,14 +1,15 @@
--- Canonical lead channels (seeds/channels.csv maps each raw label onto one).
-with channels as (
-    select * from {{ ref('channels') }}
+-- Lead channels: the canonical ones of mappings/channels.csv with the raw labels mapped onto each,
+-- and every label nobody mapped yet as a channel of its own (group `unmapped`).
+with labels as (
+    select * from {{ ref('int_channel_labels') }}
 ),
 
 final as (
     select
         channel,
-        any_value(channel_group order by raw_channel) as channel_group,
+        coalesce(min(channel_group) filter (where is_mapped), 'unmapped') as channel_group,
         list(raw_channel order by raw_channel) as raw_labels
-    from channels
+    from labels
     group by channel
 )
 

@@ -1,5 +1,5 @@
 -- The calendar: every day of the years the data touches plus the next, with Japanese public
--- holidays (from the `holidays` library) and company holidays (seeds/company_holidays.csv).
+-- holidays (from the `holidays` library) and company holidays (mappings/company_holidays.csv).
 -- business_day_seq counts business days up to and including the day, so "the N-th business
 -- day after d" is the business day whose seq is seq(d) + N.
 with bounds as (

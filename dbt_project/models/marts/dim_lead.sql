@@ -4,8 +4,8 @@ with leads as (
     select * from {{ ref('stg_raw__leads') }}
 ),
 
-channels as (
-    select * from {{ ref('channels') }}
+channel_labels as (
+    select * from {{ ref('int_channel_labels') }}
 ),
 
 accounts as (
@@ -16,7 +16,8 @@ final as (
     select
         leads.lead_id,
         leads.account_id,
-        coalesce(channels.channel, 'unknown') as channel,
+        coalesce(channel_labels.channel, 'unknown') as channel,
+        coalesce(channel_labels.channel_group, 'unknown') as channel_group,
         leads.lead_type,
         leads.owner_rep_id,
         leads.created_at,
@@ -26,7 +27,7 @@ final as (
         accounts.industry,
         accounts.icp_tier
     from leads
-    left join channels on channels.raw_channel = leads.raw_channel
+    left join channel_labels on channel_labels.raw_channel = leads.raw_channel
     left join accounts using (account_id)
 )
 

@@ -1,7 +1,7 @@
 -- One row per lead and canonical stage it reached (SPEC §4, §7): when it first entered the
 -- stage, when it first reached it for funnel counting (reach is monotone — entering `sal`
 -- also reaches every earlier funnel stage; stages marked reaches_earlier_stages = false in
--- seeds/lifecycle_stages.csv — lost, the exits — reach only themselves, and `won` does not
+-- mappings/lifecycle_stages.csv — lost, the exits — reach only themselves, and `won` does not
 -- reach `lost`), the days it spent there and whether it is stuck there now (stuck_after_days).
 with stints as (
     select * from {{ ref('int_lead_stage_stints') }}

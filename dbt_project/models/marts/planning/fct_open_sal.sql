@@ -1,7 +1,7 @@
 -- Open SALs as of the as-of date (SPEC §6 open SAL forecast): leads whose current stage is `sal`
 -- (accepted by field sales, not yet in a proposal stage, not closed or recycled), ranked on the
 -- BANT of their latest meeting — A budget, need and timing; B need and timing without budget;
--- C need alone; D anything else — with the rank's probability (seeds/sal_forecast_ranks.csv)
+-- C need alone; D anything else — with the rank's probability (mappings/sal_forecast_ranks.csv)
 -- and the amount of the lead's open opportunity.
 with lifecycle as (
     select * from {{ ref('fct_lead_lifecycle') }}

@@ -2,7 +2,7 @@
 --   meetings = dials × connect_rate × (effective ÷ connected) × meeting_conversion_rate
 -- Each factor's actual is compared with its target; the factor with the lowest actual ÷ target
 -- is the bottleneck. A shortfall is `activity` (dials: time use, list supply) or `quality` (a
--- rate), with the remedy of seeds/bottleneck_factors.csv. Factor targets come from targets.csv
+-- rate), with the remedy of mappings/bottleneck_factors.csv. Factor targets come from targets.csv
 -- (dials, connect_rate, meeting_conversion_rate) or are derived from count targets
 -- (effective_contacts ÷ (dials × connect_rate), meetings_set ÷ effective_contacts).
 with monthly as (

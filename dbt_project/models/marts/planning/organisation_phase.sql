@@ -1,5 +1,5 @@
 -- The organisation phase as of the as-of date (SPEC §6): launch (0–6 months), growth (6–12),
--- mature (12+), from seeds/organisation_phases.csv, with the KPIs the manager's sheets lead
+-- mature (12+), from mappings/organisation_phases.csv, with the KPIs the manager's sheets lead
 -- with. Var `organisation_phase` fixes it; else whole months since `organisation_started_on`,
 -- or since the first IS rep became active, or since the first day with data. All KPIs are
 -- always computed; the phase only orders them.

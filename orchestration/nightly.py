@@ -1,0 +1,167 @@
+"""The nightly run of one workspace, in-process: the run lock, the sample guard, the Dagster job,
+and what it comes to (the summary `iskpi run` prints, or the one message that says what blocked)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+
+from connectors.contract import entity_names
+from connectors.files import UnreadableFile, sha256_of, unmatched_files
+from orchestration.paths import SAMPLE_INPUT_DIR
+from orchestration.run_lock import RunInProgress, exclusive_run
+from orchestration.workspace import Workspace
+
+RUN_LOG_NAME = "iskpi-run-{:%Y%m%d-%H%M%S}.log"
+KEEP_RUN_LOGS = 30
+
+
+@dataclass(frozen=True)
+class TableLoad:
+    table: str
+    files: int
+    rows_loaded: int
+    rows_quarantined: int
+    rows_readmitted: int
+    exact_duplicates: int
+
+
+@dataclass
+class NightlyOutcome:
+    success: bool
+    message: str  # the input rules' verdict per table, or what stopped publishing and what to do
+    tables: list[TableLoad] = field(default_factory=list)
+    published: Path | None = None
+    published_tables: int = 0
+    reports: Path | None = None
+    log_file: Path | None = None
+    unmatched_files: list[str] = field(default_factory=list)
+    unmapped_labels: list[tuple[str, str, int]] = field(default_factory=list)  # (label, value, rows)
+    warnings: list[str] = field(default_factory=list)
+    refused: bool = False  # nothing was attempted (another run holds the warehouse, or the sample would mix)
+
+
+def _loaded_shas(work_db: Path) -> set[str]:
+    if not work_db.exists():
+        return set()
+    with duckdb.connect(str(work_db), read_only=True) as con:
+        try:
+            return {sha for (sha,) in con.execute("select distinct sha256 from audit.load_files where status = 'loaded'").fetchall()}
+        except duckdb.CatalogException:
+            return set()
+
+
+def sample_mixing(workspace: Workspace, work_db: Path) -> str | None:
+    """Why this run would mix the bundled sample with a team's own exports, if it would."""
+    loaded = _loaded_shas(work_db)
+    if not loaded:
+        return None
+    sample = {sha256_of(p) for p in SAMPLE_INPUT_DIR.glob("*.csv")}
+    if workspace.input_dir.resolve() == SAMPLE_INPUT_DIR.resolve():
+        if loaded - sample:
+            return (f"{workspace.warehouse} holds a team's own exports; the bundled sample is never loaded into it. "
+                    "Run the sample outside any workspace (`iskpi run` in an empty folder uses ./iskpi-demo).")
+    elif loaded & sample:
+        return (f"{workspace.warehouse} holds the bundled sample; a team's exports are never mixed into it. "
+                "Create a workspace of your own with `iskpi init DIR` and run there.")
+    return None
+
+
+def _new_log_file(workspace: Workspace) -> Path:
+    workspace.logs_dir.mkdir(parents=True, exist_ok=True)
+    for old in sorted(workspace.logs_dir.glob("iskpi-run-*.log"))[:-KEEP_RUN_LOGS + 1]:
+        old.unlink()
+    return workspace.logs_dir / RUN_LOG_NAME.format(datetime.now())
+
+
+def _unmapped_labels(published: Path) -> list[tuple[str, str, int]]:
+    if not published.exists():
+        return []
+    with duckdb.connect(str(published), read_only=True) as con:
+        try:
+            return con.execute("select label, value, rows from marts.unmapped_labels order by label, rows desc, value").fetchall()
+        except duckdb.CatalogException:
+            return []
+
+
+def run_nightly(workspace: Workspace, as_of: date | None = None) -> NightlyOutcome:
+    """Run the workspace's nightly job once; a second run on the same warehouse waits for the
+    first as long as the workspace allows, then is refused with one line."""
+    from orchestration.defs.resources import WarehouseResource
+
+    work_dir = WarehouseResource.for_workspace(workspace).work_dir
+    try:
+        with exclusive_run(work_dir, workspace.settings.run_lock_wait_seconds):
+            return _run_locked(workspace, as_of)
+    except RunInProgress as busy:
+        return NightlyOutcome(False, str(busy), refused=True)
+
+
+def _run_locked(workspace: Workspace, as_of: date | None) -> NightlyOutcome:
+    from orchestration.definitions import build_defs
+    from orchestration.defs.resources import DbtParseError, WarehouseResource
+    from orchestration.defs.run_log import close_run_logs
+
+    warnings = [f"mapping {name} was missing from {workspace.mappings_dir}: the default was copied there"
+                for name in workspace.ensure_mappings()]
+    warehouse = WarehouseResource.for_workspace(workspace)
+    refusal = sample_mixing(workspace, warehouse.work_db)
+    if refusal:
+        return NightlyOutcome(False, refusal, refused=True)
+    folders = warehouse.input_folders
+    try:
+        unmatched = unmatched_files([f for f in folders if f.is_dir()], entity_names())
+    except UnreadableFile:
+        unmatched = []
+    log_file = _new_log_file(workspace)
+    # Dagster's own logger says the same as our summary, as tracebacks; its records go to the log file
+    logging.getLogger("dagster").setLevel(logging.WARNING)
+    try:
+        defs = build_defs(workspace, as_of.isoformat() if as_of else None, log_file)
+    except DbtParseError as error:
+        return NightlyOutcome(False, str(error), log_file=log_file)
+    try:
+        result = defs.resolve_job_def("nightly").execute_in_process(
+            raise_on_error=False, run_config={"loggers": {"iskpi_run_file": {"config": {"path": str(log_file)}}}},
+        )
+    finally:
+        close_run_logs()
+    evaluations = result.get_asset_check_evaluations()
+    failed_checks = [e for e in evaluations if not e.passed]
+    verdicts = [
+        f"{e.asset_key.to_user_string()} · {e.check_name}: {e.description}"
+        for e in evaluations if e.asset_key.path[0] == "raw" and e.check_name == "input_rules"
+    ]
+    tables = []
+    for event in result.get_asset_materialization_events():
+        key = event.asset_key.path
+        metadata = event.materialization.metadata
+        if key[0] == "raw" and "rows_loaded" in metadata:
+            tables.append(TableLoad(key[1], *(metadata[name].value for name in (
+                "files", "rows_loaded", "rows_quarantined", "rows_readmitted", "exact_duplicates"))))
+    published = [e for e in result.get_asset_materialization_events() if e.asset_key.path == ["published_warehouse"]]
+    outcome = NightlyOutcome(
+        True, "\n".join(verdicts), tables, log_file=log_file, unmatched_files=unmatched, warnings=warnings,
+    )
+    if published:
+        outcome.published = warehouse.published
+        outcome.published_tables = len(published[0].materialization.metadata["tables"].value)
+        outcome.unmapped_labels = _unmapped_labels(warehouse.published)
+        if warehouse.reports_dir.is_dir():
+            outcome.reports = warehouse.reports_dir
+    if result.success and not failed_checks:
+        return outcome
+    problems = [f"{e.asset_key.to_user_string()} · {e.check_name}: {e.description}" for e in failed_checks]
+    for event in result.all_events:
+        if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
+            error = event.step_failure_data.error
+            while error.cause is not None:  # Dagster wraps what the step raised
+                error = error.cause
+            problems.append(f"step {event.step_key} failed: {error.message.strip()}")
+    outcome.success = False
+    outcome.message = "\n".join(problems) or f"the run failed; see {log_file}"
+    return outcome

@@ -1,0 +1,133 @@
+"""What `iskpi run` shows: one line per phase with its elapsed time, a progress bar on long steps
+(on a terminal), and a closing summary table. dbt and Dagster write to the run's log file."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from orchestration import progress
+from orchestration.nightly import NightlyOutcome
+from orchestration.workspace import Workspace
+
+PHASE_LABELS = {
+    "warehouse_dbt_assets": "build the marts (dbt)",
+    "published_warehouse": "publish",
+    "manager_sheets": "manager's sheets",
+    "raw__jp_public_holidays": "public holidays",
+}
+
+
+def phase_label(step_key: str) -> str:
+    if step_key in PHASE_LABELS:
+        return PHASE_LABELS[step_key]
+    if step_key.startswith("raw__"):
+        return f"load {step_key.removeprefix('raw__')}"
+    if step_key.endswith("unresolved_leads"):
+        about = "calls" if "calls" in step_key else "e-mails" if "email" in step_key else step_key
+        return f"check unresolved leads · {about}"
+    return f"check {step_key}"
+
+
+class ConsoleView(progress.Listener):
+    def __init__(self, console: Console | None = None):
+        # a log or a pipe gets whole lines, not lines wrapped at 80 columns
+        self.console = console or Console(highlight=False, soft_wrap=True)
+        if not self.console.is_terminal:
+            self.console.width = 132
+        self.started: dict[str, float] = {}
+        self.notes: dict[str, str] = {}
+        self.step: str | None = None
+        self.bar: Progress | None = None
+        self.bar_task: TaskID | None = None
+        self.bar_name = ""
+        self.header = ""
+
+    # -- progress.Listener --------------------------------------------------------------------
+
+    def phase_started(self, step: str) -> None:
+        if self.header:  # only once something runs: a refused run says one line and nothing else
+            self.console.print(self.header)
+            self.header = ""
+        self.step = step
+        self.started[step] = time.monotonic()
+
+    def phase_finished(self, step: str, succeeded: bool) -> None:
+        elapsed = time.monotonic() - self.started.get(step, time.monotonic())
+        mark = "[green]✓[/]" if succeeded else "[red]✗[/]"
+        note = self.notes.get(step, "" if succeeded else "failed")
+        self.console.print(f"{mark} {phase_label(step):<34} {elapsed:6.1f} s  {note}")
+
+    def note(self, text: str) -> None:
+        if self.step is not None:
+            self.notes[self.step] = text
+
+    def task_started(self, name: str, total: float, unit: str) -> None:
+        if not self.console.is_terminal:
+            return
+        self.bar_name = name
+        self.bar = Progress(TextColumn("  {task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                            TimeElapsedColumn(), console=self.console, transient=True)
+        self.bar.start()
+        self.bar_task = self.bar.add_task(name, total=total)
+
+    def task_advanced(self, amount: float, detail: str) -> None:
+        if self.bar is not None and self.bar_task is not None:
+            self.bar.update(self.bar_task, advance=amount, description=f"{self.bar_name} {detail}".strip())
+
+    def task_finished(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+            self.bar = None
+
+    # -- the run ------------------------------------------------------------------------------
+
+    def run(self, nightly: Callable[[], NightlyOutcome], workspace: Workspace) -> NightlyOutcome:
+        self.header = f"iskpi run · workspace {workspace.root} · input {workspace.input_dir}"
+        with progress.listening(self):
+            return nightly()
+
+    def summary(self, outcome: NightlyOutcome, seconds: float) -> None:
+        print_ = self.console.print
+        if outcome.refused:
+            print_(outcome.message, markup=False)
+            return
+        if outcome.tables:
+            table = Table(title=None, show_edge=False, pad_edge=False)
+            for column in ("table", "new files", "loaded", "quarantined", "re-admitted", "duplicates"):
+                table.add_column(column, justify="left" if column == "table" else "right")
+            for t in outcome.tables:
+                table.add_row(t.table, f"{t.files:,}", f"{t.rows_loaded:,}", f"{t.rows_quarantined:,}",
+                              f"{t.rows_readmitted:,}", f"{t.exact_duplicates:,}")
+            print_()
+            print_(table)
+        for warning in outcome.warnings:
+            print_(f"note: {warning}")
+        if outcome.unmatched_files:
+            print_(f"not loaded, belonging to no table (name them <table>.csv or <table>_<anything>.csv): "
+                   f"{', '.join(outcome.unmatched_files)}")
+        if outcome.unmapped_labels:
+            values = ", ".join(f"{value} ({rows:,})" for _, value, rows in outcome.unmapped_labels[:10])
+            print_(f"unmapped channel labels, kept as their own channel (group 'unmapped'; marts.unmapped_labels): {values}. "
+                   "Map them in mappings/channels.csv.")
+        print_()
+        if outcome.success:
+            details = [line for line in outcome.message.splitlines() if line.startswith("  ")]
+            for line in details:
+                print_(line.strip(), soft_wrap=True)
+            print_(f"Published {outcome.published} ({outcome.published_tables} tables) in {seconds:.0f} s.")
+            if outcome.reports:
+                print_(f"The manager's sheets: {outcome.reports} (daily.html, weekly.html, monthly.html)")
+            print_('Query it: iskpi query "select * from marts.kpi_daily limit 10"')
+        else:
+            if outcome.published:
+                print_(f"[yellow]Published {outcome.published}, but a later step failed:[/]")
+            else:
+                print_("[red]Nothing was published[/]; BI keeps the warehouse it had.")
+            print_(outcome.message, soft_wrap=True, markup=False)
+        if outcome.log_file:
+            print_(f"dbt and Dagster logs: {outcome.log_file}")

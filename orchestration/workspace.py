@@ -1,0 +1,248 @@
+"""A team's workspace: its settings, mappings, targets, inbox, warehouse and logs, in one folder
+that the team owns (SPEC §8: never inside the installed package).
+
+    DIR/iskpi.yml        settings (business time zone, folders, thresholds, KPI parameters)
+    DIR/mappings/*.csv   every editable mapping: channels, dispositions, stages, holidays, …
+    DIR/targets/         targets*.csv, loaded like any other export
+    DIR/inbox/           the night's exports (default input folder)
+    DIR/warehouse/       iskpi.duckdb (published), reports/, .work/ (working database)
+    DIR/logs/            dbt and Dagster logs of the last run; dbt's parse lives in .iskpi/
+
+Every command finds its workspace from --workspace, else ISKPI_WORKSPACE, else the current folder
+or the nearest parent holding iskpi.yml. Outside any workspace, `iskpi run` runs the bundled
+sample in a demo workspace of its own (./iskpi-demo), so the sample never mixes with a team's data.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+
+import yaml
+
+from orchestration.paths import DEFAULT_MAPPINGS_DIR
+from orchestration.thresholds import BlockingThresholds
+
+CONFIG_FILE = "iskpi.yml"
+WORKSPACE_ENV = "ISKPI_WORKSPACE"
+DEMO_WORKSPACE = "iskpi-demo"
+
+
+class WorkspaceError(Exception):
+    """A workspace that cannot be used as it is; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The settings of iskpi.yml; every key optional, these are the defaults."""
+
+    # timestamps without an offset, and every local date (attribution, business days), are in this zone
+    business_time_zone: str = "Asia/Tokyo"
+    # folders, relative to the workspace unless absolute
+    input_dir: str = "inbox"
+    targets_dir: str = "targets"
+    warehouse: str = "warehouse/iskpi.duckdb"
+    # blocking thresholds (SPEC §3): over them, publishing stops and BI keeps yesterday's warehouse
+    max_quarantine_share: float = BlockingThresholds.max_quarantine_share
+    max_rejected_files: int = BlockingThresholds.max_rejected_files
+    max_unresolved_share: float = BlockingThresholds.max_unresolved_share
+    # how far past the load time a timestamp may lie (clock skew); future-by-nature columns are exempt
+    future_tolerance_hours: float = 24.0
+    # a second run on the same warehouse waits this long for the first, then gives up
+    run_lock_wait_seconds: float = 0.0
+    # follow_up_rate: at least N touches within D business days of the lead's creation
+    follow_up_min_touches: int = 1
+    follow_up_business_days: int = 1
+    # speed to lead: an inbound lead first touched within this many minutes meets the SLA
+    sla_minutes: int = 5
+    # planning (SPEC §6): months from pipeline to revenue; qualification calls per SAL
+    plan_lead_time_months: int = 6
+    plan_qc_per_sal: int = 3
+    # launch / growth / mature; unset, it follows the months since organisation_started_on
+    organisation_phase: str | None = None
+    organisation_started_on: str | None = None
+
+    @property
+    def thresholds(self) -> BlockingThresholds:
+        return BlockingThresholds(self.max_quarantine_share, self.max_rejected_files, self.max_unresolved_share)
+
+    def dbt_vars(self) -> dict[str, object]:
+        """The settings the dbt project reads as vars (dbt_project.yml declares their defaults)."""
+        names = ("business_time_zone", "follow_up_min_touches", "follow_up_business_days", "sla_minutes",
+                 "plan_lead_time_months", "plan_qc_per_sal", "organisation_phase", "organisation_started_on")
+        return {name: getattr(self, name) for name in names}
+
+
+CONFIG_TEMPLATE = """\
+# iskpi workspace settings. Every key is optional; the values below are the defaults.
+# Paths are relative to this folder unless absolute.
+
+# Timestamps without an offset, and every local date, are in this zone.
+business_time_zone: {business_time_zone}
+
+# Where the night's exports are dropped, where targets*.csv live, and the published warehouse
+# (its manager's sheets go to reports/ beside it).
+input_dir: {input_dir}
+targets_dir: {targets_dir}
+warehouse: {warehouse}
+
+# Blocking checks: over these, nothing is published and BI keeps yesterday's warehouse.
+max_quarantine_share: {max_quarantine_share}    # share of a file's rows that may break input rules
+max_rejected_files: {max_rejected_files}          # files per table that may be refused whole
+max_unresolved_share: {max_unresolved_share}      # share of a file's calls / e-mails matching no lead
+
+# Timestamps may lie this far past the load time (clock skew). Columns that are future by nature
+# (a meeting's scheduled_for, an opportunity's expected_close_date) are never held to it.
+future_tolerance_hours: {future_tolerance_hours}
+
+# A second run on the same warehouse waits this long for the first, then exits naming it.
+run_lock_wait_seconds: {run_lock_wait_seconds}
+
+# follow_up_rate: a lead assigned is followed up with at least N touches within D business days.
+follow_up_min_touches: {follow_up_min_touches}
+follow_up_business_days: {follow_up_business_days}
+# sla_5min_rate: an inbound lead first touched within this many minutes.
+sla_minutes: {sla_minutes}
+
+# Planning: months from pipeline to revenue, qualification calls per SAL.
+plan_lead_time_months: {plan_lead_time_months}
+plan_qc_per_sal: {plan_qc_per_sal}
+# launch / growth / mature; empty: from organisation_started_on (YYYY-MM-DD), else the first IS rep's active_from.
+organisation_phase:
+organisation_started_on:
+
+# Tables live in mappings/ (edit them as CSV; a value added is accepted on the next run, and rows
+# it had quarantined are re-admitted):
+#   channels.csv            raw channel label -> channel, channel group (unmapped labels are kept)
+#   call_dispositions.csv   call result -> rang / connected / effective / appointment
+#   lead_stages.csv         lead status -> lifecycle stage
+#   opportunity_stages.csv  opportunity stage -> canonical stage, open / won / lost
+#   lifecycle_stages.csv    the stages, their order and the days after which a lead is stuck (滞留)
+#   sal_forecast_ranks.csv  probabilities of the open-SAL ranks A / B / C / D
+#   company_holidays.csv    company holidays, on top of weekends and Japanese public holidays
+"""
+
+
+@dataclass(frozen=True)
+class Workspace:
+    root: Path
+    settings: Settings
+
+    @property
+    def config_file(self) -> Path:
+        return self.root / CONFIG_FILE
+
+    def _path(self, value: str) -> Path:
+        path = Path(value).expanduser()
+        return path if path.is_absolute() else self.root / path
+
+    @property
+    def input_dir(self) -> Path:
+        return self._path(self.settings.input_dir)
+
+    @property
+    def targets_dir(self) -> Path:
+        return self._path(self.settings.targets_dir)
+
+    @property
+    def warehouse(self) -> Path:
+        return self._path(self.settings.warehouse)
+
+    @property
+    def mappings_dir(self) -> Path:
+        return self.root / "mappings"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.root / "logs"
+
+    @property
+    def dbt_target_dir(self) -> Path:
+        """dbt's parse and run artifacts: per workspace, because the mappings are its seeds."""
+        return self.root / ".iskpi" / "dbt"
+
+    def with_overrides(self, **settings: object) -> Workspace:
+        """The same workspace with settings given on the command line (None: keep the file's)."""
+        given = {k: v for k, v in settings.items() if v is not None}
+        return replace(self, settings=replace(self.settings, **given)) if given else self
+
+    def ensure_mappings(self) -> list[str]:
+        """Copy any default mapping the workspace lacks (a new one after an upgrade, or deleted by
+        hand) and return their names: a run always has every mapping, the team's own first."""
+        self.mappings_dir.mkdir(parents=True, exist_ok=True)
+        added = []
+        for default in sorted(DEFAULT_MAPPINGS_DIR.glob("*.csv")):
+            if not (self.mappings_dir / default.name).exists():
+                shutil.copyfile(default, self.mappings_dir / default.name)
+                added.append(default.name)
+        return added
+
+
+def _read_settings(config_file: Path) -> Settings:
+    try:
+        raw = yaml.safe_load(config_file.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as error:
+        raise WorkspaceError(f"{config_file}: not valid YAML ({error}); fix it or run `iskpi init` in a new folder") from None
+    if not isinstance(raw, dict):
+        raise WorkspaceError(f"{config_file}: expected `key: value` lines")
+    known = {f.name: f for f in fields(Settings)}
+    unknown = sorted(set(raw) - set(known))
+    if unknown:
+        raise WorkspaceError(f"{config_file}: unknown setting(s) {', '.join(unknown)}; the settings are {', '.join(known)}")
+    values = {}
+    for name, value in raw.items():
+        if value is None:
+            continue
+        default = getattr(Settings, name)
+        kind = type(default) if default is not None else str
+        try:
+            values[name] = kind(value)
+        except (TypeError, ValueError):
+            raise WorkspaceError(f"{config_file}: {name} is {value!r}, expected a {kind.__name__}") from None
+    return Settings(**values)
+
+
+def load_workspace(root: Path) -> Workspace:
+    root = root.expanduser().resolve()
+    config = root / CONFIG_FILE
+    if not config.is_file():
+        raise WorkspaceError(f"{root} is not an iskpi workspace (no {CONFIG_FILE}); create one with `iskpi init {root}`")
+    return Workspace(root, _read_settings(config))
+
+
+def find_workspace(explicit: Path | None = None, cwd: Path | None = None) -> Workspace | None:
+    """--workspace, else ISKPI_WORKSPACE, else the current folder or its nearest parent with
+    iskpi.yml; None outside any workspace."""
+    if explicit is not None:
+        return load_workspace(explicit)
+    if os.environ.get(WORKSPACE_ENV):
+        return load_workspace(Path(os.environ[WORKSPACE_ENV]))
+    here = (cwd or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / CONFIG_FILE).is_file():
+            return load_workspace(folder)
+    return None
+
+
+def init_workspace(root: Path, **settings: object) -> Workspace:
+    """Create a workspace: settings file, every mapping, and the inbox and targets folders."""
+    root = root.expanduser().resolve()
+    if (root / CONFIG_FILE).exists():
+        raise WorkspaceError(f"{root} is already a workspace ({CONFIG_FILE} exists); edit it instead")
+    root.mkdir(parents=True, exist_ok=True)
+    chosen = Settings(**{k: v for k, v in settings.items() if v is not None})
+    rendered = {k: ("" if v is None else v) for k, v in asdict(chosen).items()}
+    (root / CONFIG_FILE).write_text(CONFIG_TEMPLATE.format(**rendered), encoding="utf-8")
+    workspace = load_workspace(root)
+    workspace.ensure_mappings()
+    for folder in (workspace.input_dir, workspace.targets_dir):
+        folder.mkdir(parents=True, exist_ok=True)
+    return workspace
+
+
+def demo_workspace(cwd: Path | None = None) -> Workspace:
+    """The bundled sample's own workspace, created on first use."""
+    root = (cwd or Path.cwd()) / DEMO_WORKSPACE
+    return load_workspace(root) if (root / CONFIG_FILE).is_file() else init_workspace(root)
