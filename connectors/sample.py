@@ -489,7 +489,7 @@ def _ratio(numerator: float, denominator: float) -> float | None:
 def _expected_kpi_daily(sim: _Simulation) -> pd.DataFrame:
     records = []
     for (day, rep_id), t in sim.answer.items():
-        if not (t["dials"] or t["inbound_calls"] or t["emails_sent"] or t["meetings_set"]):
+        if not (t["dials"] or t["inbound_calls"] or t["emails_sent"] or t["meetings_set"] or t["leads_assigned"]):
             continue
         records.append(
             {

@@ -210,7 +210,9 @@ def test_org_is_the_sum_of_its_reps_for_additive_kpis(sample_run):
 
 def test_monthly_is_the_sum_of_daily_for_additive_kpis(sample_run):
     sample, warehouse, _ = sample_run
-    additive = ["dials", "rang_calls", "connected_calls", "effective_contacts", "emails_sent", "emails_opened", "meetings_set"]
+    additive = ["dials", "rang_calls", "connected_calls", "effective_contacts", "connected_talk_seconds", "emails_sent",
+                "emails_opened", "emails_clicked", "emails_replied", "emails_bounced", "leads_assigned", "leads_touched",
+                "leads_followed_up", "meetings_set", "first_meetings", "touches_before_first_meetings"]
     daily = sample.expected_kpi_daily.assign(month_start=lambda f: pd.to_datetime(f.activity_date).dt.to_period("M").dt.start_time)
     want = daily.groupby(["month_start", "rep_id"])[additive].sum().astype(float)
     monthly = _frame(warehouse, "select * from marts.kpi_monthly where scope_type = 'rep'")

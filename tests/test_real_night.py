@@ -82,6 +82,10 @@ def night(iskpi, tmp_path_factory):
     relabelled = [lead for lead in leads if lead["channel"] == "資料請求"]
     for lead in relabelled:
         lead["channel"] = NEW_LABEL
+    saturday = yesterday - timedelta(days=(yesterday.weekday() - 5) % 7)  # a web form nobody works on
+    leads.append({**leads[0], "lead_id": "L-SATURDAY", "owner_rep_id": "R001", "lead_type": "inbound", "channel": "Webフォーム",
+                  "email": "saturday@example.jp", "phone": "06-0000-0001", "created_at": f"{saturday} 11:00:00",
+                  "updated_at": f"{saturday} 11:00:00", "status": "new", "is_deleted": "false"})
     _write(exports / "leads.csv", leads, encoding)
 
     calls_files = sorted(exports.glob("calls_*.csv"))
@@ -115,7 +119,7 @@ def night(iskpi, tmp_path_factory):
     concurrent = _run([str(iskpi), "run"], workspace, timeout=600)
     out, err = second.communicate(timeout=1800)
     return {
-        "sample": sample, "workspace": workspace, "relabelled": len(relabelled), "call_day": call_day,
+        "sample": sample, "workspace": workspace, "relabelled": len(relabelled), "call_day": call_day, "saturday": saturday,
         "first": first, "concurrent": concurrent, "second": subprocess.CompletedProcess(second.args, second.returncode, out, err),
         "yesterday": yesterday,
     }
@@ -142,13 +146,17 @@ def test_the_second_night_readmits_the_call_and_every_kpi_daily_cell_matches_the
     warehouse = workspace / "warehouse" / "iskpi.duckdb"
 
     expected = night["sample"].expected_kpi_daily.copy()
-    new_call = {column: 0 for column in expected.columns[2:]}
-    new_call.update(activity_date=night["call_day"], rep_id=NEW_REP, dials=1, ring_rate=0.0, connect_rate=0.0,
-                    effective_contact_rate=0.0)
-    for ratio in ("avg_talk_seconds", "open_rate", "click_rate", "reply_rate", "bounce_rate", "list_consumption_rate",
-                  "follow_up_rate", "touches_to_meeting"):
-        new_call[ratio] = None  # no denominator: NULL, never 0
-    expected = (pd.concat([expected, pd.DataFrame([new_call])], ignore_index=True)
+    ratios = ("ring_rate", "connect_rate", "effective_contact_rate", "avg_talk_seconds", "open_rate", "click_rate",
+              "reply_rate", "bounce_rate", "list_consumption_rate", "follow_up_rate", "touches_to_meeting")
+    nothing = {column: (None if column in ratios else 0) for column in expected.columns[2:]}  # no denominator: NULL
+    # the re-admitted call: one dial that did not ring
+    new_call = {**nothing, "activity_date": night["call_day"], "rep_id": NEW_REP, "dials": 1,
+                "ring_rate": 0.0, "connect_rate": 0.0, "effective_contact_rate": 0.0}
+    # the Saturday lead: assigned, never touched; a day with no other activity still has its row
+    saturday_lead = {**nothing, "activity_date": night["saturday"], "rep_id": "R001", "leads_assigned": 1,
+                     "list_consumption_rate": 0.0, "follow_up_rate": 0.0}
+    assert not ((expected.activity_date == night["saturday"]) & (expected.rep_id == "R001")).any()
+    expected = (pd.concat([expected, pd.DataFrame([new_call, saturday_lead])], ignore_index=True)
                 .sort_values(["activity_date", "rep_id"]).reset_index(drop=True))
     assert_kpi_daily_matches(expected, warehouse)
 

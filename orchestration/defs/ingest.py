@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime, timezone
 
 from dagster import AssetCheckResult, AssetCheckSpec, AssetKey, MaterializeResult, asset
@@ -43,6 +44,13 @@ def _rules_verdict(entity: str, load: EntityLoad, raw_rows: int, max_rejected_fi
     loaded = sum(o.rows_loaded for o in load.outcomes)
     quarantined = sum(o.rows_quarantined for o in load.outcomes)
     lines = [f"{len(load.outcomes)} file(s): {loaded} rows loaded, {quarantined} quarantined", *readmitted]
+    broken = Counter()
+    for outcome in load.outcomes:
+        broken.update(outcome.violations)
+    if broken:
+        rules = ", ".join(f"{rule} {n}" for rule, n in sorted(broken.items(), key=lambda item: (-item[1], item[0])))
+        lines.append(f"  {entity}: {quarantined} row(s) quarantined ({rules}); they are in audit.quarantine of the working "
+                     "database, and rows whose rule passes later (a rep or mapping added) are re-admitted by the next run")
     lines += [f"  {a}" for a in load.advice]
     lines += [f"  extra columns kept aside in raw.{entity}._extra: {o.file_name}: {', '.join(o.extra_columns)}"
               for o in load.outcomes if o.extra_columns]

@@ -72,12 +72,16 @@ assignment_days as (
     group by all
 ),
 
+-- a lead assigned is IS work too: a day a rep only received leads (a Saturday's web forms) has its
+-- row, so Σ daily = monthly for the lead columns as for every other
 active_days as (
     select rep_id, activity_date from call_days
     union
     select rep_id, activity_date from email_days
     union
     select rep_id, activity_date from meeting_days
+    union
+    select rep_id, activity_date from assignment_days
 ),
 
 final as (
