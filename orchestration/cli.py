@@ -10,7 +10,9 @@ from pathlib import Path
 import click
 
 from orchestration.paths import SAMPLE_INPUT_DIR
-from orchestration.workspace import Workspace, WorkspaceError, demo_workspace, find_workspace, init_workspace
+from orchestration.workspace import (
+    CONFIG_FILE, DEMO_WORKSPACE, Workspace, WorkspaceError, demo_workspace, find_workspace, init_workspace,
+)
 
 
 class Context:
@@ -30,8 +32,7 @@ class Context:
         workspace = self.workspace()
         if workspace is not None:
             return workspace
-        demo = Path.cwd() / "iskpi-demo"
-        if (demo / "iskpi.yml").exists():
+        if (Path.cwd() / DEMO_WORKSPACE / CONFIG_FILE).exists():
             return demo_workspace()
         raise click.ClickException(
             "not inside an iskpi workspace: create one with `iskpi init DIR` (then cd into it, pass --workspace DIR "

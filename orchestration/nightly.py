@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 
 from connectors.contract import entity_names
-from connectors.files import UnreadableFile, sha256_of, unmatched_files
+from connectors.files import sha256_of, unmatched_files
 from orchestration.paths import SAMPLE_INPUT_DIR
 from orchestration.run_lock import RunInProgress, exclusive_run
 from orchestration.workspace import Workspace
@@ -112,11 +112,8 @@ def _run_locked(workspace: Workspace, as_of: date | None) -> NightlyOutcome:
     refusal = sample_mixing(workspace, warehouse.work_db)
     if refusal:
         return NightlyOutcome(False, refusal, refused=True)
-    folders = warehouse.input_folders
-    try:
-        unmatched = unmatched_files([f for f in folders if f.is_dir()], entity_names())
-    except UnreadableFile:
-        unmatched = []
+    # a missing folder is the reps asset's refusal to tell; here only what a folder holds
+    unmatched = unmatched_files([f for f in warehouse.input_folders if f.is_dir()], entity_names())
     log_file = _new_log_file(workspace)
     # Dagster's own logger says the same as our summary, as tracebacks; its records go to the log file
     logging.getLogger("dagster").setLevel(logging.WARNING)

@@ -11,13 +11,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path
 
 import duckdb
 import pytest
 
 from connectors.files import ExportFile, sha256_of
-from orchestration.loading import EntityLoad, load_entity
+from orchestration.loading import EntityLoad, LoadSettings, load_entity
 from workspaces import load_settings
 
 NOW = datetime(2026, 11, 22, tzinfo=timezone.utc)

@@ -130,22 +130,18 @@ def _project_files(project_dir: Path) -> list[Path]:
     return [p for p in project_dir.rglob("*") if p.relative_to(project_dir).parts[0] not in DBT_OUTPUT_FOLDERS]
 
 
-def _sync(source_files: dict[str, Path], target_dir: Path) -> bool:
-    """Make target_dir hold exactly these files (relative name -> source); True if anything changed."""
-    changed = False
+def _sync(source_files: dict[str, Path], target_dir: Path) -> None:
+    """Make target_dir hold exactly these files (relative name -> source), rewriting only what differs."""
     existing = {str(p.relative_to(target_dir)): p for p in _project_files(target_dir) if p.is_file()}
     for name, path in existing.items():
         if name not in source_files:
             path.unlink()
-            changed = True
     for name, source in source_files.items():
         target = target_dir / name
         if name in existing and target.stat().st_size == source.stat().st_size and target.read_bytes() == source.read_bytes():
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source, target)
-        changed = True
-    return changed
 
 
 def workspace_dbt_dir(workspace_dir: Path) -> Path:
