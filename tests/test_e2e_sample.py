@@ -54,12 +54,13 @@ def test_no_published_value_is_an_email_address_phone_number_or_contact_name(sam
     _, warehouse, _ = sample_run
     with duckdb.connect() as con:
         con.execute(f"attach '{warehouse}' as published (read_only)")
-        con.execute(f"attach '{warehouse.parent / '.work' / 'iskpi.work.duckdb'}' as work (read_only)")
+        # under the catalog name dbt gives it: staging views name their tables as iskpi.raw.<table>
+        con.execute(f"attach '{warehouse.parent / '.work' / 'iskpi.work.duckdb'}' as iskpi (read_only)")
         con.execute(
-            "create temp table private as select distinct value from work.staging.stg_raw__leads "
+            "create temp table private as select distinct value from iskpi.staging.stg_raw__leads "
             "cross join lateral (select unnest([email, phone, contact_name]) as value) where value is not null "
             # reps' own names are published (dim_rep); a contact who shares one is not a leak
-            "except select rep_name from work.staging.stg_raw__reps"
+            "except select rep_name from iskpi.staging.stg_raw__reps"
         )
         assert con.execute("select count(*) from private").fetchone()[0] > 1000
         text_columns = con.execute(

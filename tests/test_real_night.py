@@ -135,6 +135,8 @@ def test_night_one_publishes_with_an_unmapped_label_and_meetings_booked_ahead(ni
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
     assert f"unmapped channel labels, kept as their own channel (group 'unmapped'; marts.unmapped_labels): {NEW_LABEL}" in first.stdout
     assert "Running with dbt" not in first.stdout  # dbt's log goes to the log file, whose path is printed
+    assert len(first.stdout.splitlines()) < 60  # a line per phase and a summary, not dbt's ~600 lines
+    assert "nanobind" not in first.stderr + night["second"].stderr  # nothing left alive at exit
     log = next(line for line in first.stdout.splitlines() if line.startswith("dbt and Dagster logs: "))
     assert "Running with dbt" in Path(log.removeprefix("dbt and Dagster logs: ")).read_text(encoding="utf-8")
 
