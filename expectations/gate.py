@@ -132,6 +132,30 @@ def _violations_sql(entity: Entity, rules: tuple[Rule, ...], table: str, latest_
     )
 
 
+def _append_to_raw(
+    con: duckdb.DuckDBPyConnection, entity: Entity, batch: str, rows_sql: str, params: list | None = None
+) -> None:
+    """Append the rows `rows_sql` selects (landing-shaped) to raw.<entity>, except exact duplicates:
+    a row already in raw, or repeated within the batch. The batch stays in temp table `batch`
+    with its `_row_hash` and `is_duplicate`, for the audit's counts."""
+    con.execute(
+        f"""
+        create or replace temp table {batch} as
+        with clean as (select r.*, {_row_hash(entity)} as _row_hash from ({rows_sql}) r)
+        select *,
+               _row_hash in (select _row_hash from raw.{entity.name})
+               or row_number() over (partition by _row_hash order by _file_id, _row_number) > 1 as is_duplicate
+        from clean
+        """,
+        params or [],
+    )
+    columns = ", ".join([*(ident(c.name) for c in entity.columns), "_file_id", "_row_number", "_row_hash", "_extra"])
+    con.execute(
+        f"insert into raw.{entity.name} ({columns}) select {columns} "
+        f"from {batch} where not is_duplicate order by _file_id, _row_number"
+    )
+
+
 @dataclass(frozen=True)
 class Readmission:
     file_id: int
@@ -152,23 +176,14 @@ def readmit(
     con.execute("begin transaction")
     try:
         con.execute(f"create or replace temp table held_violations as {_violations_sql(entity, rules, held, latest_plausible)}")
-        con.execute(
+        _append_to_raw(
+            con,
+            entity,
+            "passing",
             f"""
-            create or replace temp table passing as
-            with clean as (
-                select h.*, {_row_hash(entity)} as _row_hash from {held} h
-                where not exists (select 1 from held_violations v where v._file_id = h._file_id and v._row_number = h._row_number)
-            )
-            select *,
-                   _row_hash in (select _row_hash from raw.{entity.name})
-                   or row_number() over (partition by _row_hash order by _file_id, _row_number) > 1 as is_duplicate
-            from clean
-            """
-        )
-        columns = ", ".join([*(ident(c.name) for c in entity.columns), "_file_id", "_row_number", "_row_hash", "_extra"])
-        con.execute(
-            f"insert into raw.{entity.name} ({columns}) select {columns} from passing "
-            "where not is_duplicate order by _file_id, _row_number"
+            select h.* from {held} h
+            where not exists (select 1 from held_violations v where v._file_id = h._file_id and v._row_number = h._row_number)
+            """,
         )
         readmitted = con.execute(
             """
@@ -254,26 +269,16 @@ def admit(
             ).fetchall()
         )
         blocked_ids = sorted(f.file_id for f in landed if shares.get(f.file_id, 0) > settings.max_quarantine_share)
-        con.execute(
+        _append_to_raw(
+            con,
+            entity,
+            "admitted",
             f"""
-            create or replace temp table admitted as
-            with clean as (
-                select l.*, {_row_hash(entity)} as _row_hash
-                from {table} l
-                where not exists (select 1 from violations v where v._file_id = l._file_id and v._row_number = l._row_number)
-                  and l._file_id not in (select unnest(?::bigint[]))
-            )
-            select *,
-                   _row_hash in (select _row_hash from raw.{entity.name})
-                   or row_number() over (partition by _row_hash order by _file_id, _row_number) > 1 as is_duplicate
-            from clean
+            select l.* from {table} l
+            where not exists (select 1 from violations v where v._file_id = l._file_id and v._row_number = l._row_number)
+              and l._file_id not in (select unnest(?::bigint[]))
             """,
             [blocked_ids],
-        )
-        columns = ", ".join([*(ident(c.name) for c in entity.columns), "_file_id", "_row_number", "_row_hash", "_extra"])
-        con.execute(
-            f"insert into raw.{entity.name} ({columns}) select {columns} "
-            "from admitted where not is_duplicate order by _file_id, _row_number"
         )
         con.execute(
             f"""

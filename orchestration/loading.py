@@ -79,12 +79,14 @@ def load_entity(
         create_landing_table(con, entity)
         readmitted = readmit(con, entity, rules, latest_plausible)
         first_id = next_file_id(con)
-        results = []
-        with progress.task(f"land {entity_name}", total=sum(f.path.stat().st_size for f in pending), unit="bytes") as task:
-            for i, export in enumerate(pending):
-                results.append(land_file(con, entity, export, first_id + i, source_format, settings.scratch_dir))
-                rows = sum(r.rows_read for r in results if isinstance(r, LandedFile))
-                task.advance(export.path.stat().st_size, f"{rows:,} rows")
+        results, rows = [], 0
+        sizes = [export.path.stat().st_size for export in pending]
+        with progress.task(f"land {entity_name}", total=sum(sizes), unit="bytes") as task:
+            for i, (export, size) in enumerate(zip(pending, sizes)):
+                result = land_file(con, entity, export, first_id + i, source_format, settings.scratch_dir)
+                results.append(result)
+                rows += result.rows_read if isinstance(result, LandedFile) else 0
+                task.advance(size, f"{rows:,} rows")
     landed = [r for r in results if isinstance(r, LandedFile)]
     rejected = [r for r in results if isinstance(r, RejectedFile)]
 
