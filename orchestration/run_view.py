@@ -110,10 +110,16 @@ class ConsoleView(progress.Listener):
         if outcome.unmatched_files:
             print_(f"not loaded, belonging to no table (name them <table>.csv or <table>_<anything>.csv): "
                    f"{', '.join(outcome.unmatched_files)}")
-        if outcome.unmapped_labels:
-            values = ", ".join(f"{value} ({rows:,})" for _, value, rows in outcome.unmapped_labels[:10])
+        channels = [(value, rows) for label, value, rows in outcome.unmapped_labels if label == "channel"]
+        currencies = [(value, rows) for label, value, rows in outcome.unmapped_labels if label == "currency"]
+        if channels:
+            values = ", ".join(f"{value} ({rows:,})" for value, rows in channels[:10])
             print_(f"unmapped channel labels, kept as their own channel (group 'unmapped'; marts.unmapped_labels): {values}. "
                    "Map them in mappings/channels.csv.")
+        if currencies:
+            values = ", ".join(f"{value} ({rows:,} deals)" for value, rows in currencies[:10])
+            print_(f"amounts in currencies without a rate, left out of won amount and pipeline (marts.unmapped_labels): {values}. "
+                   "Add month_start,currency,rate lines to mappings/currency_rates.csv.")
         print_()
         if outcome.success:
             details = [line for line in outcome.message.splitlines() if line.startswith("  ")]

@@ -34,8 +34,9 @@ ROWS: dict[str, list[dict[str, str]]] = {
          "created_at": "2026-04-02 08:00:00", "status": "engaged", "updated_at": "2026-04-02 11:00:00", "is_deleted": "false"},
         {"lead_id": "L4", "account_id": "A1", "lead_type": "inbound", "channel": "Webフォーム", "owner_rep_id": "R1",
          "created_at": "2026-04-03 09:00:00", "status": "new", "updated_at": "2026-04-03 09:00:00", "is_deleted": "true"},
+        # scored 85 by marketing: at or above the MQL threshold (80), so a hot lead
         {"lead_id": "L5", "account_id": "A2", "lead_type": "outbound", "channel": "outbound_list", "owner_rep_id": "R2", "phone": "０３－５５５５－０００５",
-         "created_at": "2026-04-03 10:00:00", "status": "new", "updated_at": "2026-04-03 10:00:00", "is_deleted": "false"},
+         "created_at": "2026-04-03 10:00:00", "status": "new", "score": "85", "updated_at": "2026-04-03 10:00:00", "is_deleted": "false"},
         {"lead_id": "L6", "account_id": "A2", "lead_type": "inbound", "channel": "ウェビナー", "owner_rep_id": "R2", "email": "l6@example.jp",
          "created_at": "2026-04-03 09:00:00", "status": "new", "updated_at": "2026-04-03 09:00:00", "is_deleted": "false"},
     ],
@@ -51,6 +52,14 @@ ROWS: dict[str, list[dict[str, str]]] = {
         {"lead_id": "L3", "status": "new", "changed_at": "2026-04-02 08:00:00"},
         {"lead_id": "L3", "status": "mql", "changed_at": "2026-04-02 08:01:00"},
         {"lead_id": "L3", "status": "engaged", "changed_at": "2026-04-02 11:00:00"},
+    ],
+    "ma_activities": [
+        # a pricing-page visit: a hot action (mappings/hot_actions.csv), so L6 enters mql at 09:05
+        {"activity_id": "MA1", "lead_id": "L6", "activity_type": "page_visit", "detail": "https://example.jp/pricing", "occurred_at": "2026-04-03 09:05:00"},
+        # L1 visits the pricing page after its meeting was accepted: no step back to mql
+        {"activity_id": "MA2", "lead_id": "L1", "activity_type": "page_visit", "detail": "https://example.jp/pricing", "occurred_at": "2026-04-15 10:00:00"},
+        # a webinar sign-up is no hot action, and 30 points stay below the threshold
+        {"activity_id": "MA3", "lead_id": "L2", "activity_type": "webinar_register", "occurred_at": "2026-04-01 11:00:00", "score_delta": "30"},
     ],
     "calls": [
         {"call_id": "C1", "rep_id": "R1", "lead_id": "L1", "direction": "outbound", "started_at": "2026-04-01 09:03:00", "result": "connected", "talk_seconds": "100"},
@@ -164,7 +173,7 @@ EXPECTED: dict[tuple[str, str, str], dict[str, float | None]] = {
         "lead_response_minutes_mean": (3 + 10 + 30) / 3,
         "sla_5min_rate": 1 / 3,                # L1
         "lead_to_meeting_days": 184 * 60 / DAY,  # L1 65 min, L3 184 min, L2 1 day 7 min: the median
-        "hot_leads": 3,                        # L1 L3 (mql) and L2 (contacted, monotone reach)
+        "hot_leads": 4,                        # L1 L3 (mql status), L5 (score 85), L6 (pricing page); L2 only passed mql
     },
     (APRIL, "rep", "R1"): {
         "dials": 6, "ring_rate": 5 / 6, "connect_rate": 4 / 6, "effective_contact_rate": 3 / 6,
@@ -191,7 +200,7 @@ EXPECTED: dict[tuple[str, str, str], dict[str, float | None]] = {
         "win_rate": None, "cohort_win_rate": None,  # O2 has no meeting: org scope only
         "is_sourced_won_amount": 0, "avg_deal_size": None, "post_handoff_win_rate": None,
         "lead_response_minutes": 10.0, "lead_response_minutes_mean": 10.0, "sla_5min_rate": 0.0,
-        "lead_to_meeting_days": (DAY + 7 * 60) / DAY, "hot_leads": 1,
+        "lead_to_meeting_days": (DAY + 7 * 60) / DAY, "hot_leads": 2,  # L5 L6
     },
     (MAY, "org", "all"): {
         "dials": 2, "connect_rate": 0.0, "avg_talk_seconds": None, "emails_sent": 0, "open_rate": None,  # C9 C11
@@ -226,10 +235,11 @@ EXPECTED_RESOLUTION = {
 EXPECTED_CHANNEL_SAL = {"web_form": (1, 1), "outbound_list": (2, 1), "document_download": (1, 0), "webinar": (1, 0)}
 
 
-def write(folder: Path) -> Path:
+def write(folder: Path, rows_by_entity: dict[str, list[dict[str, str]]] = ROWS) -> Path:
+    """The exports as template CSVs in `folder`: every contract column, empty where a row is silent."""
     contract = load_contract()
     folder.mkdir(parents=True, exist_ok=True)
-    for entity, rows in ROWS.items():
+    for entity, rows in rows_by_entity.items():
         columns = [column.name for column in contract[entity].columns]
         with (folder / f"{entity}.csv").open("w", encoding="utf-8", newline="") as stream:
             writer = csv.DictWriter(stream, fieldnames=columns)

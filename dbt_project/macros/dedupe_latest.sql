@@ -9,7 +9,7 @@
   the nearest to the as-of date there is.
 #}
 {% macro dedupe_latest(relation, key_columns, updated_at=none, known_by=[]) -%}
-    {%- set as_of_end = local_midnight("cast('" ~ var('as_of_date') ~ "' as date) + 1") if var('as_of_date') else none -%}
+    {%- set cutoff = as_of_end() -%}
     select * exclude (_version)
     from (
         select
@@ -17,15 +17,15 @@
             row_number() over (
                 partition by {{ key_columns | join(', ') }}
                 order by
-                    {%- if updated_at and as_of_end %}
-                    coalesce({{ updated_at }} >= {{ as_of_end }}, false),
-                    case when {{ updated_at }} >= {{ as_of_end }} then {{ updated_at }} end nulls first,
+                    {%- if updated_at and cutoff %}
+                    coalesce({{ updated_at }} >= {{ cutoff }}, false),
+                    case when {{ updated_at }} >= {{ cutoff }} then {{ updated_at }} end nulls first,
                     {%- endif %}
                     {% if updated_at %}{{ updated_at }} desc nulls last, {% endif %}_file_id desc, _row_number desc
             ) as _version
         from {{ relation }}
-        {%- if as_of_end and known_by %}
-        where {% for column in known_by %}({{ column }} is null or {{ column }} < {{ as_of_end }}){% if not loop.last %} and {% endif %}{% endfor %}
+        {%- if cutoff and known_by %}
+        where {% for column in known_by %}({{ column }} is null or {{ column }} < {{ cutoff }}){% if not loop.last %} and {% endif %}{% endfor %}
         {%- endif %}
     )
     where _version = 1

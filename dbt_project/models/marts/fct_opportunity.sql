@@ -1,14 +1,27 @@
 -- One row per opportunity (SPEC §7). At rep and team scope it belongs to the IS rep who set
 -- its meeting (`rep_id`); without a meeting it is not IS-sourced and counts at org scope only.
--- The field-sales owner is `fs_rep_id`. Opportunities deleted in the CRM stay flagged in staging
--- and count nowhere.
+-- The field-sales owner is `fs_rep_id`. Stage, closed and won are as they stood at the end of the
+-- as-of day (int_opportunity_stage_intervals), so a later win never leaks into a past build.
+-- `amount` is in the reporting currency (int_currency_rates); a deal in a currency without a rate
+-- for its month has none (is_amount_without_rate) and is left out of amount KPIs.
+-- Opportunities deleted in the CRM stay flagged in staging and count nowhere.
 with opportunities as (
     select * from {{ ref('stg_raw__opportunities') }}
     where not is_deleted
 ),
 
-stages as (
-    select * from {{ ref('opportunity_stages') }}
+reporting_window as (
+    select as_of_date, as_of_end from {{ ref('int_reporting_window') }}
+),
+
+rates as (
+    select * from {{ ref('int_currency_rates') }}
+),
+
+-- the stage an opportunity was in at the end of the as-of day, not the record's later state
+current_intervals as (
+    select * from {{ ref('int_opportunity_stage_intervals') }}
+    where valid_to is null
 ),
 
 meetings as (
@@ -16,28 +29,33 @@ meetings as (
     where not is_deleted
 ),
 
-closing_changes as (
-    select history.opportunity_id, min(history.changed_at) as first_closed_at
-    from {{ ref('stg_raw__opportunity_stage_history') }} as history
-    inner join stages on stages.stage = history.stage
-    where stages.is_closed
-    group by history.opportunity_id
-),
-
 classified as (
     select
         opportunities.*,
         meetings.set_by_rep_id,
-        stages.canonical_stage,
-        coalesce(stages.is_closed, false) as is_closed,
-        coalesce(stages.is_won, opportunities.is_won, false) as is_won_deal,
-        -- a closed opportunity whose closed_at was left empty closed when its stage changed
-        case when stages.is_closed then coalesce(opportunities.closed_at, closing_changes.first_closed_at, opportunities.updated_at) end
-            as closed_at_or_stage_change
+        current_intervals.canonical_stage,
+        not current_intervals.is_open as is_closed_then,
+        current_intervals.is_won as is_won_then,
+        -- the record's closed_at when it says closed by then; else the change that closed it
+        case when not current_intervals.is_open then coalesce(
+            case when opportunities.closed_at < (select as_of_end from reporting_window) then opportunities.closed_at end,
+            current_intervals.valid_from
+        ) end as closed_at_then
     from opportunities
-    left join stages using (stage)
+    inner join current_intervals using (opportunity_id)
     left join meetings using (meeting_id)
-    left join closing_changes using (opportunity_id)
+),
+
+dated as (
+    select
+        *,
+        cast({{ local_timestamp('closed_at_then') }} as date) as closed_date,
+        -- an amount converts at the rate of the month it is reported in: the closing month, or
+        -- the as-of month while the deal is open
+        cast(date_trunc('month', coalesce(
+            cast({{ local_timestamp('closed_at_then') }} as date), (select as_of_date from reporting_window)
+        )) as date) as amount_month
+    from classified
 ),
 
 final as (
@@ -52,15 +70,18 @@ final as (
         created_at,
         cast({{ local_timestamp('created_at') }} as date) as created_date,
         canonical_stage as stage,
-        amount,
-        currency,
+        dated.amount * rates.rate as amount,
+        dated.amount as amount_in_currency,
+        dated.currency,
+        dated.amount is not null and rates.rate is null as is_amount_without_rate,
         expected_close_date,
-        is_closed,
-        is_won_deal as is_won,
-        is_closed and not is_won_deal as is_lost,
-        closed_at_or_stage_change as closed_at,
-        cast({{ local_timestamp('closed_at_or_stage_change') }} as date) as closed_date
-    from classified
+        is_closed_then as is_closed,
+        is_won_then as is_won,
+        is_closed_then and not is_won_then as is_lost,
+        closed_at_then as closed_at,
+        closed_date
+    from dated
+    left join rates on rates.currency = dated.currency and rates.month_start = dated.amount_month
 )
 
 select * from final

@@ -2,14 +2,19 @@
 -- every local day an opportunity was open at its start or its end, up to the as-of date.
 -- `open_amount` is the amount open at the end of the day; `opening_amount` at its start,
 -- which is the previous day's close (a day starts at the instant the day before ends) and
--- what pipeline_coverage divides.
+-- what pipeline_coverage divides. Amounts are in the reporting currency at the day's month rate
+-- (int_currency_rates); without a rate they are NULL and left out of pipeline_amount.
 with intervals as (
     select * from {{ ref('int_opportunity_stage_intervals') }}
     where is_open
 ),
 
 opportunities as (
-    select opportunity_id, rep_id, fs_rep_id, is_is_sourced from {{ ref('fct_opportunity') }}
+    select opportunity_id, rep_id, fs_rep_id, is_is_sourced, currency from {{ ref('fct_opportunity') }}
+),
+
+rates as (
+    select * from {{ ref('int_currency_rates') }}
 ),
 
 as_of as (
@@ -46,11 +51,14 @@ final as (
         opportunities.rep_id,
         opportunities.fs_rep_id,
         opportunities.is_is_sourced,
-        open_at_day_start.amount as opening_amount,
-        open_at_day_end.amount as open_amount
+        open_at_day_start.amount * rates.rate as opening_amount,
+        open_at_day_end.amount * rates.rate as open_amount
     from open_at_day_end
     full join open_at_day_start using (date_day, opportunity_id)
     inner join opportunities using (opportunity_id)
+    left join rates
+        on rates.currency = opportunities.currency
+        and rates.month_start = cast(date_trunc('month', date_day) as date)
 )
 
 select * from final

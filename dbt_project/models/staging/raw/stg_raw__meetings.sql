@@ -1,3 +1,7 @@
+{%- set cutoff = as_of_end() -%}
+-- Under an as-of build a meeting's version may come from a later export: its status then stands
+-- only if it had happened by the as-of day (held or no-show at scheduled_for; a cancellation is
+-- dated by nothing but the export, so it had not), else the meeting was still `scheduled`.
 with source as (
     {{ dedupe_latest(source('raw', 'meetings'), ['meeting_id'], 'updated_at', known_by=['agreed_at']) }}
 ),
@@ -11,9 +15,19 @@ final as (
         agreed_at,
         {{ local_timestamp('agreed_at') }} as agreed_at_local,
         cast({{ local_timestamp('agreed_at') }} as date) as agreed_date,
-        date_confirmed_at,
         scheduled_for,
+        {%- if cutoff %}
+        case
+            when updated_at >= {{ cutoff }}
+                and (status = 'cancelled' or (status in ('held', 'no_show') and not coalesce(scheduled_for < {{ cutoff }}, false)))
+                then 'scheduled'
+            else status
+        end as status,
+        case when date_confirmed_at < {{ cutoff }} then date_confirmed_at end as date_confirmed_at,
+        {%- else %}
         status,
+        date_confirmed_at,
+        {%- endif %}
         bant_budget,
         bant_authority,
         bant_need,

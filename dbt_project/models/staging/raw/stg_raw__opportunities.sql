@@ -12,7 +12,8 @@ final as (
         created_at,
         stage,
         amount,
-        coalesce(currency, 'JPY') as currency,
+        -- a deal without a currency is in the reporting currency
+        coalesce(upper(currency), upper('{{ var("reporting_currency") }}')) as currency,
         expected_close_date,
         closed_at,
         is_won,
