@@ -104,13 +104,20 @@ def loaded_shas(con: duckdb.DuckDBPyConnection, entity: str) -> set[str]:
 
 
 def ensure_raw_table(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
-    columns = [f"{ident(c.name)} {SQL_TYPES[c.type]}" for c in entity.columns]
-    columns += ["_file_id bigint not null", "_row_number bigint not null", "_row_hash varchar not null", "_extra json"]
-    con.execute(f"create table if not exists raw.{entity.name} ({', '.join(columns)})")
-    # raw tables made before extra columns were kept aside
-    con.execute(f"alter table raw.{entity.name} add column if not exists _extra json")
+    contract_columns = [f"{ident(c.name)} {SQL_TYPES[c.type]}" for c in entity.columns] + ["_extra json"]
+    lineage = ["_file_id bigint not null", "_row_number bigint not null", "_row_hash varchar not null"]
+    con.execute(f"create table if not exists raw.{entity.name} ({', '.join(contract_columns + lineage)})")
     # quarantined rows of loaded files, whole, in the landing table's shape: rechecked every run
     con.execute(f"create table if not exists quarantine.{entity.name} as select * from landing.{entity.name} limit 0")
+    # tables an earlier version made gain the columns the contract has added since (empty in old rows)
+    landing_columns = con.execute(
+        "select column_name, data_type from information_schema.columns where table_schema = 'landing' and table_name = ?",
+        [entity.name],
+    ).fetchall()
+    for table, columns in ((f"raw.{entity.name}", contract_columns),
+                           (f"quarantine.{entity.name}", [f"{ident(n)} {t}" for n, t in landing_columns])):
+        for column in columns:
+            con.execute(f"alter table {table} add column if not exists {column}")
 
 
 def _row_hash(entity: Entity) -> str:

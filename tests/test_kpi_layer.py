@@ -157,6 +157,16 @@ def test_lifecycle_keeps_first_stage_times_transitions_and_flags(fixture_warehou
     assert _frame(fixture_warehouse, "select count(*) as n from marts.fct_lead_lifecycle where is_stuck").n[0] >= 1
 
 
+def test_a_hot_lead_entered_mql_by_status_score_or_hot_action(fixture_warehouse):
+    leads = _frame(fixture_warehouse, "select lead_id, is_hot_lead, reached_mql, current_stage, entered_mql_at::varchar as mql_at "
+                                      "from marts.fct_lead_lifecycle").set_index("lead_id")
+    assert leads.loc[["L1", "L3", "L5", "L6"], "is_hot_lead"].all()
+    assert not leads.loc["L2", "is_hot_lead"] and leads.loc["L2", "reached_mql"]  # contacted: passed mql, never entered it
+    assert leads.loc["L6", "mql_at"].startswith("2026-04-03 00:05:00")  # the pricing-page visit, 09:05 JST
+    assert leads.loc["L6", "current_stage"] == "mql"
+    assert leads.loc["L1", "current_stage"] == "won"  # the pricing page visited after the meeting sends nobody back
+
+
 def test_activity_without_a_known_lead_is_resolved_by_phone_or_email_or_flagged(fixture_warehouse):
     for (table, key, value), (lead_id, resolution) in kpi_fixture.EXPECTED_RESOLUTION.items():
         row = _frame(fixture_warehouse, f"select lead_id, lead_resolution from marts.{table} where {key} = '{value}'").iloc[0]

@@ -1,8 +1,13 @@
 -- Every dated sign of a lead's canonical stage (SPEC §4), whichever system it comes from:
 -- the lead's creation, its status history (vendor values mapped by mappings/lead_stages.csv),
--- meetings agreed and opportunity stage changes (mappings/milestone_stages.csv and
--- mappings/opportunity_stages.csv). A lead with no status history at all falls back on its
--- current status, dated by its updated_at.
+-- meetings agreed and opportunity stages over time (mappings/milestone_stages.csv, and
+-- int_opportunity_stage_intervals: a deal without stage history still moves its lead). A lead
+-- with no status history at all falls back on its current status, dated by its updated_at.
+-- Marketing qualifies a lead too (SPEC §4 MQL): its first hot action (mappings/hot_actions.csv,
+-- activity type and detail such as a pricing-page visit or a demo request) or the first time its
+-- MA score, summed from ma_activities.score_delta or as the lead record states it, reaches var
+-- mql_score_threshold. That sign counts only while the lead has not yet gone past mql: a pricing
+-- page visited after the meeting does not send it back.
 with leads as (
     select * from {{ ref('stg_raw__leads') }}
 ),
@@ -21,8 +26,62 @@ opportunities as (
     where not is_deleted
 ),
 
-opportunity_history as (
-    select * from {{ ref('stg_raw__opportunity_stage_history') }}
+opportunity_intervals as (
+    select * from {{ ref('int_opportunity_stage_intervals') }}
+),
+
+ma_activities as (
+    select
+        activity.*,
+        coalesce(activity.lead_id, contact_points.lead_id) as resolved_lead_id
+    from {{ ref('stg_raw__ma_activities') }} as activity
+    left join {{ ref('int_lead_contact_points') }} as contact_points
+        on activity.lead_id is null and contact_points.contact_type = 'email' and contact_points.contact_value = activity.email
+),
+
+hot_actions as (
+    select * from {{ ref('hot_actions') }}
+),
+
+ma_scores as (
+    select
+        resolved_lead_id as lead_id,
+        activity_id,
+        occurred_at,
+        sum(score_delta) over (
+            partition by resolved_lead_id order by occurred_at, activity_id rows between unbounded preceding and current row
+        ) as running_score
+    from ma_activities
+    where resolved_lead_id is not null and score_delta is not null
+),
+
+mql_signals as (
+    select ma_activities.resolved_lead_id as lead_id, ma_activities.occurred_at as signal_at, 'hot_action' as source, ma_activities.activity_id as source_id
+    from ma_activities
+    inner join hot_actions
+        on hot_actions.activity_type = ma_activities.activity_type
+        and (hot_actions.detail_pattern is null or ma_activities.detail ilike hot_actions.detail_pattern)
+    where ma_activities.resolved_lead_id is not null
+    {%- if var('mql_score_threshold') is not none %}
+
+    union all
+
+    select lead_id, occurred_at, 'ma_score', activity_id
+    from ma_scores
+    where running_score >= {{ var('mql_score_threshold') }}
+
+    union all
+
+    select lead_id, coalesce(updated_at, created_at), 'lead_score', lead_id
+    from leads
+    where score >= {{ var('mql_score_threshold') }}
+    {%- endif %}
+),
+
+first_mql_signals as (
+    select lead_id, min(signal_at) as signal_at, arg_min(source, signal_at) as source, arg_min(source_id, signal_at) as source_id
+    from mql_signals
+    group by lead_id
 ),
 
 lead_stages as (
@@ -31,10 +90,6 @@ lead_stages as (
 
 milestone_stages as (
     select * from {{ ref('milestone_stages') }}
-),
-
-opportunity_stages as (
-    select * from {{ ref('opportunity_stages') }}
 ),
 
 lifecycle_stages as (
@@ -83,24 +138,41 @@ events as (
 
     select
         opportunities.lead_id,
-        opportunity_stages.lead_stage,
-        opportunity_history.changed_at,
-        'opportunity_stage_history',
+        opportunity_intervals.lead_stage,
+        opportunity_intervals.valid_from,
+        opportunity_intervals.change_source,
         opportunities.opportunity_id,
         null
-    from opportunity_history
+    from opportunity_intervals
     inner join opportunities using (opportunity_id)
-    inner join opportunity_stages on opportunity_stages.stage = opportunity_history.stage
     where opportunities.lead_id is not null
+),
+
+-- the stage signs above, and marketing's MQL sign while the lead has not yet gone past mql
+signs as (
+    select * from events
+
+    union all
+
+    select first_mql_signals.lead_id, 'mql', first_mql_signals.signal_at, first_mql_signals.source, first_mql_signals.source_id, null
+    from first_mql_signals
+    where not exists (
+        select 1
+        from events
+        inner join lifecycle_stages as later on later.stage = events.stage
+        where events.lead_id = first_mql_signals.lead_id
+            and events.changed_at <= first_mql_signals.signal_at
+            and later.stage_order > (select stage_order from lifecycle_stages where stage = 'mql')
+    )
 ),
 
 final as (
     select
-        events.*,
+        signs.*,
         lifecycle_stages.stage_order,
         lifecycle_stages.is_exit,
         lifecycle_stages.is_terminal
-    from events
+    from signs
     inner join lifecycle_stages using (stage)
 )
 

@@ -26,6 +26,7 @@ per_lead as (
         min(first_reached_at) filter (where stage = '{{ stage }}') as first_{{ stage }}_at,
         coalesce({{ exact_sum('days_in_stage', where="stage = '" ~ stage ~ "'") }}, 0) as days_in_{{ stage }},
         {% endfor %}
+        min(first_entered_at) filter (where stage = 'mql') as entered_mql_at,
         any_value(stage) filter (where is_current_stage) as current_stage,
         coalesce(any_value(current_stint_days) filter (where is_current_stage), 0) as current_stage_days,
         coalesce(bool_or(is_stuck), false) as is_stuck
@@ -54,6 +55,9 @@ final as (
         epoch(first_meetings.agreed_at - leads.created_at) / 86400.0 as lead_to_meeting_days,
         first_meetings.set_by_rep_id as sal_rep_id,
         cast({{ local_timestamp('per_lead.first_sal_at') }} as date) as first_sal_date,
+        -- a hot lead entered mql (status, score or hot action), not only passed it by monotone reach
+        per_lead.entered_mql_at,
+        per_lead.entered_mql_at is not null as is_hot_lead,
         per_lead.current_stage,
         per_lead.current_stage_days,
         per_lead.is_stuck,

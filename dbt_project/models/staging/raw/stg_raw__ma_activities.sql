@@ -8,6 +8,7 @@ final as (
         lead_id,
         email,
         activity_type,
+        detail,
         channel as raw_channel,
         occurred_at,
         score_delta
