@@ -198,25 +198,29 @@ def query_metrics(
 
 
 TRAILING_RATES_SQL = """
-select kpi, trailing_average, trailing_from, trailing_to
+select kpi, baseline, trailing_from, trailing_to, months_without_data
 from marts.kpi_target_suggestion
 where scope_type = 'org' and kpi in ('win_rate', 'meeting_conversion_rate', 'effective_contact_rate',
                                       'avg_deal_size', 'sal_to_sql_rate')
 """
 
 
-def trailing_rates(warehouse_path: Path | None) -> dict[str, float]:
-    """The org's rates averaged over the last three complete months of the published warehouse."""
+def trailing_rates(warehouse_path: Path | None) -> tuple[dict[str, float], str | None]:
+    """The org's rates pooled over the last three complete months of the published warehouse, and
+    the months of that window the warehouse has no data for (None when it has all three)."""
     import duckdb
 
     if warehouse_path is None or not Path(warehouse_path).exists():
-        return {}
+        return {}, None
     with duckdb.connect(str(warehouse_path), read_only=True) as con:
         try:
             rows = con.execute(TRAILING_RATES_SQL).fetchall()
+        except duckdb.BinderException:  # published by a version before pooled baselines: rebuild
+            return {}, None
         except duckdb.CatalogException:  # published by a version without target suggestions
-            return {}
-    return {kpi: value for kpi, value, _, _ in rows if value is not None}
+            return {}, None
+    missing_months = next((months for *_, months in rows if months), None)
+    return {kpi: value for kpi, value, *_ in rows if value is not None}, missing_months
 
 
 @main.command()
@@ -254,11 +258,13 @@ def plan(context: Context, wins, revenue, win_rate, meeting_conversion_rate, con
     if revenue is not None:
         needed |= {"win_rate", "avg_deal_size", "sal_to_sql_rate"}
     missing = [name for name, value in given.items() if value is None and name in needed]
-    trailing = trailing_rates(warehouse_path) if missing else {}
+    trailing, months_without_data = trailing_rates(warehouse_path) if missing else ({}, None)
     rates = {name: value if value is not None else trailing.get(name) for name, value in given.items()}
     for name in missing:
         if rates[name] is not None:
-            click.echo(f"{name}: {rates[name]:.4g} (trailing three months of {warehouse_path})")
+            click.echo(f"{name}: {rates[name]:.4g} (pooled over the trailing three months of {warehouse_path})")
+    if months_without_data:
+        click.echo(f"note: the warehouse has no data for {months_without_data}; the rates cover the other months")
 
     def need(*names: str) -> bool:
         absent = [n for n in names if rates[n] is None]

@@ -33,10 +33,11 @@ def render(metrics: list[dict]) -> str:
         "the one place each KPI is defined; edit that file, not this page. Every KPI is a column of the",
         "same name in `marts.kpi_monthly` (and, for daily activity KPIs, `marts.kpi_daily`) and a metric",
         "of the same name in the semantic layer (`iskpi metrics NAME --group-by metric_time__month`).",
-        "Rates are NULL when their denominator is zero.",
+        "Rates are NULL when their denominator is zero. *Better* says which way is good: for a KPI",
+        "marked lower, stretch targets lie below the baseline and attainment is target ÷ actual.",
     ]
     for category, heading in CATEGORIES.items():
-        lines += ["", f"## {heading}", "", "| KPI | 日本語 | definition | formula | metric type |", "|---|---|---|---|---|"]
+        lines += ["", f"## {heading}", "", "| KPI | 日本語 | definition | formula | metric type | better |", "|---|---|---|---|---|---|"]
         for metric in metrics:
             meta = metric["config"]["meta"]
             if meta["category"] != category:
@@ -47,6 +48,7 @@ def render(metrics: list[dict]) -> str:
                 metric["description"],
                 meta["formula"],
                 metric["type"],
+                meta.get("direction", "higher"),
             ]
             lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
     return "\n".join(lines) + "\n"

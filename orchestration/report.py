@@ -249,9 +249,46 @@ def last_complete_week(as_of: date) -> date:
     return as_of - timedelta(days=(as_of.weekday() + 1) % 7 + 6)
 
 
+def anomaly_sentence(kpi: str, labels: tuple[str, str], scope: str, value: float, relative_to_usual: float | None,
+                     direction: str) -> str:
+    """"東京SDRの接続率が通常の58%に低下 (connect rate of 東京SDR fell to 58% of its usual level)";
+    `labels` are the KPI's Japanese and English names."""
+    label_ja, label_en = labels
+    moved_ja, moved_en = ("上昇", "rose") if direction == "up" else ("低下", "fell")
+    if relative_to_usual is None or pd.isna(relative_to_usual):  # the usual level is 0
+        return f"{scope}の{label_ja}が{format_value(kpi, value)}に{moved_ja} ({label_en.lower()} of {scope} {moved_en} to {format_value(kpi, value)})"
+    share = f"{relative_to_usual:.0%}"
+    return f"{scope}の{label_ja}が通常の{share}に{moved_ja} ({label_en.lower()} of {scope} {moved_en} to {share} of its usual level)"
+
+
+def _anomalies(warehouse: Warehouse, week: date) -> Table:
+    anomalies = warehouse.frame(
+        """
+        select scope_type, scope_id, kpi, value, usual_value, relative_to_usual, direction, deviations, is_worse
+        from marts.kpi_anomalies where week_start = ?
+        order by is_worse desc, abs(deviations) desc, scope_type, scope_id, kpi
+        """,
+        [week],
+    )
+    names = {m["name"]: (m["label"], m["config"]["meta"]["label_en"]) for m in kpi_metrics()}
+    scopes = ["全体" if t == "org" else i for t, i in zip(anomalies["scope_type"], anomalies["scope_id"])]
+    sentences = [
+        anomaly_sentence(kpi, names.get(kpi, (kpi, kpi)), scope, value, ratio, direction)
+        for kpi, scope, value, ratio, direction in zip(
+            anomalies["kpi"], scopes, anomalies["value"], anomalies["relative_to_usual"], anomalies["direction"])
+    ]
+    return Table("anomalies", "異常値 (unusual this week, against the eight weeks before)", pd.DataFrame({
+        "": sentences,
+        "今週 (this week)": formatted(anomalies["kpi"], anomalies["value"]),
+        "通常 (usual)": formatted(anomalies["kpi"], anomalies["usual_value"]),
+        "σ": [f"{d:+.1f}" for d in anomalies["deviations"]],
+    }))
+
+
 def weekly_sheet(warehouse: Warehouse, as_of: date, labels: dict[str, str], lead_kpis: list[str]) -> Sheet:
     week = last_complete_week(as_of)
     sheet = Sheet("weekly", "週次シート (weekly sheet)", f"{week} 週 (week of)")
+    sheet.tables.append(_anomalies(warehouse, week))
     comparison = warehouse.frame(
         """
         select scope_type, scope_id, kpi, value, previous_value, absolute_change, relative_change
@@ -341,15 +378,15 @@ def monthly_sheet(warehouse: Warehouse, as_of: date, labels: dict[str, str], lea
             "必要数 (needed)": [format_value("pipeline_amount" if n == "pipeline_needed" else n, row[n]) for n in PLAN_ITEMS],
         })))
     suggestion = warehouse.frame(
-        "select kpi, trailing_average, stretch_target, achievable_target, floor_target, suggestion_month "
+        "select kpi, baseline, stretch_target, achievable_target, floor_target, suggestion_month "
         "from marts.kpi_target_suggestion where scope_type = 'org' and is_cumulative order by kpi"
     )
     sheet.tables.append(Table("target_suggestions", "来月の目標案 (target suggestions for next month)", pd.DataFrame({
         "KPI": [labels.get(k, k) for k in suggestion["kpi"]],
-        "直近3か月平均 (last 3 months)": formatted(suggestion["kpi"], suggestion["trailing_average"]),
-        "ストレッチ 115%": formatted(suggestion["kpi"], suggestion["stretch_target"]),
-        "達成可能 102.5%": formatted(suggestion["kpi"], suggestion["achievable_target"]),
-        "最低ライン 90%": formatted(suggestion["kpi"], suggestion["floor_target"]),
+        "直近3か月平均 (last 3 months)": formatted(suggestion["kpi"], suggestion["baseline"]),
+        "ストレッチ (stretch)": formatted(suggestion["kpi"], suggestion["stretch_target"]),
+        "達成可能 (achievable)": formatted(suggestion["kpi"], suggestion["achievable_target"]),
+        "最低ライン (floor)": formatted(suggestion["kpi"], suggestion["floor_target"]),
     })))
     trend = warehouse.frame(
         "select month_start, meetings_set, won_amount from marts.kpi_monthly where scope_type = 'org' and month_start <= ? order by month_start",

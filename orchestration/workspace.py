@@ -57,9 +57,20 @@ class Settings:
     follow_up_business_days: int = 1
     # speed to lead: an inbound lead first touched within this many minutes meets the SLA
     sla_minutes: int = 5
+    # MQL: an MA score at or above this makes a lead marketing-qualified (empty: the score never does)
+    mql_score_threshold: float | None = 80
     # planning (SPEC §6): months from pipeline to revenue; qualification calls per SAL
     plan_lead_time_months: int = 6
     plan_qc_per_sal: int = 3
+    # amounts are reported in this currency; mappings/currency_rates.csv converts the others by month
+    reporting_currency: str = "JPY"
+    # target suggestions: multiples of the trailing three months' baseline (mirrored for lower-is-better KPIs)
+    target_stretch: float = 1.15
+    target_achievable: float = 1.025
+    target_floor: float = 0.9
+    # anomalies: k standard deviations from the eight weeks before; rates only over this many in the denominator
+    anomaly_k: float = 2.5
+    anomaly_min_denominator: int = 20
     # launch / growth / mature; unset, it follows the months since organisation_started_on
     organisation_phase: str | None = None
     organisation_started_on: str | None = None
@@ -70,8 +81,9 @@ class Settings:
 
     def dbt_vars(self) -> dict[str, object]:
         """The settings the dbt project reads as vars (dbt_project.yml declares their defaults)."""
-        names = ("business_time_zone", "follow_up_min_touches", "follow_up_business_days", "sla_minutes",
-                 "plan_lead_time_months", "plan_qc_per_sal", "organisation_phase", "organisation_started_on")
+        names = ("business_time_zone", "follow_up_min_touches", "follow_up_business_days", "sla_minutes", "mql_score_threshold",
+                 "plan_lead_time_months", "plan_qc_per_sal", "reporting_currency", "target_stretch", "target_achievable", "target_floor",
+                 "anomaly_k", "anomaly_min_denominator", "organisation_phase", "organisation_started_on")
         return {name: getattr(self, name) for name in names}
 
 
@@ -105,10 +117,26 @@ follow_up_min_touches: {follow_up_min_touches}
 follow_up_business_days: {follow_up_business_days}
 # sla_5min_rate: an inbound lead first touched within this many minutes.
 sla_minutes: {sla_minutes}
+# A lead is marketing-qualified (MQL, a hot lead) by a mapped status, a hot action of
+# mappings/hot_actions.csv, or an MA score at or above this (empty: the score never qualifies).
+mql_score_threshold: {mql_score_threshold}
 
 # Planning: months from pipeline to revenue, qualification calls per SAL.
 plan_lead_time_months: {plan_lead_time_months}
 plan_qc_per_sal: {plan_qc_per_sal}
+# Amounts (won, pipeline, revenue) are reported in this currency; a deal in another converts at
+# mappings/currency_rates.csv (month_start, currency, rate), and one without a rate is left out
+# of amount KPIs, counted, and listed in the run summary.
+reporting_currency: {reporting_currency}
+# Target suggestions for next month: multiples of the last three complete months' baseline
+# (for a lower-is-better KPI such as cancel rate the steps go the other way: 2 − factor).
+target_stretch: {target_stretch}
+target_achievable: {target_achievable}
+target_floor: {target_floor}
+# Anomalies (異常値): a week more than k standard deviations from the mean of the eight before;
+# a rate is judged only over a week with at least this many in its denominator (dials, e-mails…).
+anomaly_k: {anomaly_k}
+anomaly_min_denominator: {anomaly_min_denominator}
 # launch / growth / mature; empty: from organisation_started_on (YYYY-MM-DD), else the first IS rep's active_from.
 organisation_phase:
 organisation_started_on:
@@ -122,6 +150,8 @@ organisation_started_on:
 #   lifecycle_stages.csv    the stages, their order and the days after which a lead is stuck (滞留)
 #   sal_forecast_ranks.csv  probabilities of the open-SAL ranks A / B / C / D
 #   company_holidays.csv    company holidays, on top of weekends and Japanese public holidays
+#   currency_rates.csv      month_start, currency, rate: 1 unit of currency in the reporting currency
+#   hot_actions.csv         MA activity type and detail pattern (e.g. page_visit, %pricing%) that make a lead MQL
 """
 
 

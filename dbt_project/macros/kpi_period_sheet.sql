@@ -2,7 +2,9 @@
   The KPI sheet of one period grain (SPEC §5, §7): one row per (<grain>_start, scope_type,
   scope_id), scope `org` (scope_id 'all') / `team` / `rep`, with every KPI of SPEC §5 except the
   three that are tables by nature (kpi_stage_days, kpi_channel_funnel, input_quality).
-  grain: `week` (ISO, Monday start), `month` or `quarter`.
+  grain: `week` (ISO, Monday start), `month` or `quarter`; or `trailing`, one period: the
+  three complete months planning reads (int_reporting_window.trailing_from/until), so a
+  trailing rate is Σ numerator ÷ Σ denominator and a trailing median the median of its rows.
 
   Attribution (SPEC §5): activity to the rep who did it on its local date (rolled up from
   kpi_daily); meetings to set_by_rep_id on the agreed date; leads to their owner on their
@@ -11,6 +13,7 @@
   date. Counts sit beside every rate; a rate with a zero denominator is NULL.
 #}
 {% macro kpi_period_sheet(grain) -%}
+{%- set period_column = grain ~ '_start' -%}
 with reps as (
     select rep_id, team from {{ ref('dim_rep') }}
 ),
@@ -33,8 +36,9 @@ activity as (
         sum(emails_replied) as emails_replied,
         sum(emails_bounced) as emails_bounced
     from (
-        select cast(date_trunc('{{ grain }}', activity_date) as date) as period_start, reps.team, kpi_daily.*
+        select {{ period_start_of(grain, 'activity_date') }} as period_start, reps.team, kpi_daily.*
         from {{ ref('kpi_daily') }} as kpi_daily
+        cross join reporting_window
         inner join reps using (rep_id)
     )
     {{ kpi_scope_grouping('period_start') }}
@@ -53,8 +57,9 @@ meetings as (
         count(*) filter (where is_first_meeting_of_lead) as first_meetings,
         coalesce(sum(touches_before) filter (where is_first_meeting_of_lead), 0) as touches_before_first_meetings
     from (
-        select cast(date_trunc('{{ grain }}', agreed_date) as date) as period_start, reps.team, fct_meeting.*
+        select {{ period_start_of(grain, 'agreed_date') }} as period_start, reps.team, fct_meeting.*
         from {{ ref('fct_meeting') }} as fct_meeting
+        cross join reporting_window
         left join reps using (rep_id)
     )
     {{ kpi_scope_grouping('period_start') }}
@@ -66,15 +71,16 @@ lead_cohorts as (
         count(*) as leads_assigned,
         count(*) filter (where is_touched) as leads_touched,
         count(*) filter (where is_followed_up) as leads_followed_up,
-        count(*) filter (where reached_mql) as hot_leads,
+        count(*) filter (where is_hot_lead) as hot_leads,
         count(*) filter (where lead_type = 'inbound') as inbound_leads,
         count(*) filter (where lead_type = 'inbound' and is_within_sla) as inbound_leads_within_sla,
         median(lead_response_minutes) filter (where lead_type = 'inbound') as lead_response_minutes,
         {{ exact_avg('lead_response_minutes', where="lead_type = 'inbound'") }} as lead_response_minutes_mean,
         median(lead_to_meeting_days) as lead_to_meeting_days
     from (
-        select cast(date_trunc('{{ grain }}', created_date) as date) as period_start, reps.team, lifecycle.owner_rep_id as rep_id, lifecycle.*
+        select {{ period_start_of(grain, 'created_date') }} as period_start, reps.team, lifecycle.owner_rep_id as rep_id, lifecycle.*
         from {{ ref('fct_lead_lifecycle') }} as lifecycle
+        cross join reporting_window
         left join reps on reps.rep_id = lifecycle.owner_rep_id
         where not lifecycle.is_deleted
     )
@@ -87,8 +93,9 @@ sal_cohorts as (
         count(*) as sal_leads,
         count(*) filter (where reached_sql) as sal_leads_reached_sql
     from (
-        select cast(date_trunc('{{ grain }}', first_sal_date) as date) as period_start, reps.team, lifecycle.sal_rep_id as rep_id, lifecycle.*
+        select {{ period_start_of(grain, 'first_sal_date') }} as period_start, reps.team, lifecycle.sal_rep_id as rep_id, lifecycle.*
         from {{ ref('fct_lead_lifecycle') }} as lifecycle
+        cross join reporting_window
         left join reps on reps.rep_id = lifecycle.sal_rep_id
         where lifecycle.reached_sal and not lifecycle.is_deleted
     )
@@ -101,12 +108,15 @@ opportunities_closed as (
         count(*) filter (where is_won) as won_opportunities,
         count(*) filter (where is_lost) as lost_opportunities,
         coalesce(sum(amount) filter (where is_won), 0) as won_amount,
+        count(*) filter (where is_won and not is_amount_without_rate) as won_opportunities_converted,
+        count(*) filter (where is_won and is_amount_without_rate) as won_opportunities_unconverted,
         count(*) filter (where is_won and is_is_sourced) as is_sourced_won_opportunities,
         count(*) filter (where is_is_sourced) as is_sourced_closed_opportunities,
         coalesce(sum(amount) filter (where is_won and is_is_sourced), 0) as is_sourced_won_amount
     from (
-        select cast(date_trunc('{{ grain }}', closed_date) as date) as period_start, reps.team, fct_opportunity.*
+        select {{ period_start_of(grain, 'closed_date') }} as period_start, reps.team, fct_opportunity.*
         from {{ ref('fct_opportunity') }} as fct_opportunity
+        cross join reporting_window
         left join reps using (rep_id)
         where is_closed
     )
@@ -119,8 +129,9 @@ opportunities_created as (
         count(*) as opportunities_created,
         count(*) filter (where is_won) as opportunities_created_won
     from (
-        select cast(date_trunc('{{ grain }}', created_date) as date) as period_start, reps.team, fct_opportunity.*
+        select {{ period_start_of(grain, 'created_date') }} as period_start, reps.team, fct_opportunity.*
         from {{ ref('fct_opportunity') }} as fct_opportunity
+        cross join reporting_window
         left join reps using (rep_id)
     )
     {{ kpi_scope_grouping('period_start') }}
@@ -134,9 +145,8 @@ pipeline as (
         coalesce(sum(opening_amount) filter (where date_day = period_start), 0) as opening_pipeline_amount
     from (
         select
-            cast(date_trunc('{{ grain }}', pipeline.date_day) as date) as period_start,
-            least(cast(date_trunc('{{ grain }}', pipeline.date_day) + interval 1 {{ grain }} - interval 1 day as date), reporting_window.as_of_date)
-                as period_close_day,
+            {{ period_start_of(grain, 'pipeline.date_day') }} as period_start,
+            least({{ period_last_day_of(grain, 'pipeline.date_day') }}, reporting_window.as_of_date) as period_close_day,
             reps.team,
             pipeline.*
         from {{ ref('fct_pipeline_daily') }} as pipeline
@@ -148,25 +158,30 @@ pipeline as (
 
 -- revenue targets are monthly: a quarter's is the sum of its months, a week has none
 revenue_targets as (
-    select cast(date_trunc('{{ grain }}', month_start) as date) as period_start, scope_type, scope_id, sum(target_value) as revenue_target
+    select {{ period_start_of(grain, 'month_start') }} as period_start, scope_type, scope_id, sum(target_value) as revenue_target
     from {{ ref('fct_kpi_target') }}
+    cross join reporting_window
     where kpi = 'revenue'{% if grain == 'week' %} and false{% endif %}
     group by all
 ),
 
+-- a row outside the trailing window has no period
 scopes as (
-    select period_start, scope_type, scope_id from activity
-    union select period_start, scope_type, scope_id from meetings
-    union select period_start, scope_type, scope_id from lead_cohorts
-    union select period_start, scope_type, scope_id from sal_cohorts
-    union select period_start, scope_type, scope_id from opportunities_closed
-    union select period_start, scope_type, scope_id from opportunities_created
-    union select period_start, scope_type, scope_id from pipeline
+    select * from (
+        select period_start, scope_type, scope_id from activity
+        union select period_start, scope_type, scope_id from meetings
+        union select period_start, scope_type, scope_id from lead_cohorts
+        union select period_start, scope_type, scope_id from sal_cohorts
+        union select period_start, scope_type, scope_id from opportunities_closed
+        union select period_start, scope_type, scope_id from opportunities_created
+        union select period_start, scope_type, scope_id from pipeline
+    )
+    where period_start is not null
 ),
 
 final as (
     select
-        scopes.period_start as {{ grain }}_start,
+        scopes.period_start as {{ period_column }},
         scopes.scope_type,
         scopes.scope_id,
 
@@ -209,7 +224,10 @@ final as (
         {{ safe_ratio('opportunities_created.opportunities_created_won', 'opportunities_created.opportunities_created') }}
             as cohort_win_rate,
         coalesce(opportunities_closed.is_sourced_won_amount, 0) as is_sourced_won_amount,
-        {{ safe_ratio('opportunities_closed.won_amount', 'opportunities_closed.won_opportunities') }} as avg_deal_size,
+        -- a deal in a currency without a rate has no amount to average (SPEC §5, mappings/currency_rates.csv)
+        coalesce(opportunities_closed.won_opportunities_converted, 0) as won_opportunities_converted,
+        coalesce(opportunities_closed.won_opportunities_unconverted, 0) as won_opportunities_unconverted,
+        {{ safe_ratio('opportunities_closed.won_amount', 'opportunities_closed.won_opportunities_converted') }} as avg_deal_size,
         coalesce(opportunities_closed.is_sourced_won_opportunities, 0) as is_sourced_won_opportunities,
         coalesce(opportunities_closed.is_sourced_closed_opportunities, 0) as is_sourced_closed_opportunities,
         {{ safe_ratio('opportunities_closed.is_sourced_won_opportunities', 'opportunities_closed.is_sourced_closed_opportunities') }}
@@ -239,5 +257,28 @@ final as (
 )
 
 select * from final
-order by {{ grain }}_start, scope_type, scope_id
+order by {{ period_column }}, scope_type, scope_id
+{%- endmacro %}
+
+
+{# The first day of the period a date falls in; NULL outside the trailing window. #}
+{% macro period_start_of(grain, date_column) -%}
+    {%- if grain == 'trailing' -%}
+    case
+        when {{ date_column }} >= reporting_window.trailing_from and {{ date_column }} < reporting_window.trailing_until
+            then reporting_window.trailing_from
+    end
+    {%- else -%}
+    cast(date_trunc('{{ grain }}', {{ date_column }}) as date)
+    {%- endif -%}
+{%- endmacro %}
+
+
+{# The last day of the period a date falls in. #}
+{% macro period_last_day_of(grain, date_column) -%}
+    {%- if grain == 'trailing' -%}
+    cast(reporting_window.trailing_until - interval 1 day as date)
+    {%- else -%}
+    cast(date_trunc('{{ grain }}', {{ date_column }}) + interval 1 {{ grain }} - interval 1 day as date)
+    {%- endif -%}
 {%- endmacro %}

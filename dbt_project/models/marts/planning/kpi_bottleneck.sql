@@ -1,10 +1,14 @@
 -- The bottleneck of the meeting funnel (SPEC §6 ボトルネック), per month and scope with targets:
 --   meetings = dials × connect_rate × (effective ÷ connected) × meeting_conversion_rate
--- Each factor's actual is compared with its target; the factor with the lowest actual ÷ target
--- is the bottleneck. A shortfall is `activity` (dials: time use, list supply) or `quality` (a
--- rate), with the remedy of mappings/bottleneck_factors.csv. Factor targets come from targets.csv
--- (dials, connect_rate, meeting_conversion_rate) or are derived from count targets
--- (effective_contacts ÷ (dials × connect_rate), meetings_set ÷ effective_contacts).
+-- Each factor's actual is compared with its target while the month is in progress, a count
+-- (dials) with its paced target `target × b ÷ B` (kpi_targets_vs_actuals), a rate with its
+-- target; the factor with the lowest actual ÷ target is the bottleneck. A shortfall is
+-- `activity` (dials below pace: time use, list supply), `quality` (a rate below target while
+-- dials are on pace) or `quality_and_activity` (a rate below target while dials are below pace
+-- too: the rate cannot be judged apart from the activity), with the remedy of
+-- mappings/bottleneck_factors.csv. Factor targets come from targets.csv (dials, connect_rate,
+-- meeting_conversion_rate) or are derived from count targets (effective_contacts ÷ (dials ×
+-- connect_rate), meetings_set ÷ effective_contacts; pacing cancels out of these ratios).
 with monthly as (
     select * from {{ ref('kpi_monthly') }}
 ),
@@ -18,10 +22,11 @@ targets as (
         month_start,
         scope_type,
         scope_id,
+        max(target) filter (where kpi = 'dials') as dials_month_target,
         {%- for kpi in ['dials', 'connect_rate', 'effective_contacts', 'effective_contact_rate', 'meeting_conversion_rate', 'meetings_set'] %}
-        cast(sum(target_value) filter (where kpi = '{{ kpi }}') as double) as {{ kpi }}{{ "," if not loop.last }}
+        max(paced_target) filter (where kpi = '{{ kpi }}') as {{ kpi }}{{ "," if not loop.last }}
         {%- endfor %}
-    from {{ ref('fct_kpi_target') }}
+    from {{ ref('kpi_targets_vs_actuals') }}
     group by month_start, scope_type, scope_id
 ),
 
@@ -32,6 +37,7 @@ chain as (
         monthly.scope_id,
         cast(monthly.meetings_set as double) as meetings_set,
         targets.meetings_set as meetings_set_target,
+        targets.dials_month_target,
         cast(monthly.dials as double) as dials_actual,
         targets.dials as dials_target,
         monthly.connect_rate as connect_rate_actual,
@@ -61,6 +67,8 @@ per_factor as (
 rated as (
     select
         per_factor.*,
+        max({{ safe_ratio('per_factor.actual', 'per_factor.target') }}) filter (where per_factor.factor = 'dials')
+            over (partition by per_factor.month_start, per_factor.scope_type, per_factor.scope_id) as dials_attainment,
         factors.factor_order,
         factors.label_ja,
         factors.label_en,
@@ -83,12 +91,17 @@ final as (
         label_en,
         actual,
         target,
+        case when factor = 'dials' then dials_month_target else target end as month_target,
         attainment,
         attainment is not null
             and row_number() over (
                 partition by month_start, scope_type, scope_id order by attainment asc nulls last, factor_order
             ) = 1 as is_bottleneck,
-        case when attainment < 1 then factor_shortfall_type end as shortfall_type,
+        case
+            when not attainment < 1 then null
+            when factor_shortfall_type = 'quality' and dials_attainment < 1 then 'quality_and_activity'
+            else factor_shortfall_type
+        end as shortfall_type,
         case when attainment < 1 then factor_remedy end as remedy,
         meetings_set,
         meetings_set_target

@@ -1,5 +1,5 @@
 -- The reverse plan and the pipeline plan (SPEC §6 逆算) per month and scope with a `revenue`
--- target, from the trailing three months' rates (marts.kpi_target_suggestion). Every count is
+-- target, from the trailing three months' pooled rates (marts.kpi_target_suggestion). Every count is
 -- rounded up (macro required_count):
 --   wins = revenue ÷ average deal · meetings = wins ÷ win rate · effective contacts = meetings ÷
 --   meeting conversion · dials = effective contacts ÷ effective contact rate, per business day;
@@ -17,7 +17,7 @@ rates as (
         scope_type,
         scope_id,
         {%- for kpi in ['avg_deal_size', 'win_rate', 'meeting_conversion_rate', 'effective_contact_rate', 'sal_to_sql_rate'] %}
-        any_value(trailing_average) filter (where kpi = '{{ kpi }}') as {{ kpi }}{{ "," if not loop.last }}
+        any_value(baseline) filter (where kpi = '{{ kpi }}') as {{ kpi }}{{ "," if not loop.last }}
         {%- endfor %}
     from {{ ref('kpi_target_suggestion') }}
     group by scope_type, scope_id

@@ -1,52 +1,71 @@
 -- Target suggestions (SPEC §6) for the month after the as-of date, per scope and KPI, from the
--- average of the last three complete months: stretch 115%, achievable 102.5%, floor 90%. The
--- same trailing averages are the rates marts.kpi_plan and `iskpi plan` use when none is given.
+-- three complete months before it (int_kpi_trailing, computed from the rows): the baseline of a
+-- rate is pooled over the window (Σ numerator ÷ Σ denominator: 1/1, 0/9 and 1/10 wins give 2/20,
+-- not the mean of three ratios), of a median the window's median, of a count or amount its
+-- monthly average over the window's months with data, of the pipeline what stood at the end.
+-- A window month before the first day with data is missing: said in months_without_data, and
+-- left out of the average. Stretch / achievable / floor are the baseline × the vars
+-- target_stretch / target_achievable / target_floor (115% / 102.5% / 90%); for a KPI whose
+-- `direction` is `lower` in the catalogue (cancel rate, response minutes…) the same steps go
+-- the other way: × (2 − factor), so the stretch target is below the baseline.
+-- The same baselines are the rates marts.kpi_plan and `iskpi plan` use when none is given.
 with reporting_window as (
-    select
-        as_of_date,
-        -- the first month not complete on the as-of date
-        cast(date_trunc('month', as_of_date + 1) as date) as suggestion_month
-    from {{ ref('int_reporting_window') }}
+    select * from {{ ref('int_reporting_window') }}
 ),
 
-monthly as (
-    {{ unpivot_kpis(ref('kpi_monthly'), 'month_start', also={'revenue': 'won_amount'}) }}
-),
-
-last_three_months as (
+window_months as (
     select
-        monthly.scope_type,
-        monthly.scope_id,
-        monthly.kpi,
-        reporting_window.as_of_date,
-        reporting_window.suggestion_month,
-        min(monthly.period_start) as trailing_from,
-        max(monthly.period_start) as trailing_to,
-        count(monthly.value) as trailing_months,
-        {{ exact_avg('monthly.value') }} as trailing_average
-    from monthly
+        count(*) filter (where dim_date.month_start >= date_trunc('month', reporting_window.first_activity_date)) as months_with_data,
+        string_agg(strftime(dim_date.month_start, '%Y-%m'), ', ' order by dim_date.month_start)
+            filter (where dim_date.month_start < date_trunc('month', reporting_window.first_activity_date)) as months_without_data
+    from (select distinct month_start from {{ ref('dim_date') }}) as dim_date
     cross join reporting_window
-    where monthly.period_start < reporting_window.suggestion_month
-        and monthly.period_start >= reporting_window.suggestion_month - interval 3 month
-    group by all
+    where dim_date.month_start >= reporting_window.trailing_from and dim_date.month_start < reporting_window.trailing_until
+),
+
+trailing_kpis as (
+    {{ unpivot_kpis(ref('int_kpi_trailing'), 'trailing_start', also={'revenue': 'won_amount'}) }}
+),
+
+baselines as (
+    select
+        trailing_kpis.scope_type,
+        trailing_kpis.scope_id,
+        trailing_kpis.kpi,
+        {{ is_cumulative_kpi('trailing_kpis.kpi') }} as is_cumulative,
+        case when {{ is_lower_better_kpi('trailing_kpis.kpi') }} then 'lower' else 'higher' end as direction,
+        window_months.months_with_data,
+        window_months.months_without_data,
+        case
+            when {{ is_cumulative_kpi('trailing_kpis.kpi') }} then trailing_kpis.value / nullif(window_months.months_with_data, 0)
+            else trailing_kpis.value
+        end as baseline
+    from trailing_kpis
+    cross join window_months
 ),
 
 final as (
     select
-        suggestion_month,
-        scope_type,
-        scope_id,
-        kpi,
-        {{ is_cumulative_kpi('kpi') }} as is_cumulative,
-        as_of_date,
-        trailing_from,
-        trailing_to,
-        trailing_months,
-        trailing_average,
-        trailing_average * 1.15 as stretch_target,
-        trailing_average * 1.025 as achievable_target,
-        trailing_average * 0.9 as floor_target
-    from last_three_months
+        reporting_window.trailing_until as suggestion_month,
+        baselines.scope_type,
+        baselines.scope_id,
+        baselines.kpi,
+        baselines.is_cumulative,
+        baselines.direction,
+        reporting_window.as_of_date,
+        reporting_window.trailing_from,
+        cast(reporting_window.trailing_until - interval 1 month as date) as trailing_to,
+        baselines.months_with_data as trailing_months,
+        baselines.months_without_data,
+        baselines.baseline,
+        {%- for level in ['stretch', 'achievable', 'floor'] %}
+        baselines.baseline * case
+            when baselines.direction = 'lower' then 2 - {{ var('target_' ~ level) }}
+            else {{ var('target_' ~ level) }}
+        end as {{ level }}_target{{ "," if not loop.last }}
+        {%- endfor %}
+    from baselines
+    cross join reporting_window
 )
 
 select * from final

@@ -5,6 +5,10 @@
 --   paced_attainment = actual ÷ paced_target · landing_forecast (着地予測) = actual ÷ b × B
 -- for KPIs that add up over a period (pacing: cumulative in the KPI catalogue). A rate or a
 -- median has no pace: its paced target is the target and its landing is the value so far.
+-- For a lower-is-better KPI (`direction: lower`: cancel rate, response minutes…) attainment is
+-- target ÷ actual, so a 10-minute response against a 5-minute target is 50%, not 200%.
+-- A scope with a target and no activity yet (a new starter, a rep on leave) has done 0 of a
+-- cumulative KPI, not NULL; a rate without a denominator stays NULL.
 with targets as (
     select * from {{ ref('fct_kpi_target') }}
 ),
@@ -36,11 +40,12 @@ paced as (
         targets.scope_id,
         targets.kpi,
         {{ is_cumulative_kpi('targets.kpi') }} as is_cumulative,
+        case when {{ is_lower_better_kpi('targets.kpi') }} then 'lower' else 'higher' end as direction,
         reporting_window.as_of_date,
         business_days.business_days,
         business_days.business_days_elapsed,
         cast(targets.target_value as double) as target,
-        actuals.actual
+        case when {{ is_cumulative_kpi('targets.kpi') }} then coalesce(actuals.actual, 0) else actuals.actual end as actual
     from targets
     cross join reporting_window
     left join business_days using (month_start)
@@ -62,14 +67,17 @@ final as (
         scope_id,
         kpi,
         is_cumulative,
+        direction,
         as_of_date,
         business_days,
         business_days_elapsed,
         target,
         actual,
         paced_target,
-        {{ safe_ratio('actual', 'target') }} as attainment,
-        {{ safe_ratio('actual', 'paced_target') }} as paced_attainment,
+        case when direction = 'lower' then {{ safe_ratio('target', 'actual') }} else {{ safe_ratio('actual', 'target') }} end
+            as attainment,
+        case when direction = 'lower' then {{ safe_ratio('paced_target', 'actual') }} else {{ safe_ratio('actual', 'paced_target') }} end
+            as paced_attainment,
         case
             when is_cumulative then actual / nullif(business_days_elapsed, 0) * business_days
             else actual
