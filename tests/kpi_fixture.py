@@ -75,6 +75,9 @@ ROWS: dict[str, list[dict[str, str]]] = {
         # no lead_id: resolved to L5 by its number, written another way in the CRM
         {"call_id": "C11", "rep_id": "R2", "lead_id": "", "phone": "03(5555)0005", "direction": "outbound", "started_at": "2026-05-07 11:00:00", "result": "no_answer", "talk_seconds": "5"},
         {"call_id": "C10", "rep_id": "R1", "lead_id": "L3", "direction": "outbound", "started_at": "2026-04-03 10:00:00", "result": "有効会話", "talk_seconds": "150"},
+        # field sales calls a customer: not inside-sales activity, in no KPI (nor the semantic layer)
+        {"call_id": "C12", "rep_id": "F1", "lead_id": "", "phone": "03-9999-0001", "direction": "outbound", "started_at": "2026-04-06 10:00:00", "result": "connected", "talk_seconds": "600"},
+        {"call_id": "C13", "rep_id": "F1", "lead_id": "", "phone": "03-9999-0001", "direction": "outbound", "started_at": "2026-04-07 10:00:00", "result": "effective", "talk_seconds": "900"},
     ],
     "email_events": [
         {"event_id": "E1", "message_id": "MSG1", "lead_id": "L1", "sender_type": "rep", "rep_id": "R1", "event_type": "sent", "occurred_at": "2026-04-01 09:30:00"},

@@ -251,11 +251,53 @@ def test_every_kpi_answers_through_the_semantic_layer(sample_run, tmp_path):
     answers["month"] = pd.to_datetime(answers["metric_time__month"])
     merged = monthly.merge(answers, on="month", suffixes=("_mart", "_mf"))
     assert len(merged) == len(monthly)
-    # org scope: every kpi_monthly KPI (coverage only where pipeline was open when the month began)
+    # org scope: every kpi_monthly KPI
     for kpi in [k for k in SEMANTIC_KPIS if k not in TABLE_KPIS]:
-        rows = merged[merged["opening_pipeline_amount"] > 0] if kpi == "pipeline_coverage" else merged
-        for mart, mf in zip(rows[f"{kpi}_mart"], rows[f"{kpi}_mf"]):
+        for mart, mf in zip(merged[f"{kpi}_mart"], merged[f"{kpi}_mf"]):
             assert _close(None if pd.isna(mart) else float(mart), None if pd.isna(mf) else float(mf)), (kpi, mart, mf)
+
+
+def _parity(mart: pd.DataFrame, period: str, answers: pd.DataFrame, time_column: str, scope_column: str | None,
+            kpis: list[str]) -> None:
+    """Every KPI of every mart row answers the same through MetricFlow, and MetricFlow has no row
+    with a value the mart lacks."""
+    answers = answers.assign(_period=pd.to_datetime(answers[time_column]), _scope=answers[scope_column] if scope_column else "all")
+    mart = mart.assign(_period=pd.to_datetime(mart[period]), _scope=mart["scope_id"])
+    merged = mart.merge(answers, on=["_period", "_scope"], how="outer", suffixes=("_mart", "_mf"), indicator=True)
+    only_mf = merged[merged["_merge"] == "right_only"]
+    assert not (only_mf[[f"{k}_mf" for k in kpis]].fillna(0) != 0).any().any(), only_mf
+    both = merged[merged["_merge"] != "right_only"]
+    assert (both["_merge"] == "both").all(), both[both["_merge"] != "both"][[period, "scope_id"]]
+    for kpi in kpis:
+        for key, mart_value, mf_value in zip(both["_scope"], both[f"{kpi}_mart"], both[f"{kpi}_mf"]):
+            assert _close(None if pd.isna(mart_value) else float(mart_value), None if pd.isna(mf_value) else float(mf_value)), (kpi, key, mart_value, mf_value)
+
+
+def test_marts_and_semantic_layer_give_one_number_per_kpi_on_every_scope_and_grain(fixture_warehouse, tmp_path):
+    # the fixture holds what made them differ: field-sales calls, a deleted lead with a deleted
+    # meeting and opportunity, April beginning with nothing open (review_dbt 1.5)
+    kpis = [k for k in SEMANTIC_KPIS if k not in TABLE_KPIS]
+    by_rep = [k for k in kpis if k != "pipeline_coverage"]  # revenue targets are set for the org
+    monthly = _frame(fixture_warehouse, "select * from marts.kpi_monthly")
+    org = monthly[monthly.scope_type == "org"]
+    _parity(org, "month_start", _mf(fixture_warehouse, kpis, "metric_time__month", tmp_path), "metric_time__month", None, kpis)
+    reps = monthly[monthly.scope_type == "rep"]
+    answers = _mf(fixture_warehouse, by_rep, "metric_time__month,rep", tmp_path).dropna(subset=["rep"])
+    _parity(reps, "month_start", answers, "metric_time__month", "rep", by_rep)
+    teams = monthly[monthly.scope_type == "team"]
+    answers = _mf(fixture_warehouse, by_rep, "metric_time__month,rep__team", tmp_path).dropna(subset=["rep__team"])
+    _parity(teams, "month_start", answers, "metric_time__month", "rep__team", by_rep)
+    weekly = _frame(fixture_warehouse, "select * from marts.kpi_weekly where scope_type = 'org'")
+    _parity(weekly, "week_start", _mf(fixture_warehouse, by_rep, "metric_time__week", tmp_path), "metric_time__week", None, by_rep)
+    stages = _frame(fixture_warehouse, "select month_start, stage, stage_days, stuck_leads from marts.kpi_stage_days where scope_type = 'org'")
+    answers = _mf(fixture_warehouse, ["stage_days", "stuck_leads"], "metric_time__month,lead_stage__stage", tmp_path)
+    merged = stages.assign(month=pd.to_datetime(stages.month_start)).merge(
+        answers.assign(month=pd.to_datetime(answers.metric_time__month)), left_on=["month", "stage"],
+        right_on=["month", "lead_stage__stage"], suffixes=("_mart", "_mf"))
+    assert len(merged) == len(stages)
+    for row in merged.itertuples():
+        mart_days = None if pd.isna(row.stage_days_mart) else row.stage_days_mart  # a final stage has no duration
+        assert _close(mart_days, row.stage_days_mf) and row.stuck_leads_mart == row.stuck_leads_mf, row
 
 
 def test_headline_kpis_by_rep_and_week_answer_like_the_marts(sample_run, tmp_path):

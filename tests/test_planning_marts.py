@@ -241,7 +241,7 @@ def test_period_comparison_is_this_period_against_the_one_before(sample_run):
     rows = _frame(
         warehouse,
         "select * from marts.kpi_period_comparison where grain = 'week' and scope_type = 'team' and scope_id = '東京SDR' "
-        "and kpi = 'meetings_set' and previous_value is not null",
+        "and kpi = 'meetings_set' and previous_value is not null and compared_with = 'previous week'",
     )
     assert len(rows) >= 3
     for row in rows.itertuples():
@@ -253,6 +253,21 @@ def test_period_comparison_is_this_period_against_the_one_before(sample_run):
     assert grains == {"week", "month", "quarter"}
     kpis = set(_frame(warehouse, "select distinct kpi from marts.kpi_period_comparison")["kpi"])
     assert set(kpi_labels()) - {"revenue", "stage_days", "channel_conversion"} <= kpis
+
+
+def test_a_month_in_progress_is_compared_with_as_many_business_days_of_the_month_before(as_of_run):
+    # as of Friday 15 May, May has had 8 business days (1, 7, 8, 11–15; Golden Week is 4–6 May):
+    # April's first 8 are 1–3 and 6–10 April, so the comparison stops at the end of 10 April
+    row = _frame(as_of_run, "select * from marts.kpi_period_comparison where grain = 'month' and period_start = '2026-05-01' "
+                            "and scope_type = 'org' and kpi = 'dials'").iloc[0]
+    daily = _frame(as_of_run, "select activity_date, dials from marts.kpi_daily")
+    days = pd.to_datetime(daily["activity_date"]).dt.date
+    first_eight = daily[(days >= date(2026, 4, 1)) & (days <= date(2026, 4, 10))]["dials"].sum()
+    assert row.compared_with == "first 8 business days of the previous month"
+    assert row.previous_value == first_eight and row.value == daily[days >= date(2026, 5, 1)]["dials"].sum()
+    april = _frame(as_of_run, "select * from marts.kpi_period_comparison where grain = 'month' and period_start = '2026-04-01' "
+                              "and scope_type = 'org' and kpi = 'dials'").iloc[0]
+    assert april.compared_with == "previous month"  # a complete month against the whole month before
 
 
 def test_open_sals_are_ranked_on_bant_and_forecast_by_probability(sample_run):

@@ -2,9 +2,10 @@
   The KPI sheet of one period grain (SPEC §5, §7): one row per (<grain>_start, scope_type,
   scope_id), scope `org` (scope_id 'all') / `team` / `rep`, with every KPI of SPEC §5 except the
   three that are tables by nature (kpi_stage_days, kpi_channel_funnel, input_quality).
-  grain: `week` (ISO, Monday start), `month` or `quarter`; or `trailing`, one period: the
-  three complete months planning reads (int_reporting_window.trailing_from/until), so a
-  trailing rate is Σ numerator ÷ Σ denominator and a trailing median the median of its rows.
+  grain: `week` (ISO, Monday start), `month` or `quarter`; or the name of one window of
+  int_period_windows, a single period: `trailing` (the three complete months planning reads, so
+  a trailing rate is Σ numerator ÷ Σ denominator and a trailing median the median of its rows)
+  or `<grain>_before_to_date` (the previous period's first b business days).
 
   Attribution (SPEC §5): activity to the rep who did it on its local date (rolled up from
   kpi_daily); meetings to set_by_rep_id on the agreed date; leads to their owner on their
@@ -12,14 +13,23 @@
   opportunities to the rep who set their meeting (none: org only), on their created or closed
   date. Counts sit beside every rate; a rate with a zero denominator is NULL.
 #}
-{% macro kpi_period_sheet(grain) -%}
-{%- set period_column = grain ~ '_start' -%}
+{% macro kpi_period_sheet(grain, period_column=none) -%}
+{%- set period_column = period_column or grain ~ '_start' -%}
 with reps as (
     select rep_id, team from {{ ref('dim_rep') }}
 ),
 
 reporting_window as (
-    select * from {{ ref('int_reporting_window') }}
+    select
+        reporting_window.*
+        {%- if is_window_grain(grain) %},
+        period_window.window_from,
+        period_window.window_until
+        {%- endif %}
+    from {{ ref('int_reporting_window') }} as reporting_window
+    {%- if is_window_grain(grain) %}
+    cross join (select * from {{ ref('int_period_windows') }} where window_name = '{{ grain }}') as period_window
+    {%- endif %}
 ),
 
 activity as (
@@ -137,7 +147,8 @@ opportunities_created as (
     {{ kpi_scope_grouping('period_start') }}
 ),
 
--- pipeline at the end of the period (or of the as-of day, in the period it falls in) and at its start
+-- pipeline at the end of the period (or of the as-of day, in the period it falls in) and at its
+-- start, from the daily balances the semantic layer reads too
 pipeline as (
     select
         {{ kpi_scope_columns('period_start') }},
@@ -145,11 +156,11 @@ pipeline as (
         coalesce(sum(opening_amount) filter (where date_day = period_start), 0) as opening_pipeline_amount
     from (
         select
-            {{ period_start_of(grain, 'pipeline.date_day') }} as period_start,
-            least({{ period_last_day_of(grain, 'pipeline.date_day') }}, reporting_window.as_of_date) as period_close_day,
+            {{ period_start_of(grain, 'balance.date_day') }} as period_start,
+            least({{ period_last_day_of(grain, 'balance.date_day') }}, reporting_window.as_of_date) as period_close_day,
             reps.team,
-            pipeline.*
-        from {{ ref('fct_pipeline_daily') }} as pipeline
+            balance.*
+        from {{ ref('fct_pipeline_balance') }} as balance
         cross join reporting_window
         left join reps using (rep_id)
     )
@@ -161,7 +172,7 @@ revenue_targets as (
     select {{ period_start_of(grain, 'month_start') }} as period_start, scope_type, scope_id, sum(target_value) as revenue_target
     from {{ ref('fct_kpi_target') }}
     cross join reporting_window
-    where kpi = 'revenue'{% if grain == 'week' %} and false{% endif %}
+    where kpi = 'revenue'{% if grain.startswith('week') %} and false{% endif %}
     group by all
 ),
 
@@ -174,7 +185,8 @@ scopes as (
         union select period_start, scope_type, scope_id from sal_cohorts
         union select period_start, scope_type, scope_id from opportunities_closed
         union select period_start, scope_type, scope_id from opportunities_created
-        union select period_start, scope_type, scope_id from pipeline
+        -- a balance of 0 is every rep's every day: only an open pipeline makes a row
+        union select period_start, scope_type, scope_id from pipeline where pipeline_amount <> 0 or opening_pipeline_amount <> 0
     )
     where period_start is not null
 ),
@@ -194,7 +206,7 @@ final as (
         {{ safe_ratio('lead_cohorts.leads_touched', 'lead_cohorts.leads_assigned') }} as list_consumption_rate,
         {{ safe_ratio('lead_cohorts.leads_followed_up', 'lead_cohorts.leads_assigned') }} as follow_up_rate,
         coalesce(meetings.first_meetings, 0) as first_meetings,
-        coalesce(meetings.touches_before_first_meetings, 0) as touches_before_first_meetings,
+        cast(coalesce(meetings.touches_before_first_meetings, 0) as bigint) as touches_before_first_meetings,
         {{ safe_ratio('meetings.touches_before_first_meetings', 'meetings.first_meetings') }} as touches_to_meeting,
 
         -- 戦術KPI
@@ -234,7 +246,7 @@ final as (
             as post_handoff_win_rate,
         coalesce(pipeline.pipeline_amount, 0) as pipeline_amount,
         coalesce(pipeline.opening_pipeline_amount, 0) as opening_pipeline_amount,
-        revenue_targets.revenue_target,
+        cast(revenue_targets.revenue_target as double) as revenue_target,
         {{ safe_ratio('pipeline.opening_pipeline_amount', 'revenue_targets.revenue_target') }} as pipeline_coverage,
 
         -- speed and quality
@@ -261,12 +273,17 @@ order by {{ period_column }}, scope_type, scope_id
 {%- endmacro %}
 
 
-{# The first day of the period a date falls in; NULL outside the trailing window. #}
+{% macro is_window_grain(grain) -%}
+    {{- return(grain not in ['week', 'month', 'quarter']) -}}
+{%- endmacro %}
+
+
+{# The first day of the period a date falls in; NULL outside a window. #}
 {% macro period_start_of(grain, date_column) -%}
-    {%- if grain == 'trailing' -%}
+    {%- if is_window_grain(grain) -%}
     case
-        when {{ date_column }} >= reporting_window.trailing_from and {{ date_column }} < reporting_window.trailing_until
-            then reporting_window.trailing_from
+        when {{ date_column }} >= reporting_window.window_from and {{ date_column }} < reporting_window.window_until
+            then reporting_window.window_from
     end
     {%- else -%}
     cast(date_trunc('{{ grain }}', {{ date_column }}) as date)
@@ -276,8 +293,8 @@ order by {{ period_column }}, scope_type, scope_id
 
 {# The last day of the period a date falls in. #}
 {% macro period_last_day_of(grain, date_column) -%}
-    {%- if grain == 'trailing' -%}
-    cast(reporting_window.trailing_until - interval 1 day as date)
+    {%- if is_window_grain(grain) -%}
+    cast(reporting_window.window_until - interval 1 day as date)
     {%- else -%}
     cast(date_trunc('{{ grain }}', {{ date_column }}) + interval 1 {{ grain }} - interval 1 day as date)
     {%- endif -%}

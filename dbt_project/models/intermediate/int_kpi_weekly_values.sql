@@ -49,7 +49,7 @@ values_long as (
 final as (
     select
         values_long.*,
-        case when {{ is_lower_better_kpi('values_long.kpi') }} then 'lower' else 'higher' end as kpi_direction
+        {{ kpi_direction('values_long.kpi') }} as kpi_direction
     from values_long
 )
 

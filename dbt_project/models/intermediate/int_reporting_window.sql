@@ -1,7 +1,5 @@
 -- One row: the first and last local dates with data, and the as-of date the warehouse reports
--- at (var `as_of_date`, else the last date with data) with the instant that day ends; and the
--- trailing window planning reads (SPEC §6): the three complete months before the month after
--- the as-of date, [trailing_from, trailing_until).
+-- at (var `as_of_date`, else the last date with data) with the instant that day ends.
 with activity_days as (
     select min(started_date) as first_day, max(started_date) as last_day from {{ ref('stg_raw__calls') }}
     union all
@@ -26,9 +24,7 @@ final as (
         first_activity_date,
         last_activity_date,
         as_of_date,
-        {{ local_midnight('as_of_date + 1') }} as as_of_end,
-        cast(date_trunc('month', as_of_date + 1) - interval 3 month as date) as trailing_from,
-        cast(date_trunc('month', as_of_date + 1) as date) as trailing_until
+        {{ local_midnight('as_of_date + 1') }} as as_of_end
     from bounds
 )
 

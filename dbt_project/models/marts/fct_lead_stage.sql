@@ -11,6 +11,10 @@ lifecycle_stages as (
     select * from {{ ref('lifecycle_stages') }}
 ),
 
+leads as (
+    select lead_id, is_deleted from {{ ref('stg_raw__leads') }}
+),
+
 entered as (
     select
         lead_id,
@@ -54,10 +58,13 @@ final as (
         entered.days_in_stage,
         coalesce(entered.is_current_stage, false) as is_current_stage,
         entered.current_stint_days,
-        coalesce(entered.current_stint_days > lifecycle_stages.stuck_after_days, false) as is_stuck
+        coalesce(entered.current_stint_days > lifecycle_stages.stuck_after_days, false) as is_stuck,
+        -- deleted in the CRM: kept, counted nowhere (kpi_stage_days, the semantic layer)
+        coalesce(leads.is_deleted, false) as is_deleted
     from reached
     inner join lifecycle_stages using (stage)
     left join entered using (lead_id, stage)
+    left join leads using (lead_id)
 )
 
 select * from final

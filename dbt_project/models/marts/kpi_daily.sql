@@ -101,7 +101,7 @@ final as (
 
         coalesce(meeting_days.meetings_set, 0) as meetings_set,
         coalesce(meeting_days.first_meetings, 0) as first_meetings,
-        coalesce(meeting_days.touches_before_first_meetings, 0) as touches_before_first_meetings,
+        cast(coalesce(meeting_days.touches_before_first_meetings, 0) as bigint) as touches_before_first_meetings,
         {{ safe_ratio('meeting_days.touches_before_first_meetings', 'meeting_days.first_meetings') }} as touches_to_meeting
     from active_days
     inner join inside_sales_reps using (rep_id)

@@ -1,7 +1,14 @@
 -- Period comparison (SPEC §6 差分比較): every KPI per scope, this week / month / quarter against
 -- the one before, as absolute change (value − previous) and relative change (value ÷ previous:
--- "meetings at 63% of last week"). A period a scope had no row in compares with NULL.
-with periods as (
+-- "meetings at 63% of last week"). The as-of period, while still running, is compared like with
+-- like: with the previous period's first b business days, b being those it has had so far
+-- (int_kpi_before_to_date); `compared_with` says which. A count or amount a scope had no row for
+-- in the previous period compares with 0, once the data has begun; a rate then has no previous.
+with windows as (
+    select * from {{ ref('int_period_windows') }}
+),
+
+periods as (
     {%- for grain in ['week', 'month', 'quarter'] %}
     select '{{ grain }}' as grain, *, cast(period_start - interval 1 {{ grain }} as date) as previous_start
     from ({{ unpivot_kpis(ref('kpi_' ~ {'week': 'weekly', 'month': 'monthly', 'quarter': 'quarterly'}[grain]), grain ~ '_start') }})
@@ -9,25 +16,63 @@ with periods as (
     {%- endfor %}
 ),
 
+before_to_date as (
+    {%- for grain in ['week', 'month', 'quarter'] %}
+    select '{{ grain }}' as grain, *
+    from ({{ unpivot_kpis("(select * from " ~ ref('int_kpi_before_to_date') ~ " where grain = '" ~ grain ~ "')", 'period_start') }})
+    {{ "union all" if not loop.last }}
+    {%- endfor %}
+),
+
+compared as (
+    select
+        this.*,
+        coalesce(to_date.is_partial and this.period_start = to_date.current_start, false) as is_part_period,
+        to_date.business_days_elapsed,
+        this.previous_start >= to_date.first_period_start as previous_has_data
+    from periods as this
+    left join windows as to_date on to_date.window_name = this.grain || '_before_to_date'
+),
+
+with_previous as (
+    select
+        compared.*,
+        coalesce(
+            case when compared.is_part_period then before.value else whole.value end,
+            case when compared.previous_has_data and {{ is_cumulative_kpi('compared.kpi') }} then 0 end
+        ) as previous_value
+    from compared
+    left join periods as whole
+        on whole.grain = compared.grain
+        and whole.period_start = compared.previous_start
+        and whole.scope_type = compared.scope_type
+        and whole.scope_id = compared.scope_id
+        and whole.kpi = compared.kpi
+    left join before_to_date as before
+        on compared.is_part_period
+        and before.grain = compared.grain
+        and before.scope_type = compared.scope_type
+        and before.scope_id = compared.scope_id
+        and before.kpi = compared.kpi
+),
+
 final as (
     select
-        this.grain,
-        this.period_start,
-        this.previous_start,
-        this.scope_type,
-        this.scope_id,
-        this.kpi,
-        this.value,
-        previous.value as previous_value,
-        this.value - previous.value as absolute_change,
-        this.value / nullif(previous.value, 0) as relative_change
-    from periods as this
-    left join periods as previous
-        on previous.grain = this.grain
-        and previous.period_start = this.previous_start
-        and previous.scope_type = this.scope_type
-        and previous.scope_id = this.scope_id
-        and previous.kpi = this.kpi
+        grain,
+        period_start,
+        previous_start,
+        scope_type,
+        scope_id,
+        kpi,
+        value,
+        case
+            when is_part_period then 'first ' || business_days_elapsed || ' business days of the previous ' || grain
+            else 'previous ' || grain
+        end as compared_with,
+        previous_value,
+        value - previous_value as absolute_change,
+        value / nullif(previous_value, 0) as relative_change
+    from with_previous
 )
 
 select * from final

@@ -10,7 +10,9 @@
 -- the other way: × (2 − factor), so the stretch target is below the baseline.
 -- The same baselines are the rates marts.kpi_plan and `iskpi plan` use when none is given.
 with reporting_window as (
-    select * from {{ ref('int_reporting_window') }}
+    select reporting_window.*, windows.window_from as trailing_from, windows.window_until as trailing_until
+    from {{ ref('int_reporting_window') }} as reporting_window
+    cross join (select * from {{ ref('int_period_windows') }} where window_name = 'trailing') as windows
 ),
 
 window_months as (
@@ -33,7 +35,7 @@ baselines as (
         trailing_kpis.scope_id,
         trailing_kpis.kpi,
         {{ is_cumulative_kpi('trailing_kpis.kpi') }} as is_cumulative,
-        case when {{ is_lower_better_kpi('trailing_kpis.kpi') }} then 'lower' else 'higher' end as direction,
+        {{ kpi_direction('trailing_kpis.kpi') }} as direction,
         window_months.months_with_data,
         window_months.months_without_data,
         case

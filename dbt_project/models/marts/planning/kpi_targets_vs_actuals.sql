@@ -40,7 +40,7 @@ paced as (
         targets.scope_id,
         targets.kpi,
         {{ is_cumulative_kpi('targets.kpi') }} as is_cumulative,
-        case when {{ is_lower_better_kpi('targets.kpi') }} then 'lower' else 'higher' end as direction,
+        {{ kpi_direction('targets.kpi') }} as direction,
         reporting_window.as_of_date,
         business_days.business_days,
         business_days.business_days_elapsed,
