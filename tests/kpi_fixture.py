@@ -137,6 +137,10 @@ ROWS: dict[str, list[dict[str, str]]] = {
     "targets": [
         {"period_month": "2026-04", "scope_type": "org", "scope_id": "all", "kpi": "revenue", "target_value": "10,000,000"},
         {"period_month": "2026-05", "scope_type": "org", "scope_id": "all", "kpi": "revenue", "target_value": "10,000,000"},
+        # lower is better: a cancel rate of 1/3 against 50% attains 150%
+        {"period_month": "2026-04", "scope_type": "org", "scope_id": "all", "kpi": "meeting_cancel_rate", "target_value": "0.5"},
+        # R1 did nothing in May: 0 dials so far, not NULL
+        {"period_month": "2026-05", "scope_type": "rep", "scope_id": "R1", "kpi": "dials", "target_value": "100"},
     ],
 }
 

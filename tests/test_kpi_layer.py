@@ -190,6 +190,23 @@ def test_records_deleted_in_the_crm_are_kept_flagged_and_count_nowhere(fixture_w
     assert not lead.reached_sal and not lead.reached_won  # M4 and O4 would have taken L5 there
 
 
+def test_targets_attain_the_right_way_and_a_scope_without_activity_has_done_nothing(fixture_warehouse):
+    progress = _frame(fixture_warehouse, "select * from marts.kpi_targets_vs_actuals").set_index(["month_start", "scope_id", "kpi"])
+    cancel = progress.loc[(pd.Timestamp("2026-04-01"), "all", "meeting_cancel_rate")]
+    assert cancel.direction == "lower" and math.isclose(cancel.attainment, 0.5 / (1 / 3))  # M2 of M1–M3 cancelled
+    idle = progress.loc[(pd.Timestamp("2026-05-01"), "R1", "dials")]
+    assert idle.actual == 0 and idle.attainment == 0 and idle.landing_forecast == 0
+
+
+def test_a_week_in_progress_is_compared_like_for_like_and_a_silent_week_counts_zero(fixture_warehouse):
+    # as of Thursday 7 May the week has had one business day (4–6 May are Golden Week holidays);
+    # R2 did nothing on Monday 27 April, the previous week's first: 0 dials there, no connect rate
+    rows = _frame(fixture_warehouse, "select kpi, value, previous_value, compared_with from marts.kpi_period_comparison "
+                                     "where grain = 'week' and period_start = '2026-05-04' and scope_id = 'R2'").set_index("kpi")
+    assert rows.loc["dials"].tolist() == [2, 0, "first business day of the previous week"]
+    assert pd.isna(rows.loc["connect_rate", "previous_value"])
+
+
 def test_pipeline_is_rebuilt_from_stage_history(fixture_warehouse):
     # O3 opened at 1,500,000 on 10 April and became 2,000,000 on 14 April
     pipeline = _frame(fixture_warehouse, "select date_day::varchar as day, open_amount from marts.fct_pipeline_daily where opportunity_id = 'O3'")

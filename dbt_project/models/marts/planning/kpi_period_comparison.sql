@@ -66,6 +66,7 @@ final as (
         kpi,
         value,
         case
+            when is_part_period and business_days_elapsed = 1 then 'first business day of the previous ' || grain
             when is_part_period then 'first ' || business_days_elapsed || ' business days of the previous ' || grain
             else 'previous ' || grain
         end as compared_with,
