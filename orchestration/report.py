@@ -249,16 +249,17 @@ def last_complete_week(as_of: date) -> date:
     return as_of - timedelta(days=(as_of.weekday() + 1) % 7 + 6)
 
 
-def anomaly_sentence(kpi: str, labels: tuple[str, str], scope: str, value: float, relative_to_usual: float | None,
-                     direction: str) -> str:
+def anomaly_sentence(kpi: str, labels: tuple[str, str], scope: tuple[str, str], value: float,
+                     relative_to_usual: float | None, direction: str) -> str:
     """"東京SDRの接続率が通常の58%に低下 (connect rate of 東京SDR fell to 58% of its usual level)";
-    `labels` are the KPI's Japanese and English names."""
-    label_ja, label_en = labels
+    `labels` and `scope` are the KPI's and the scope's Japanese and English names."""
+    (label_ja, label_en), (scope_ja, scope_en) = labels, scope
     moved_ja, moved_en = ("上昇", "rose") if direction == "up" else ("低下", "fell")
     if relative_to_usual is None or pd.isna(relative_to_usual):  # the usual level is 0
-        return f"{scope}の{label_ja}が{format_value(kpi, value)}に{moved_ja} ({label_en.lower()} of {scope} {moved_en} to {format_value(kpi, value)})"
+        level = format_value(kpi, value)
+        return f"{scope_ja}の{label_ja}が{level}に{moved_ja} ({label_en.lower()} of {scope_en} {moved_en} to {level})"
     share = f"{relative_to_usual:.0%}"
-    return f"{scope}の{label_ja}が通常の{share}に{moved_ja} ({label_en.lower()} of {scope} {moved_en} to {share} of its usual level)"
+    return f"{scope_ja}の{label_ja}が通常の{share}に{moved_ja} ({label_en.lower()} of {scope_en} {moved_en} to {share} of its usual level)"
 
 
 def _anomalies(warehouse: Warehouse, week: date) -> Table:
@@ -271,7 +272,7 @@ def _anomalies(warehouse: Warehouse, week: date) -> Table:
         [week],
     )
     names = {m["name"]: (m["label"], m["config"]["meta"]["label_en"]) for m in kpi_metrics()}
-    scopes = ["全体" if t == "org" else i for t, i in zip(anomalies["scope_type"], anomalies["scope_id"])]
+    scopes = [("全体", "the organisation") if t == "org" else (i, i) for t, i in zip(anomalies["scope_type"], anomalies["scope_id"])]
     sentences = [
         anomaly_sentence(kpi, names.get(kpi, (kpi, kpi)), scope, value, ratio, direction)
         for kpi, scope, value, ratio, direction in zip(
@@ -281,7 +282,8 @@ def _anomalies(warehouse: Warehouse, week: date) -> Table:
         "": sentences,
         "今週 (this week)": formatted(anomalies["kpi"], anomalies["value"]),
         "通常 (usual)": formatted(anomalies["kpi"], anomalies["usual_value"]),
-        "σ": [f"{d:+.1f}" for d in anomalies["deviations"]],
+        # unsigned: the sentence says up or down, and a leading sign would be neutralised in the CSV
+        "標準偏差 (σ from usual)": [f"{abs(d):.1f}" for d in anomalies["deviations"]],
     }))
 
 
