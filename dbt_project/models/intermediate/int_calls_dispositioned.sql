@@ -46,7 +46,9 @@ final as (
     from calls
     inner join dispositions on calls.result = dispositions.result
     left join known_leads on known_leads.lead_id = calls.lead_id
-    left join phones on phones.phone = calls.phone and known_leads.lead_id is null
+    -- equality only: a condition on known_leads here turns the hash join into a nested loop
+    -- (162 s instead of 1 s at team scale); a given lead still wins through the coalesce above
+    left join phones on phones.phone = calls.phone
 )
 
 select * from final

@@ -18,11 +18,11 @@ addresses as (
 messages as (
     select
         message_id,
-        any_value(sender_type order by occurred_at) filter (where event_type = 'sent') as sender_type,
-        any_value(rep_id order by occurred_at) filter (where event_type = 'sent') as sender_rep_id,
-        any_value(lead_id order by occurred_at) filter (where lead_id is not null) as given_lead_id,
-        any_value(email order by occurred_at) filter (where email is not null) as email,
-        any_value(campaign_id order by occurred_at) filter (where campaign_id is not null) as campaign_id,
+        arg_min(sender_type, occurred_at) filter (where event_type = 'sent') as sender_type,
+        arg_min(rep_id, occurred_at) filter (where event_type = 'sent' and rep_id is not null) as sender_rep_id,
+        arg_min(lead_id, occurred_at) filter (where lead_id is not null) as given_lead_id,
+        arg_min(email, occurred_at) filter (where email is not null) as email,
+        arg_min(campaign_id, occurred_at) filter (where campaign_id is not null) as campaign_id,
         min(occurred_at) filter (where event_type = 'sent') as sent_at,
         min(occurred_date) filter (where event_type = 'sent') as sent_date,
         count(*) filter (where event_type = 'delivered') > 0 as is_delivered,
@@ -53,7 +53,8 @@ final as (
         end as lead_resolution
     from messages
     left join known_leads on known_leads.lead_id = messages.given_lead_id
-    left join addresses on addresses.email = messages.email and known_leads.lead_id is null
+    -- equality only, as in int_calls_dispositioned: a given lead wins through the coalesce above
+    left join addresses on addresses.email = messages.email
 )
 
 select * from final
