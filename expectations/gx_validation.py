@@ -17,6 +17,7 @@ import great_expectations as gx
 from great_expectations.data_context.types.base import ProgressBarsConfig
 from great_expectations.execution_engine import sqlalchemy_execution_engine
 
+from connectors.sql import DuckDBLimits
 from expectations.rules import Rule
 
 
@@ -57,14 +58,14 @@ def expectation_for(rule: Rule, latest_plausible: datetime) -> gx.expectations.E
 
 
 def validate_files(
-    work_db: Path, entity: str, file_ids: list[int], rules: tuple[Rule, ...], latest_plausible: datetime
+    work_db: Path, limits: DuckDBLimits, entity: str, file_ids: list[int], rules: tuple[Rule, ...], latest_plausible: datetime
 ) -> dict[int, dict[str, int]]:
     """Rows breaking each rule, per landed file: {file_id: {rule name: count}}."""
     if not file_ids:
         return {}
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    datasource = context.data_sources.add_sql(name="work", connection_string=f"duckdb:///{work_db}")
+    datasource = context.data_sources.add_sql(name="work", connection_string=f"duckdb:///{work_db}{limits.url_query()}")
     suite = context.suites.add(gx.ExpectationSuite(name=entity))
     for rule in rules:
         suite.add_expectation(expectation_for(rule, latest_plausible))

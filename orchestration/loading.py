@@ -16,6 +16,7 @@ import duckdb
 from connectors import normalize
 from connectors.contract import load_contract
 from connectors.files import ExportFile
+from connectors.sql import DuckDBLimits
 from connectors.landing import TEMPLATE, LandedFile, RejectedFile, SourceFormat, create_landing_table, land_file
 from expectations.gate import (
     FileOutcome, GateSettings, Readmission, admit, ensure_audit, loaded_shas, next_file_id, readmit, unknown_value_advice,
@@ -28,6 +29,7 @@ from orchestration import progress
 @dataclass(frozen=True)
 class LoadSettings:
     work_db: Path
+    limits: DuckDBLimits
     scratch_dir: Path
     mappings_dir: Path
     business_time_zone: str
@@ -45,9 +47,9 @@ class EntityLoad:
     advice: list[str]  # unknown enumeration values and the mapping line that makes each known
 
 
-def connect(work_db: Path) -> duckdb.DuckDBPyConnection:
+def connect(work_db: Path, limits: DuckDBLimits) -> duckdb.DuckDBPyConnection:
     work_db.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(work_db))
+    con = limits.apply(duckdb.connect(str(work_db)))
     # a row's hash includes its timestamps as text, which must not depend on the session's zone
     con.execute("set TimeZone = 'UTC'")
     return con
@@ -64,7 +66,7 @@ def load_entity(
     rules = rules_for(entity_name, settings.mappings_dir)
     latest_plausible = now + settings.future_tolerance
 
-    with connect(settings.work_db) as con:
+    with connect(settings.work_db, settings.limits) as con:
         ensure_audit(con)
         already = loaded_shas(con, entity_name)
         seen: set[str] = set()
@@ -90,9 +92,9 @@ def load_entity(
     landed = [r for r in results if isinstance(r, LandedFile)]
     rejected = [r for r in results if isinstance(r, RejectedFile)]
 
-    gx_counts = validate_files(settings.work_db, entity_name, [f.file_id for f in landed], rules, latest_plausible)
+    gx_counts = validate_files(settings.work_db, settings.limits, entity_name, [f.file_id for f in landed], rules, latest_plausible)
 
-    with connect(settings.work_db) as con:
+    with connect(settings.work_db, settings.limits) as con:
         outcomes = admit(
             con,
             entity,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import typing
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
@@ -52,6 +53,10 @@ class Settings:
     future_tolerance_hours: float = 24.0
     # a second run on the same warehouse waits this long for the first, then gives up
     run_lock_wait_seconds: float = 0.0
+    # what each DuckDB session of a run may take; over the memory limit it spills to the temp folder
+    duckdb_memory_limit: str = "4GB"
+    duckdb_temp_directory: str | None = None  # None: <warehouse folder>/.work/tmp
+    duckdb_threads: int | None = None  # None: every core
     # follow_up_rate: at least N touches within D business days of the lead's creation
     follow_up_min_touches: int = 1
     follow_up_business_days: int = 1
@@ -112,6 +117,12 @@ future_tolerance_hours: {future_tolerance_hours}
 # A second run on the same warehouse waits this long for the first, then exits naming it.
 run_lock_wait_seconds: {run_lock_wait_seconds}
 
+# What the run's DuckDB may take: memory (over it, work spills to the temp folder; empty:
+# warehouse/.work/tmp) and threads (empty: every core). Raise the limit on a large machine.
+duckdb_memory_limit: {duckdb_memory_limit}
+duckdb_temp_directory:
+duckdb_threads:
+
 # follow_up_rate: a lead assigned is followed up with at least N touches within D business days.
 follow_up_min_touches: {follow_up_min_touches}
 follow_up_business_days: {follow_up_business_days}
@@ -164,6 +175,10 @@ class Workspace:
     def config_file(self) -> Path:
         return self.root / CONFIG_FILE
 
+    @property
+    def duckdb_temp_directory(self) -> Path | None:
+        return self._path(self.settings.duckdb_temp_directory) if self.settings.duckdb_temp_directory else None
+
     def _path(self, value: str) -> Path:
         path = Path(value).expanduser()
         return path if path.is_absolute() else self.root / path
@@ -210,6 +225,12 @@ class Workspace:
         return added
 
 
+def _value_type(setting: str) -> type:
+    """int for `int | None`, and so on: what a setting's value converts to."""
+    hint = typing.get_type_hints(Settings)[setting]
+    return next((kind for kind in typing.get_args(hint) if kind is not type(None)), hint)
+
+
 def _read_settings(config_file: Path) -> Settings:
     try:
         raw = yaml.safe_load(config_file.read_text(encoding="utf-8")) or {}
@@ -225,8 +246,7 @@ def _read_settings(config_file: Path) -> Settings:
     for name, value in raw.items():
         if value is None:
             continue
-        default = getattr(Settings, name)
-        kind = type(default) if default is not None else str
+        kind = _value_type(name)
         try:
             values[name] = kind(value)
         except (TypeError, ValueError):

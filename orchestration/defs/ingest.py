@@ -93,7 +93,7 @@ def build_raw_asset(entity: str):
             return
         load = load_entity(entity, files, settings, now)
         touched = [o.file_id for o in load.outcomes] + [r.file_id for r in load.readmitted]
-        with connect(settings.work_db) as con:
+        with connect(settings.work_db, settings.limits) as con:
             problems = reconcile(con, entity, touched)
             raw_rows = con.execute(f"select count(*) from raw.{entity}").fetchone()[0]
         passed, verdict = _rules_verdict(entity, load, raw_rows, warehouse.max_rejected_files)
@@ -142,6 +142,6 @@ RAW_ASSETS = [build_raw_asset(entity) for entity in entity_names()]
     description="Japanese public holidays from the `holidays` library, for the business-day calendar.",
 )
 def jp_public_holidays(warehouse: WarehouseResource) -> MaterializeResult:
-    with connect(warehouse.work_db) as con:
+    with connect(warehouse.work_db, warehouse.duckdb_limits) as con:
         rows = write_public_holidays(con, last_year=datetime.now(timezone.utc).year + 2)
     return MaterializeResult(metadata={"holidays": rows})

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 from dagster import AssetKey, AssetsDefinition, MaterializeResult, asset
 
-from connectors.sql import ident, literal
+from connectors.sql import DuckDBLimits, ident, literal
 from orchestration import progress
 from orchestration.defs.resources import WarehouseResource
 
@@ -26,14 +26,14 @@ order by schema_name, table_name
 """
 
 
-def publish_warehouse(work_db: Path, published: Path) -> list[str]:
+def publish_warehouse(work_db: Path, published: Path, limits: DuckDBLimits) -> list[str]:
     published.parent.mkdir(parents=True, exist_ok=True)
     # from a run killed mid-publish: no other run is writing (the run lock), so none is in progress
     for leftover in published.parent.glob(f".{published.name}.*.building*"):
         leftover.unlink()
     building = published.with_name(f".{published.name}.{uuid.uuid4().hex}.building")
     try:
-        with duckdb.connect(str(building)) as con:
+        with limits.apply(duckdb.connect(str(building))) as con:
             con.execute(f"attach {literal(str(work_db))} as work (read_only)")
             tables = con.execute(PUBLISHED_TABLES_SQL).fetchall()
             for schema, table in tables:
@@ -73,7 +73,7 @@ def build_publish_assets(dbt_assets: AssetsDefinition) -> list[AssetsDefinition]
         description="The warehouse BI reads: marts.* and audit.load_files, replaced atomically after a good run.",
     )
     def published_warehouse(warehouse: WarehouseResource) -> MaterializeResult:
-        tables = publish_warehouse(warehouse.work_db, warehouse.published)
+        tables = publish_warehouse(warehouse.work_db, warehouse.published, warehouse.duckdb_limits)
         progress.note(f"{len(tables)} tables in {warehouse.published}")
         return MaterializeResult(metadata={"path": str(warehouse.published), "tables": tables})
 

@@ -23,7 +23,7 @@ RESOLVED_ACTIVITY = {
 
 def unresolved_by_file(warehouse: WarehouseResource, model: str) -> list[tuple[int, str, int, int]]:
     """(file_id, file name, rows, unresolved rows) per export file the model's rows came from."""
-    with connect(warehouse.work_db) as con:
+    with connect(warehouse.work_db, warehouse.duckdb_limits) as con:
         return con.execute(
             f"""
             select f.file_id, f.file_name, count(*), count(*) filter (where a.lead_resolution = 'unresolved')

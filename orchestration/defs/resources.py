@@ -16,6 +16,7 @@ from dagster import ConfigurableResource, InitResourceContext
 from dagster_dbt import DbtCliResource, DbtProject
 from pydantic import PrivateAttr
 
+from connectors.sql import DuckDBLimits
 from orchestration.loading import LoadSettings
 from orchestration.paths import DBT_PROJECT_DIR
 from orchestration.run_lock import exclusive_run
@@ -39,6 +40,10 @@ class WarehouseResource(ConfigurableResource):
     max_unresolved_share: float
     future_tolerance_hours: float
     run_lock_wait_seconds: float
+    duckdb_memory_limit: str
+    duckdb_threads: int | None
+    # absolute; None: the work folder's tmp/
+    duckdb_temp_directory: str | None
     # the settings dbt reads as vars, as JSON
     dbt_vars: str
     # the local date the marts report as of (YYYY-MM-DD): what was known by the end of that day;
@@ -62,6 +67,9 @@ class WarehouseResource(ConfigurableResource):
             max_unresolved_share=settings.max_unresolved_share,
             future_tolerance_hours=settings.future_tolerance_hours,
             run_lock_wait_seconds=settings.run_lock_wait_seconds,
+            duckdb_memory_limit=settings.duckdb_memory_limit,
+            duckdb_threads=settings.duckdb_threads,
+            duckdb_temp_directory=str(workspace.duckdb_temp_directory) if workspace.duckdb_temp_directory else None,
             dbt_vars=json.dumps({**settings.dbt_vars(), "as_of_date": as_of_date}),
             as_of_date=as_of_date,
             run_log=str(run_log) if run_log else None,
@@ -97,9 +105,15 @@ class WarehouseResource(ConfigurableResource):
     def work_db(self) -> Path:
         return self.work_dir / f"{self.published.stem}.work.duckdb"
 
+    @property
+    def duckdb_limits(self) -> DuckDBLimits:
+        return DuckDBLimits(temp_directory=self.duckdb_temp_directory or str(self.work_dir / "tmp"),
+                            memory_limit=self.duckdb_memory_limit, threads=self.duckdb_threads)
+
     def load_settings(self) -> LoadSettings:
         return LoadSettings(
             work_db=self.work_db,
+            limits=self.duckdb_limits,
             scratch_dir=self.work_dir / "scratch",
             mappings_dir=self.mappings_dir,
             business_time_zone=self.business_time_zone,
@@ -166,17 +180,20 @@ def dbt_project(workspace_dir: Path) -> DbtProject:
 
 
 @contextmanager
-def dbt_environment(work_db: Path) -> Iterator[None]:
-    """The working database profiles.yml attaches, set for the dbt subprocesses of a block."""
-    previous = os.environ.get("ISKPI_WORK_DB")
-    os.environ["ISKPI_WORK_DB"] = str(work_db)
+def dbt_environment(work_db: Path, limits: DuckDBLimits) -> Iterator[None]:
+    """The working database profiles.yml attaches, and the DuckDB limits, set for the dbt
+    subprocesses of a block."""
+    variables = {"ISKPI_WORK_DB": str(work_db), **limits.environment()}
+    previous = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
     try:
         yield
     finally:
-        if previous is None:
-            os.environ.pop("ISKPI_WORK_DB", None)
-        else:
-            os.environ["ISKPI_WORK_DB"] = previous
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def dbt_executable(name: str = "dbt") -> str:

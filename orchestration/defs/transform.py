@@ -24,7 +24,7 @@ def build_dbt_assets(project: DbtProject) -> AssetsDefinition:
         variables = ["--vars", warehouse.dbt_vars]
         nodes = len(context.selected_asset_keys) + len(context.selected_asset_check_keys)
         with ExitStack() as scope:
-            scope.enter_context(dbt_environment(warehouse.work_db))
+            scope.enter_context(dbt_environment(warehouse.work_db, warehouse.duckdb_limits))
             if warehouse.run_log:  # dagster-dbt echoes every dbt event to stdout: keep it in the run's log
                 scope.enter_context(redirect_stdout(scope.enter_context(open(warehouse.run_log, "a", encoding="utf-8"))))
             task = scope.enter_context(progress.task("dbt build", total=nodes, unit="models and tests"))
