@@ -185,7 +185,7 @@ def test_records_deleted_in_the_crm_are_kept_flagged_and_count_nowhere(fixture_w
     assert not (flagged["L1"] or flagged["M1"] or flagged["O1"])
     assert _frame(fixture_warehouse, "select * from marts.fct_meeting where meeting_id = 'M4'").empty
     assert _frame(fixture_warehouse, "select * from marts.fct_opportunity where opportunity_id = 'O4'").empty
-    assert _frame(fixture_warehouse, "select * from marts.fct_pipeline_daily where opportunity_id = 'O4'").empty
+    assert _frame(fixture_warehouse, "select * from marts.fct_opportunity_stage_interval where opportunity_id = 'O4'").empty
     lead = _frame(fixture_warehouse, "select reached_sal, reached_won from marts.fct_lead_lifecycle where lead_id = 'L5'").iloc[0]
     assert not lead.reached_sal and not lead.reached_won  # M4 and O4 would have taken L5 there
 
@@ -209,9 +209,10 @@ def test_a_week_in_progress_is_compared_like_for_like_and_a_silent_week_counts_z
 
 def test_pipeline_is_rebuilt_from_stage_history(fixture_warehouse):
     # O3 opened at 1,500,000 on 10 April and became 2,000,000 on 14 April
-    pipeline = _frame(fixture_warehouse, "select date_day::varchar as day, open_amount from marts.fct_pipeline_daily where opportunity_id = 'O3'")
-    amounts = dict(zip(pipeline.day, pipeline.open_amount))
-    assert float(amounts["2026-04-13"]) == 1_500_000 and float(amounts["2026-04-14"]) == 2_000_000
+    open_on = ("select amount from marts.fct_opportunity_stage_interval where opportunity_id = 'O3' and is_open "
+               "and open_from_day <= date '{day}' and (open_until_day is null or date '{day}' < open_until_day)")
+    assert _frame(fixture_warehouse, open_on.format(day="2026-04-13")).amount.astype(float).tolist() == [1_500_000]
+    assert _frame(fixture_warehouse, open_on.format(day="2026-04-14")).amount.astype(float).tolist() == [2_000_000]
 
 
 # -- properties on the generated sample --------------------------------------------------------

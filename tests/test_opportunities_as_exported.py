@@ -146,7 +146,7 @@ def _org_month(warehouse: Path, month: str) -> pd.Series:
 
 
 def test_pipeline_of_any_past_day_is_what_was_open_then(full_build):
-    daily = _frame(full_build, "select date_day::varchar as day, coalesce(sum(open_amount), 0) as amount from marts.fct_pipeline_daily group by 1")
+    daily = _frame(full_build, "select date_day::varchar as day, sum(open_amount) as amount from marts.fct_pipeline_balance group by 1")
     amounts = dict(zip(daily.day, daily.amount.astype(float)))
     assert {day: amounts.get(day, 0.0) for day in EXPECTED_PIPELINE} == EXPECTED_PIPELINE
     assert float(_org_month(full_build, "2026-04-01").pipeline_amount) == 1_000_000
