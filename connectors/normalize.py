@@ -90,7 +90,9 @@ def install(con: duckdb.DuckDBPyConnection, business_time_zone: str) -> None:
     era = literal(ERA_DATE_PATTERN)
     con.execute(
         f"""
-        create or replace temp macro iskpi_text(s) as nullif(trim(iskpi_nfkc(s), {literal(TRIMMED)}), '');
+        -- ASCII is NFKC already (bytes = characters): only the rest goes through the UDF
+        create or replace temp macro iskpi_text(s) as
+            nullif(trim(case when strlen(s) = length(s) then s else iskpi_nfkc(s) end, {literal(TRIMMED)}), '');
         -- 令和8年4月1日 9:05 → 2026/04/01 9:05; anything else unchanged
         create or replace temp macro iskpi_gregorian(s) as
             case when regexp_matches(s, {era}) then
@@ -104,12 +106,14 @@ def install(con: duckdb.DuckDBPyConnection, business_time_zone: str) -> None:
         -- date and time separated by one space; a trailing Z is an explicit UTC offset
         create or replace temp macro iskpi_ts_text(s) as
             regexp_replace(regexp_replace(iskpi_gregorian(s), '^(\\d{{4}}[-/]\\d{{1,2}}[-/]\\d{{1,2}})[T ]+', '\\1 '), 'Z$', '+00:00');
-        create or replace temp macro iskpi_timestamp(s) as
+        -- the commonest spelling first, parsed directly; the rest (offsets, eras, slashes) after
+        create or replace temp macro iskpi_timestamp(s) as coalesce(
+            timezone('{tz}', try_strptime(s, {literal(LOCAL_FORMATS[0])})),
             case
                 when regexp_matches(iskpi_ts_text(s), '[+-]\\d{{2}}:?\\d{{2}}$')
                     then try_strptime(iskpi_ts_text(s), {_sql_list(OFFSET_FORMATS)})
                 else timezone('{tz}', try_strptime(iskpi_ts_text(s), {_sql_list(LOCAL_FORMATS)}))
-            end;
+            end);
         create or replace temp macro iskpi_date(s) as
             cast(try_strptime(iskpi_gregorian(s), {_sql_list(DATE_FORMATS)}) as date);
         -- a cast alone would round '1.5' to 2: an integer column takes whole numbers only
