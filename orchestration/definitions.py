@@ -14,7 +14,7 @@ from dagster import Definitions, definitions
 from orchestration.defs.ingest import RAW_ASSETS, jp_public_holidays
 from orchestration.defs.publish import build_publish_assets
 from orchestration.defs.quality import UNRESOLVED_LEAD_CHECKS
-from orchestration.defs.resources import WarehouseResource, dbt_project, dbt_resource, ensure_dbt_manifest
+from orchestration.defs.resources import WarehouseResource, dbt_environment, dbt_project, dbt_resource, ensure_dbt_manifest
 from orchestration.defs.run_log import run_file_logger
 from orchestration.defs.schedules import NIGHTLY_JOB, NIGHTLY_SCHEDULE
 from orchestration.defs.transform import build_dbt_assets
@@ -22,7 +22,9 @@ from orchestration.workspace import Workspace, demo_workspace, find_workspace
 
 
 def build_defs(workspace: Workspace, as_of_date: str | None = None, run_log: Path | None = None) -> Definitions:
-    ensure_dbt_manifest(workspace.root)
+    warehouse = WarehouseResource.for_workspace(workspace, as_of_date, run_log)
+    with dbt_environment(warehouse.work_db, warehouse.duckdb_limits):
+        ensure_dbt_manifest(workspace.root, warehouse.dbt_vars)
     project = dbt_project(workspace.root)
     dbt_assets = build_dbt_assets(project)
     return Definitions(
@@ -31,7 +33,7 @@ def build_defs(workspace: Workspace, as_of_date: str | None = None, run_log: Pat
         jobs=[NIGHTLY_JOB],
         schedules=[NIGHTLY_SCHEDULE],
         loggers={"iskpi_run_file": run_file_logger},
-        resources={"warehouse": WarehouseResource.for_workspace(workspace, as_of_date, run_log), "dbt": dbt_resource(project)},
+        resources={"warehouse": warehouse, "dbt": dbt_resource(project)},
     )
 
 

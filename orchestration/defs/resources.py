@@ -210,8 +210,11 @@ class DbtParseError(Exception):
     """The dbt project does not parse (a mapping's header changed, say); the message is dbt's."""
 
 
-def ensure_dbt_manifest(workspace_dir: Path) -> Path:
-    """Sync the workspace's project copy and parse it when anything changed since the last parse."""
+def ensure_dbt_manifest(workspace_dir: Path, dbt_vars: str | None = None) -> Path:
+    """Sync the workspace's project copy and parse it when anything changed since the last parse.
+
+    A run parses with its build's vars and inside its dbt_environment, so the build finds the
+    parse's partial_parse.msgpack valid (same vars, same rendered profile) instead of parsing again."""
     project_dir = materialise_dbt_project(workspace_dir)
     project = dbt_project(workspace_dir)
     manifest = project.manifest_path
@@ -220,7 +223,9 @@ def ensure_dbt_manifest(workspace_dir: Path) -> Path:
         target = project_dir / project.target_path
         env = {**os.environ, "DBT_TARGET_PATH": str(target), "DBT_LOG_PATH": str(target),
                "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DBT_PROFILES_DIR": str(project_dir)}
-        parsed = subprocess.run([dbt_executable(), "parse", "--quiet"], cwd=project_dir, env=env, capture_output=True, text=True)
+        variables = ["--vars", dbt_vars] if dbt_vars else []
+        # the build passes --target too: the partial parse is keyed on it
+        parsed = subprocess.run([dbt_executable(), "parse", "--quiet", *variables, "--target", "work"], cwd=project_dir, env=env, capture_output=True, text=True)
         if parsed.returncode != 0:
             raise DbtParseError(f"dbt could not parse the project in {project_dir}:\n{(parsed.stdout + parsed.stderr)[-3000:]}")
         manifest.touch()
