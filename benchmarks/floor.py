@@ -69,6 +69,7 @@ def export_files(exports: Path, entity: str) -> list[str]:
 def compute(exports: Path, out: Path, memory_limit: str = "4GB") -> int:
     with duckdb.connect() as con:
         con.execute(f"set memory_limit = {literal(memory_limit)}")
+        con.execute(f"set temp_directory = {literal(str(out.with_suffix('.tmp')))}")
         for entity in EXPORTS:
             files = export_files(exports, entity)
             con.execute(f"""create table {entity} as select * from read_csv({files}, header = true, union_by_name = true,

@@ -299,6 +299,7 @@ def generate(scale_name: str, out: Path, last_day: date | None = None, memory_li
     through = datetime.combine(last_day + timedelta(days=1), datetime.min.time())
     with duckdb.connect() as con:
         con.execute(f"set memory_limit = {literal(memory_limit)}")
+        con.execute(f"set temp_directory = {literal(str(out / '.tmp'))}")
         _setup(con, scale, days)
         _activities(con, scale, len(days), through)
         _records(con, datetime.combine(last_day, datetime.min.time()), suffix="_history")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 from datetime import date, datetime, timedelta
 
+import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -131,3 +132,22 @@ def test_emails_are_lower_cased_and_trimmed(con, email):
     text = f"　{email.upper()} "
     expected = unicodedata.normalize("NFKC", email.upper()).strip(normalize.TRIMMED).lower()
     assert one(con, f"select {normalize.typed_expression('email', 'iskpi_text(?)')}", text) == expected
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.sampled_from(["+81", "0", "010", "+810", ""]),
+    st.text(alphabet="0123456789", min_size=7, max_size=12),
+    st.lists(st.sampled_from(["-", "(", ")", " ", ""]), min_size=3, max_size=3),
+)
+def test_the_fast_path_for_japanese_numbers_agrees_with_libphonenumber(prefix, digits, separators):
+    cut = len(digits) // 3
+    text = prefix + separators[0] + digits[:cut] + separators[1] + digits[cut : 2 * cut] + separators[2] + digits[2 * cut :]
+    fast = normalize.jp_e164_fast(pa.array([text], pa.string()))[0].as_py()
+    assert fast is None or fast == normalize.e164(text)
+
+
+def test_the_fast_path_takes_the_common_japanese_spellings():
+    spellings = ["+81312345678", "03-1234-5678", "(03)1234-5678", "090 1234 5678", "010-1-212-555-0100", "+1 212 555 0100"]
+    assert normalize.jp_e164_fast(pa.array(spellings, pa.string())).to_pylist() == [
+        "+81312345678", "+81312345678", "+81312345678", "+819012345678", None, None]
