@@ -104,6 +104,12 @@ def _setup(con: duckdb.DuckDBPyConnection, scale: Scale, days: list[date]) -> No
     """)
 
 
+def _slots(per_day: int, reps: int, n_days: int) -> str:
+    """Row k of a rep's day: the business day d, the rep and the n-th slot of their day."""
+    return f"""select k, k // {reps * per_day} as d, (k // {per_day}) % {reps} as rep, k % {per_day} as n
+               from range({n_days * reps * per_day}) t(k)"""
+
+
 def _activities(con: duckdb.DuckDBPyConnection, scale: Scale, n_days: int, through: datetime) -> None:
     r, lpd = scale.is_reps, scale.leads_per_day
     # the lead a rep works on day d: one of their leads from the fortnight before (none on the first days: a cold call)
@@ -111,11 +117,7 @@ def _activities(con: duckdb.DuckDBPyConnection, scale: Scale, n_days: int, throu
                   then ((d - 1 - pick(k, 'ago', 15)) * {lpd} + pick(k, 'slot', {lpd})) * {r} + rep end"""
     con.execute(f"""
         create table calls as
-        with slots as (
-            select c as k, c // ({r * scale.calls_per_day}) as d, (c // {scale.calls_per_day}) % {r} as rep,
-                   c % {scale.calls_per_day} as n
-            from range({n_days * r * scale.calls_per_day}) t(c)
-        ), dialled as (
+        with slots as ({_slots(scale.calls_per_day, r, n_days)}), dialled as (
             select slots.*, days.day, {lead_of} as lead_i, u(k, 'result') as p from slots join days using (d)
         )
         select 'C' || lpad(k::varchar, 9, '0') as call_id, 'R' || lpad((rep + 1)::varchar, 4, '0') as rep_id,
@@ -130,11 +132,7 @@ def _activities(con: duckdb.DuckDBPyConnection, scale: Scale, n_days: int, throu
     """)
     con.execute(f"""
         create table messages as
-        with slots as (
-            select m as k, m // ({r * scale.messages_per_day}) as d, (m // {scale.messages_per_day}) % {r} as rep,
-                   m % {scale.messages_per_day} as n
-            from range({n_days * r * scale.messages_per_day}) t(m)
-        )
+        with slots as ({_slots(scale.messages_per_day, r, n_days)})
         select k, 'MSG' || lpad(k::varchar, 9, '0') as message_id, 'R' || lpad((rep + 1)::varchar, 4, '0') as rep_id,
                case when {lead_of} is not null then 'L' || lpad(({lead_of})::varchar, 8, '0') end as lead_id,
                day + interval 10 hour + to_seconds(n * 600 + pick(k, 'sec', 500)) as sent_at
