@@ -266,12 +266,14 @@ def admit(
         con.execute(
             f"create or replace temp table violations as {_violations_sql(entity, rules, table, settings.latest_plausible)}"
         )
+        # rows breaking any rule over rows read, per file (a landing row number is unique in its file)
         shares = dict(
             con.execute(
                 f"""
-                select l._file_id, count(distinct v._row_number) / count(distinct l._row_number)
-                from {table} l left join violations v using (_file_id, _row_number)
-                group by l._file_id
+                with rows_read as (select _file_id, count(*) as n from {table} group by _file_id),
+                     broken as (select _file_id, count(distinct _row_number) as n from violations group by _file_id)
+                select rows_read._file_id, coalesce(broken.n, 0) / rows_read.n
+                from rows_read left join broken using (_file_id)
                 """
             ).fetchall()
         )
