@@ -47,7 +47,7 @@ def test_the_workspace_limits_reach_the_loader_and_great_expectations(limited_wo
 
 def test_dbt_reads_every_limit_the_run_sets():
     profile = yaml.safe_load((DBT_PROJECT_DIR / "profiles.yml").read_text(encoding="utf-8"))
-    settings = profile["iskpi"]["outputs"]["work"]["settings"]
+    settings = profile["iskpi"]["outputs"]["work"]["config_options"]  # set once, when the database opens
     environment = DuckDBLimits(temp_directory="/t").environment()
     for name in ("memory_limit", "temp_directory", "threads"):
         assert re.match(rf"{{{{ env_var\('ISKPI_DUCKDB_{name.upper()}'", settings[name]), name
