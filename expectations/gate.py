@@ -66,6 +66,14 @@ create table if not exists audit.load_file_reps (
     rep_id varchar,
     rows_read bigint not null
 );
+-- every append to a raw table, numbered: raw rows carry the number (_append_id), so the nightly
+-- dbt build reads only what was appended since the last build (files admitted, rows re-admitted)
+create table if not exists audit.raw_appends (
+    append_id bigint primary key,
+    entity varchar not null,
+    rows_appended bigint not null,
+    appended_at timestamptz not null
+);
 """
 
 
@@ -107,6 +115,8 @@ def ensure_raw_table(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
     contract_columns = [f"{ident(c.name)} {SQL_TYPES[c.type]}" for c in entity.columns] + ["_extra json"]
     lineage = ["_file_id bigint not null", "_row_number bigint not null", "_row_hash varchar not null"]
     con.execute(f"create table if not exists raw.{entity.name} ({', '.join(contract_columns + lineage)})")
+    # empty in rows appended before appends were numbered: the first build after that is a full one
+    con.execute(f"alter table raw.{entity.name} add column if not exists _append_id bigint")
     # quarantined rows of loaded files, whole, in the landing table's shape: rechecked every run
     con.execute(f"create table if not exists quarantine.{entity.name} as select * from landing.{entity.name} limit 0")
     # tables an earlier version made gain the columns the contract has added since (empty in old rows)
@@ -157,10 +167,13 @@ def _append_to_raw(
         params or [],
     )
     columns = ", ".join([*(ident(c.name) for c in entity.columns), "_file_id", "_row_number", "_row_hash", "_extra"])
-    con.execute(
-        f"insert into raw.{entity.name} ({columns}) select {columns} "
+    append_id = con.execute("select coalesce(max(append_id), 0) + 1 from audit.raw_appends").fetchone()[0]
+    appended = con.execute(
+        f"insert into raw.{entity.name} ({columns}, _append_id) select {columns}, {int(append_id)} "
         f"from {batch} where not is_duplicate order by _file_id, _row_number"
-    )
+    ).fetchone()[0]
+    if appended:
+        con.execute("insert into audit.raw_appends values (?, ?, ?, now())", [append_id, entity.name, appended])
 
 
 @dataclass(frozen=True)

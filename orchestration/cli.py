@@ -101,10 +101,12 @@ def sample(out_dir: Path, seed: int, reps: int, months: int, start: str, end: st
               help="Share of a file's calls or e-mails whose lead cannot be resolved before the file blocks publishing.")
 @click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="Report as of this local date: what was known by its end. Default: the last day with data.")
+@click.option("--full-refresh", is_flag=True,
+              help="Rebuild the history models from all raw rows instead of only what the new exports touch.")
 @pass_context
 def run(
     context: Context, input_dir: Path | None, warehouse_path: Path | None, max_quarantine_share: float | None,
-    max_rejected_files: int | None, max_unresolved_share: float | None, as_of: datetime | None,
+    max_rejected_files: int | None, max_unresolved_share: float | None, as_of: datetime | None, full_refresh: bool,
 ) -> None:
     """Run the nightly job: load the inbox, check, build the marts, publish the warehouse.
 
@@ -126,7 +128,7 @@ def run(
         max_unresolved_share=max_unresolved_share,
     )
     view = ConsoleView()
-    outcome = view.run(lambda: run_nightly(workspace, as_of.date() if as_of else None), workspace)
+    outcome = view.run(lambda: run_nightly(workspace, as_of.date() if as_of else None, full_refresh), workspace)
     view.summary(outcome, time.monotonic() - started)
     if not outcome.success:
         sys.exit(1)

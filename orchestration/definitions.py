@@ -21,8 +21,10 @@ from orchestration.defs.transform import build_dbt_assets
 from orchestration.workspace import Workspace, demo_workspace, find_workspace
 
 
-def build_defs(workspace: Workspace, as_of_date: str | None = None, run_log: Path | None = None) -> Definitions:
-    warehouse = WarehouseResource.for_workspace(workspace, as_of_date, run_log)
+def build_defs(
+    workspace: Workspace, as_of_date: str | None = None, run_log: Path | None = None, full_refresh: bool = False,
+) -> Definitions:
+    warehouse = WarehouseResource.for_workspace(workspace, as_of_date, run_log, full_refresh)
     with dbt_environment(warehouse.work_db, warehouse.duckdb_limits):
         ensure_dbt_manifest(workspace.root, warehouse.dbt_vars)
     project = dbt_project(workspace.root)

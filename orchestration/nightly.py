@@ -88,7 +88,7 @@ def _unmapped_labels(published: Path) -> list[tuple[str, str, int]]:
             return []
 
 
-def run_nightly(workspace: Workspace, as_of: date | None = None) -> NightlyOutcome:
+def run_nightly(workspace: Workspace, as_of: date | None = None, full_refresh: bool = False) -> NightlyOutcome:
     """Run the workspace's nightly job once; a second run on the same warehouse waits for the
     first as long as the workspace allows, then is refused with one line."""
     from orchestration.defs.resources import WarehouseResource
@@ -96,12 +96,12 @@ def run_nightly(workspace: Workspace, as_of: date | None = None) -> NightlyOutco
     work_dir = WarehouseResource.for_workspace(workspace).work_dir
     try:
         with exclusive_run(work_dir, workspace.settings.run_lock_wait_seconds):
-            return _run_locked(workspace, as_of)
+            return _run_locked(workspace, as_of, full_refresh)
     except RunInProgress as busy:
         return NightlyOutcome(False, str(busy), refused=True)
 
 
-def _run_locked(workspace: Workspace, as_of: date | None) -> NightlyOutcome:
+def _run_locked(workspace: Workspace, as_of: date | None, full_refresh: bool) -> NightlyOutcome:
     from orchestration.definitions import build_defs
     from orchestration.defs.resources import DbtParseError, WarehouseResource
     from orchestration.defs.run_log import close_run_logs
@@ -118,7 +118,7 @@ def _run_locked(workspace: Workspace, as_of: date | None) -> NightlyOutcome:
     # Dagster's own logger says the same as our summary, as tracebacks; its records go to the log file
     logging.getLogger("dagster").setLevel(logging.WARNING)
     try:
-        defs = build_defs(workspace, as_of.isoformat() if as_of else None, log_file)
+        defs = build_defs(workspace, as_of.isoformat() if as_of else None, log_file, full_refresh)
     except DbtParseError as error:
         return NightlyOutcome(False, str(error), log_file=log_file)
     try:

@@ -24,8 +24,12 @@
                     {% if updated_at %}{{ updated_at }} desc nulls last, {% endif %}_file_id desc, _row_number desc
             ) as _version
         from {{ relation }}
+        where true
+        {%- if config.get('materialized') == 'incremental' and is_incremental() %}
+          and ({{ key_columns | join(', ') }}) in (select ({{ key_columns | join(', ') }}) from {{ appended_this_build(relation) }})
+        {%- endif %}
         {%- if cutoff and known_by %}
-        where {% for column in known_by %}({{ column }} is null or {{ column }} < {{ cutoff }}){% if not loop.last %} and {% endif %}{% endfor %}
+          and {% for column in known_by %}({{ column }} is null or {{ column }} < {{ cutoff }}){% if not loop.last %} and {% endif %}{% endfor %}
         {%- endif %}
     )
     where _version = 1

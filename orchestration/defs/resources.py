@@ -49,13 +49,17 @@ class WarehouseResource(ConfigurableResource):
     # the local date the marts report as of (YYYY-MM-DD): what was known by the end of that day;
     # unset, the last day with data, never the clock
     as_of_date: str | None = None
+    # rebuild every incremental model from all history (`iskpi run --full-refresh`)
+    full_refresh: bool = False
     # `iskpi run`'s log file: dbt's output goes there too (under `dagster dev`, to Dagster's compute logs)
     run_log: str | None = None
 
     _lock: ExitStack = PrivateAttr(default_factory=ExitStack)
 
     @classmethod
-    def for_workspace(cls, workspace: Workspace, as_of_date: str | None = None, run_log: Path | None = None) -> WarehouseResource:
+    def for_workspace(
+        cls, workspace: Workspace, as_of_date: str | None = None, run_log: Path | None = None, full_refresh: bool = False,
+    ) -> WarehouseResource:
         settings = workspace.settings
         return cls(
             workspace_dir=str(workspace.root),
@@ -72,6 +76,7 @@ class WarehouseResource(ConfigurableResource):
             duckdb_temp_directory=str(workspace.duckdb_temp_directory) if workspace.duckdb_temp_directory else None,
             dbt_vars=json.dumps({**settings.dbt_vars(), "as_of_date": as_of_date}),
             as_of_date=as_of_date,
+            full_refresh=full_refresh,
             run_log=str(run_log) if run_log else None,
         )
 
@@ -137,7 +142,7 @@ PROJECT_FOLDERS = ("models", "macros", "tests")
 DBT_OUTPUT_FOLDERS = ("target", "logs")
 
 
-def _project_files(project_dir: Path) -> list[Path]:
+def project_copy_files(project_dir: Path) -> list[Path]:
     """Everything in the copy that comes from the package or the mappings, not from dbt."""
     if not project_dir.exists():
         return []
@@ -146,7 +151,7 @@ def _project_files(project_dir: Path) -> list[Path]:
 
 def _sync(source_files: dict[str, Path], target_dir: Path) -> None:
     """Make target_dir hold exactly these files (relative name -> source), rewriting only what differs."""
-    existing = {str(p.relative_to(target_dir)): p for p in _project_files(target_dir) if p.is_file()}
+    existing = {str(p.relative_to(target_dir)): p for p in project_copy_files(target_dir) if p.is_file()}
     for name, path in existing.items():
         if name not in source_files:
             path.unlink()
@@ -219,7 +224,7 @@ def ensure_dbt_manifest(workspace_dir: Path, dbt_vars: str | None = None) -> Pat
     project = dbt_project(workspace_dir)
     manifest = project.manifest_path
     parsed_at = manifest.stat().st_mtime if manifest.exists() else 0
-    if any(p.stat().st_mtime > parsed_at for p in _project_files(project_dir)) or project_dir.stat().st_mtime > parsed_at:
+    if any(p.stat().st_mtime > parsed_at for p in project_copy_files(project_dir)) or project_dir.stat().st_mtime > parsed_at:
         target = project_dir / project.target_path
         env = {**os.environ, "DBT_TARGET_PATH": str(target), "DBT_LOG_PATH": str(target),
                "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DBT_PROFILES_DIR": str(project_dir)}

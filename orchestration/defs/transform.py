@@ -8,8 +8,11 @@ from pathlib import Path
 from dagster import AssetExecutionContext, AssetsDefinition
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
+from expectations.gate import ensure_audit
 from orchestration import progress
-from orchestration.defs.resources import WarehouseResource, dbt_environment
+from orchestration.build_state import BuildPlan, begin_build, finish_build, project_fingerprint
+from orchestration.defs.resources import WarehouseResource, project_copy_files, dbt_environment
+from orchestration.loading import connect
 
 TRANSLATOR = DagsterDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
@@ -21,16 +24,41 @@ def build_dbt_assets(project: DbtProject) -> AssetsDefinition:
 
     @dbt_assets(manifest=project.manifest_path, dagster_dbt_translator=TRANSLATOR)
     def warehouse_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
-        variables = ["--vars", warehouse.dbt_vars]
+        plan = _plan_build(warehouse, Path(dbt.project_dir))
+        arguments = ["build", "--vars", warehouse.dbt_vars, *(["--full-refresh"] if plan.is_full_refresh else [])]
         nodes = len(context.selected_asset_keys) + len(context.selected_asset_check_keys)
         with ExitStack() as scope:
             scope.enter_context(dbt_environment(warehouse.work_db, warehouse.duckdb_limits))
             if warehouse.run_log:  # dagster-dbt echoes every dbt event to stdout: keep it in the run's log
                 scope.enter_context(redirect_stdout(scope.enter_context(open(warehouse.run_log, "a", encoding="utf-8"))))
             task = scope.enter_context(progress.task("dbt build", total=nodes, unit="models and tests"))
-            for event in dbt.cli(["build", *variables], context=context, target_path=nightly_target).stream():
+            invocation = dbt.cli(arguments, context=context, target_path=nightly_target, raise_on_error=False)
+            for event in invocation.stream():
                 task.advance(1)
                 yield event
-        progress.note(f"{nodes} models and tests")
+        if _every_model_built(invocation.get_artifact("run_results.json")):
+            # a failed test blocks the publish, not the next night's increment: the models are whole
+            with connect(warehouse.work_db, warehouse.duckdb_limits) as con:
+                finish_build(con, plan.build_id)
+        progress.note(f"{nodes} models and tests; {plan.reason}")
+        if not invocation.is_successful():
+            raise invocation.get_error()
 
     return warehouse_dbt_assets
+
+
+def _plan_build(warehouse: WarehouseResource, project_dir: Path) -> BuildPlan:
+    fingerprint = project_fingerprint(project_dir, project_copy_files(project_dir), warehouse.dbt_vars)
+    if warehouse.full_refresh:
+        asked = "full build asked for (--full-refresh)"
+    elif warehouse.as_of_date:  # the history models hold what is known now, not by a past day
+        asked = f"full build as of {warehouse.as_of_date}"
+    else:
+        asked = None
+    with connect(warehouse.work_db, warehouse.duckdb_limits) as con:
+        ensure_audit(con)
+        return begin_build(con, fingerprint, asked)
+
+
+def _every_model_built(run_results: dict) -> bool:
+    return all(r["status"] == "success" for r in run_results["results"] if r["unique_id"].split(".")[0] in ("model", "seed"))

@@ -1,8 +1,17 @@
 -- Each call with the flags of its disposition (mappings/call_dispositions.csv, editable) and its
 -- lead: the lead_id given when that lead exists, else the one lead with the dialled number;
 -- a call whose lead cannot be resolved is kept as a dial and flagged `unresolved` (SPEC §3).
+-- Nightly, only the calls appended, and those a changed lead may resolve differently, are redone.
+{{ config(materialized='incremental', unique_key='call_id', incremental_strategy='delete+insert') }}
+
 with calls as (
     select * from {{ ref('stg_raw__calls') }}
+    {%- if is_incremental() %}
+    where call_id in (select call_id from {{ appended_this_build(source('raw', 'calls')) }})
+       or lead_id in (select lead_id from {{ leads_changed_this_build() }})
+       or phone in (select phone from {{ leads_changed_this_build() }})
+       or call_id in (select call_id from {{ this }} where lead_id in (select lead_id from {{ leads_changed_this_build() }}))
+    {%- endif %}
 ),
 
 dispositions as (
@@ -42,7 +51,8 @@ final as (
         dispositions.connected,
         dispositions.effective,
         dispositions.appointment,
-        calls.source_file_id
+        calls.source_file_id,
+        {{ this_build() }} as built_in_build
     from calls
     inner join dispositions on calls.result = dispositions.result
     left join known_leads on known_leads.lead_id = calls.lead_id

@@ -2,8 +2,22 @@
 -- replied to or bounced, whatever day those events happened (SPEC §7). Its lead is the
 -- lead_id given when that lead exists, else the one lead with the address; otherwise the
 -- message is kept and flagged `unresolved` (SPEC §3).
+-- Nightly, only the messages with events appended (an open days after the send), and those a
+-- changed lead may resolve differently, are redone.
+{{ config(materialized='incremental', unique_key='message_id', incremental_strategy='delete+insert') }}
+
 with events as (
     select * from {{ ref('stg_raw__email_events') }}
+    {%- if is_incremental() %}
+    where message_id in (
+        select message_id from {{ appended_this_build(source('raw', 'email_events')) }}
+        union all
+        select message_id from {{ this }}
+        where lead_id in (select lead_id from {{ leads_changed_this_build() }})
+           or given_lead_id in (select lead_id from {{ leads_changed_this_build() }})
+           or email in (select email from {{ leads_changed_this_build() }})
+    )
+    {%- endif %}
 ),
 
 known_leads as (
@@ -43,14 +57,15 @@ messages as (
 
 final as (
     select
-        messages.* exclude (given_lead_id, email),
+        messages.* exclude (given_lead_id),
         coalesce(known_leads.lead_id, addresses.lead_id) as lead_id,
         messages.given_lead_id,
         case
             when known_leads.lead_id is not null then 'given'
             when addresses.lead_id is not null then 'email'
             else 'unresolved'
-        end as lead_resolution
+        end as lead_resolution,
+        {{ this_build() }} as built_in_build
     from messages
     left join known_leads on known_leads.lead_id = messages.given_lead_id
     -- equality only, as in int_calls_dispositioned: a given lead wins through the coalesce above

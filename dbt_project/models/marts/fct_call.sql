@@ -1,7 +1,13 @@
 -- One row per call (SPEC §7) with the flags of its disposition, its local date, weekday and
 -- hour (for "when to call"). The dialled phone number stays in the working database.
+-- Nightly, the rows int_calls_dispositioned redid in this build.
+{{ config(materialized='incremental', unique_key='call_id', incremental_strategy='delete+insert') }}
+
 with calls as (
     select * from {{ ref('int_calls_dispositioned') }}
+    {%- if is_incremental() %}
+    where built_in_build = {{ this_build() }}
+    {%- endif %}
 ),
 
 final as (

@@ -1,3 +1,6 @@
+-- Events only accumulate: built once, then each night only the keys appended (macros/nightly_increment.sql).
+{{ config(materialized='incremental', unique_key='activity_id', incremental_strategy='delete+insert') }}
+
 with source as (
     {{ dedupe_latest(source('raw', 'ma_activities'), ['activity_id'], known_by=['occurred_at']) }}
 ),
