@@ -30,13 +30,19 @@ opportunity_intervals as (
     select * from {{ ref('int_opportunity_stage_intervals') }}
 ),
 
+addresses as (
+    select contact_value as email, lead_id from {{ ref('int_lead_contact_points') }}
+    where contact_type = 'email'
+),
+
 ma_activities as (
     select
         activity.*,
-        coalesce(activity.lead_id, contact_points.lead_id) as resolved_lead_id
+        coalesce(activity.lead_id, addresses.lead_id) as resolved_lead_id
     from {{ ref('stg_raw__ma_activities') }} as activity
-    left join {{ ref('int_lead_contact_points') }} as contact_points
-        on activity.lead_id is null and contact_points.contact_type = 'email' and contact_points.contact_value = activity.email
+    -- equality only: `activity.lead_id is null` here made a nested loop over activities × addresses
+    -- (4 s at team scale, minutes at enterprise); a given lead still wins through the coalesce
+    left join addresses on addresses.email = activity.email
 ),
 
 hot_actions as (
