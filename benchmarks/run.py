@@ -29,6 +29,7 @@ import duckdb
 import pandas as pd
 
 from benchmarks.generate import SCALES, generate, last_export_day
+from orchestration.defs.publish import segments_dir
 
 CORE_COLUMNS = ["dials", "rang_calls", "connected_calls", "effective_contacts", "connected_talk_seconds",
                 "emails_sent", "emails_opened", "emails_replied", "meetings_set", "leads_assigned"]
@@ -54,9 +55,9 @@ def timed(name: str, command: list[str], cwd: Path, log: Path) -> Step:
     return step
 
 
-def size_mib(path: Path) -> float:
-    files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
-    return round(sum(p.stat().st_size for p in files) / 2**20, 1)
+def size_mib(*paths: Path) -> float:
+    files = [f for path in paths for f in ([path] if path.is_file() else path.rglob("*")) if f.is_file()]
+    return round(sum(f.stat().st_size for f in files) / 2**20, 1)
 
 
 def link_into(source: Path, inbox: Path) -> None:
@@ -108,7 +109,7 @@ def run(scale: str, data_dir: Path, results_dir: Path) -> dict:
         con.execute(f"copy (select activity_date, rep_id, {', '.join(CORE_COLUMNS)} from marts.kpi_daily) "
                     f"to '{work / 'iskpi.parquet'}' (format parquet)")
     def disk_use() -> dict[str, float]:
-        return {"published_mib": size_mib(warehouse), "work_mib": size_mib(work_db)}
+        return {"published_mib": size_mib(warehouse, segments_dir(warehouse)), "work_mib": size_mib(work_db)}
 
     disk_after_full = disk_use()
     link_into(delta, workspace / "inbox")

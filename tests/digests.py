@@ -12,7 +12,7 @@ def table_digests(warehouse: Path, schema: str = "marts") -> dict[str, str]:
     """sha256 of every table of `schema`, rows in a canonical order."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
         tables = [t for (t,) in con.execute(
-            "select table_name from duckdb_tables() where schema_name = ? order by table_name", [schema]
+            "select table_name from information_schema.tables where table_schema = ? order by table_name", [schema]
         ).fetchall()]
         return {
             table: hashlib.sha256(repr(con.execute(f'select * from {schema}."{table}" order by all').fetchall()).encode()).hexdigest()

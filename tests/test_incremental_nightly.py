@@ -2,8 +2,9 @@
 
 Three nights in one workspace: the generated team history; the next day's exports (new calls,
 opens of older messages, leads and deals in their new version) with two calls nobody can
-resolve yet; then a night of late arrivals: the leads those two calls belong to (one by its
-number, one by the lead_id the call already named), a call exported again with another result,
+resolve yet, and two leads sharing the number of a third call; then a night of late arrivals:
+the leads those two calls belong to (one by its number, one by the lead_id the call already
+named), one of the two leads with a new number, a call exported again with another result,
 an open and a reply of a message sent weeks before, and a backdated stage change. Both later
 nights must build incrementally, and every published mart must equal, byte for byte, what
 `--full-refresh` then builds from the same raw tables. A mapping edit makes the next build a
@@ -26,6 +27,8 @@ from workspaces import workspace_for
 LAST_DAY = date(2026, 3, 13)  # a Friday; the generated exports end on it
 ORPHAN_BY_PHONE = ("C_LATE_PHONE", "+81399990001", "L_LATE_PHONE")
 ORPHAN_BY_ID = ("C_LATE_ID", "+81399990002", "L_LATE_ID")
+# two leads share a number, so a call to it resolves to neither, until one of them gets another number
+SHARED_NUMBER = ("C_SHARED", "+81399990003", ("L_SHARED_A", "L_SHARED_B"), "+81399990004")
 
 
 def _read(path: Path) -> pd.DataFrame:
@@ -37,29 +40,38 @@ def _write(frame: pd.DataFrame, path: Path) -> None:
 
 
 def _night_two(generated: Path, inbox: Path) -> None:
-    """The day's delta; its calls file also holds two calls whose leads are not exported yet."""
+    """The day's delta; its calls file also holds three calls no lead can be found for yet, and
+    its leads file two leads with the same number."""
     for path in (generated / "delta").glob("*.csv"):
         shutil.copy(path, inbox / path.name)
     calls_file = inbox / f"calls_{LAST_DAY:%Y%m%d}.csv"
     calls = _read(calls_file)
+    call_id, number, _, _ = SHARED_NUMBER
     orphans = pd.DataFrame([
         {**calls.iloc[0].to_dict(), "call_id": call_id, "lead_id": lead if call_id == "C_LATE_ID" else "",
          "phone": phone, "started_at": f"{LAST_DAY} 10:00:00", "result": "connected", "talk_seconds": "95"}
-        for call_id, phone, lead in (ORPHAN_BY_PHONE, ORPHAN_BY_ID)
+        for call_id, phone, lead in (ORPHAN_BY_PHONE, ORPHAN_BY_ID, (call_id, number, ""))
     ])
     _write(pd.concat([calls, orphans]), calls_file)
+    leads_file = inbox / f"leads_{LAST_DAY:%Y%m%d}.csv"
+    leads = _read(leads_file)
+    sharing = pd.DataFrame([_new_lead(leads, lead, number, "09:00") for lead in SHARED_NUMBER[2]])
+    _write(pd.concat([leads, sharing]), leads_file)
+
+
+def _new_lead(leads: pd.DataFrame, lead_id: str, phone: str, created: str, updated: str | None = None) -> dict[str, str]:
+    """A lead in the template's shape, created (and last updated) at these times of the last day."""
+    return {**leads.iloc[0].to_dict(), "lead_id": lead_id, "phone": phone, "email": f"{lead_id.lower()}@example.jp",
+            "created_at": f"{LAST_DAY} {created}:00", "updated_at": f"{LAST_DAY} {updated or created}:00", "status": "new"}
 
 
 def _night_three(generated: Path, inbox: Path) -> dict[str, str]:
     """Late arrivals; returns the ids the checks look at."""
     leads = _read(generated / "delta" / f"leads_{LAST_DAY:%Y%m%d}.csv")
-    template = leads.iloc[0].to_dict()
-    new_leads = pd.DataFrame([
-        {**template, "lead_id": lead, "phone": phone, "email": f"{lead.lower()}@example.jp",
-         "created_at": f"{LAST_DAY} 11:00:00", "updated_at": f"{LAST_DAY} 11:00:00", "status": "new"}
-        for _, phone, lead in (ORPHAN_BY_PHONE, ORPHAN_BY_ID)
-    ])
-    _write(new_leads, inbox / "leads_late.csv")
+    late_leads = [_new_lead(leads, lead, phone, "11:00") for _, phone, lead in (ORPHAN_BY_PHONE, ORPHAN_BY_ID)]
+    # the first sharing lead gets another number: the shared one is now the second lead's alone
+    late_leads.append(_new_lead(leads, SHARED_NUMBER[2][0], SHARED_NUMBER[3], "09:00", updated="12:00"))
+    _write(pd.DataFrame(late_leads), inbox / "leads_late.csv")
 
     calls = _read(generated / "delta" / f"calls_{LAST_DAY:%Y%m%d}.csv")
     re_exported = calls[calls["result"] == "no_answer"].iloc[[0]].assign(result="appointment")
@@ -92,7 +104,7 @@ def _mart_dumps(published: Path, out_dir: Path) -> dict[str, bytes]:
     dumps = {}
     with duckdb.connect(str(published), read_only=True) as con:
         tables = [name for (name,) in con.execute(
-            "select table_name from duckdb_tables() where schema_name = 'marts' order by table_name").fetchall()]
+            "select table_name from information_schema.tables where table_schema = 'marts' order by table_name").fetchall()]
         for table in tables:
             path = out_dir / f"{table}.csv"
             con.execute(f"copy (select * from marts.{table} order by all) to '{path}' (header)")
@@ -152,6 +164,7 @@ def test_late_arrivals_reach_the_marts(three_nights):
 
         assert call(ORPHAN_BY_PHONE[0])[:2] == (ORPHAN_BY_PHONE[2], "phone")  # the lead came after its cold call
         assert call(ORPHAN_BY_ID[0])[:2] == (ORPHAN_BY_ID[2], "given")
+        assert call(SHARED_NUMBER[0])[:2] == (SHARED_NUMBER[2][1], "phone")
         assert call(late["re_exported_call"])[2:] == ("appointment", True)  # the newer export wins
         opened = con.execute(
             "select is_opened, is_replied from marts.fct_email_message where message_id = ?", [late["old_message"]]

@@ -68,7 +68,7 @@ def test_every_kpi_is_a_kpi_monthly_column_or_a_mart_of_its_own(fixture_warehous
     columns = set(_frame(fixture_warehouse, "select * from marts.kpi_monthly limit 0").columns)
     missing = [k for k in SPEC_KPIS if k not in TABLE_KPIS and k not in columns]
     assert not missing, f"kpi_monthly lacks {missing}"
-    tables = set(_frame(fixture_warehouse, "select table_name from duckdb_tables() where schema_name = 'marts'")["table_name"])
+    tables = set(_frame(fixture_warehouse, "select table_name from information_schema.tables where table_schema = 'marts'")["table_name"])
     assert set(TABLE_KPIS.values()) <= tables
     assert "stage_days" in set(_frame(fixture_warehouse, "select * from marts.kpi_stage_days limit 0").columns)
     assert "channel_conversion" in set(_frame(fixture_warehouse, "select * from marts.kpi_channel_funnel limit 0").columns)

@@ -15,8 +15,10 @@
      where _append_id > (select since_append_id from {{ source('audit', 'dbt_builds') }} where build_id = {{ this_build() }}))
 {%- endmacro %}
 
-{#- Leads with a version appended this build: who a call or a message resolves to may change
-    with them (a lead created after its cold call, a number that changed hands or became shared). -#}
+{#- Every version of the leads with a version appended this build: who a call or a message
+    resolves to may change with them (a lead created after its cold call; a number that became
+    shared, or that its old lead gave up, so the other lead that had it now owns it alone). -#}
 {% macro leads_changed_this_build() -%}
-    (select lead_id, phone, email from {{ appended_this_build(source('raw', 'leads')) }})
+    (select lead_id, phone, email from {{ source('raw', 'leads') }}
+     where lead_id in (select lead_id from {{ appended_this_build(source('raw', 'leads')) }}))
 {%- endmacro %}

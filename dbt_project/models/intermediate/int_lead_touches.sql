@@ -1,4 +1,7 @@
 -- A touch is an outbound call or a sent IS email (SPEC §7), one row per touch of a known lead.
+-- A view: its two readers scan it once each, cheaper than writing every call and message again.
+{{ config(materialized='view') }}
+
 with calls as (
     select * from {{ ref('int_calls_dispositioned') }}
 ),
