@@ -107,7 +107,7 @@ def test_csv_is_utf8_with_bom_or_cp932_and_neutralised(tmp_path):
     assert cp932.decode("cp932").splitlines()[2] == "大阪BDR,4"
 
 
-def test_iskpi_run_passes_the_as_of_date_and_thresholds(monkeypatch, tmp_path):
+def test_iskpi_run_passes_the_as_of_date_thresholds_and_full_refresh(monkeypatch, tmp_path):
     import orchestration.nightly as nightly
     from orchestration.thresholds import BlockingThresholds
     from orchestration.workspace import init_workspace
@@ -119,8 +119,10 @@ def test_iskpi_run_passes_the_as_of_date_and_thresholds(monkeypatch, tmp_path):
                                        "--warehouse", str(tmp_path / "wh.duckdb"),
                                        "--as-of", "2026-05-15", "--max-unresolved-share", "0.5"])
     assert result.exit_code == 0, result.output
-    (given, as_of), = calls
-    assert as_of == date(2026, 5, 15)
+    rebuilt = CliRunner().invoke(main, ["--workspace", str(workspace.root), "run", "--full-refresh"])
+    assert rebuilt.exit_code == 0, rebuilt.output
+    (given, as_of, full_refresh), (_, _, asked_full_refresh) = calls
+    assert as_of == date(2026, 5, 15) and not full_refresh and asked_full_refresh
     assert given.settings.thresholds == BlockingThresholds(max_unresolved_share=0.5)
     assert (given.input_dir, given.warehouse) == (tmp_path.resolve(), (tmp_path / "wh.duckdb").resolve())
 
