@@ -64,3 +64,26 @@ def test_the_fingerprint_follows_every_file_and_the_vars(tmp_path):
     assert fingerprint('{"sla_minutes": 10}') != before
     mapping.write_text("result,connected\nabsent,true\n")
     assert fingerprint() != before
+
+
+def test_a_build_counts_as_finished_only_on_this_invocations_results(tmp_path):
+    import json
+    import os
+    import time
+
+    from orchestration.defs.transform import _every_model_built
+
+    results = tmp_path / "run_results.json"
+
+    def write(statuses):
+        results.write_text(json.dumps({"results": [{"unique_id": u, "status": s} for u, s in statuses.items()]}))
+
+    write({"model.iskpi.fct_call": "success", "seed.iskpi.channels": "success", "test.iskpi.unique_x": "fail"})
+    started = time.time()
+    os.utime(results, (started - 60, started - 60))  # last night's results, left by a dbt that failed early
+    assert not _every_model_built(results, started)
+    assert not _every_model_built(tmp_path / "missing.json", started)
+    write({"model.iskpi.fct_call": "success", "seed.iskpi.channels": "success", "test.iskpi.unique_x": "fail"})
+    assert _every_model_built(results, started)  # a failed test blocks the publish, not the increment
+    write({"model.iskpi.fct_call": "skipped", "seed.iskpi.channels": "success"})
+    assert not _every_model_built(results, started)

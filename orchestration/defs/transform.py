@@ -2,6 +2,8 @@
 so dbt runs after ingest without hand-written dependencies; dbt tests become asset checks."""
 
 
+import json
+import time
 from contextlib import ExitStack, redirect_stdout
 from pathlib import Path
 
@@ -32,11 +34,12 @@ def build_dbt_assets(project: DbtProject) -> AssetsDefinition:
             if warehouse.run_log:  # dagster-dbt echoes every dbt event to stdout: keep it in the run's log
                 scope.enter_context(redirect_stdout(scope.enter_context(open(warehouse.run_log, "a", encoding="utf-8"))))
             task = scope.enter_context(progress.task("dbt build", total=nodes, unit="models and tests"))
+            started = time.time()
             invocation = dbt.cli(arguments, context=context, target_path=nightly_target, raise_on_error=False)
             for event in invocation.stream():
                 task.advance(1)
                 yield event
-        if _every_model_built(invocation.get_artifact("run_results.json")):
+        if _every_model_built(invocation.target_path / "run_results.json", started):
             # a failed test blocks the publish, not the next night's increment: the models are whole
             with connect(warehouse.work_db, warehouse.duckdb_limits) as con:
                 finish_build(con, plan.build_id)
@@ -60,5 +63,10 @@ def _plan_build(warehouse: WarehouseResource, project_dir: Path) -> BuildPlan:
         return begin_build(con, fingerprint, asked)
 
 
-def _every_model_built(run_results: dict) -> bool:
-    return all(r["status"] == "success" for r in run_results["results"] if r["unique_id"].split(".")[0] in ("model", "seed"))
+def _every_model_built(run_results: Path, started: float) -> bool:
+    """Whether this invocation built every model and seed. The target folder is reused each night:
+    a dbt that failed before writing its results leaves last night's, which must not count."""
+    if not run_results.exists() or run_results.stat().st_mtime < started:
+        return False
+    results = json.loads(run_results.read_bytes())["results"]
+    return all(r["status"] == "success" for r in results if r["unique_id"].split(".")[0] in ("model", "seed"))
