@@ -334,6 +334,26 @@ def report(context: Context, warehouse_path: Path | None, as_of: datetime | None
         click.echo(f"  {path.name}")
 
 
+@main.command()
+@pass_context
+def grants(context: Context) -> None:
+    """Create or refresh the PostgreSQL readers' roles and row-level security (postgres_publish in iskpi.yml)."""
+    from orchestration.defs.resources import WarehouseResource
+    from orchestration.postgres import PostgresPublishError, ensure_grants
+
+    workspace = context.workspace_or_demo()
+    warehouse = WarehouseResource.for_workspace(workspace)
+    if warehouse.postgres_target is None:
+        raise click.ClickException(f"{workspace.config_file}: postgres_publish is off; turn it on and run `iskpi run` first")
+    try:
+        roles = ensure_grants(published_warehouse(context, None), warehouse.postgres_target, warehouse.duckdb_limits)
+    except PostgresPublishError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo("roles that read the marts (set their passwords with ALTER ROLE … PASSWORD):")
+    for role in roles:
+        click.echo(f"  {role}")
+
+
 @main.command("kpi-reference")
 def kpi_reference() -> None:
     """Render docs/kpi_reference.md from the KPI definitions in the dbt yml."""

@@ -30,7 +30,7 @@ def build_defs(
     project = dbt_project(workspace.root)
     dbt_assets = build_dbt_assets(project)
     return Definitions(
-        assets=[*RAW_ASSETS, jp_public_holidays, dbt_assets, *build_publish_assets(dbt_assets)],
+        assets=[*RAW_ASSETS, jp_public_holidays, dbt_assets, *build_publish_assets(dbt_assets, to_postgres=warehouse.postgres_target is not None)],
         asset_checks=UNRESOLVED_LEAD_CHECKS,
         jobs=[NIGHTLY_JOB],
         schedules=[NIGHTLY_SCHEDULE],

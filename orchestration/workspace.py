@@ -79,6 +79,12 @@ class Settings:
     # launch / growth / mature; unset, it follows the months since organisation_started_on
     organisation_phase: str | None = None
     organisation_started_on: str | None = None
+    # PostgreSQL (optional): also publish the marts there, for BI; a libpq connection string, or
+    # empty for the PG* environment; how long the publish waits for readers; the readers' limit
+    postgres_publish: bool = False
+    postgres_dsn: str | None = None
+    postgres_lock_wait_seconds: float = 30.0
+    postgres_reader_statement_timeout_seconds: float = 60.0
 
     @property
     def thresholds(self) -> BlockingThresholds:
@@ -151,6 +157,16 @@ anomaly_min_denominator: {anomaly_min_denominator}
 # launch / growth / mature; empty: from organisation_started_on (YYYY-MM-DD), else the first IS rep's active_from.
 organisation_phase:
 organisation_started_on:
+
+# PostgreSQL, for BI tools that speak it (optional; the DuckDB file is always published): when on,
+# every run also publishes the marts and audit.load_files there, and keeps the read-only roles
+# (iskpi_reader; iskpi_team_<team> reading its team's rows). postgres_dsn is a libpq connection
+# string ("host=bi-db dbname=iskpi user=iskpi_owner"); empty: the PG* environment. The publish
+# waits at most postgres_lock_wait_seconds for readers, then gives up leaving yesterday's marts.
+postgres_publish: {postgres_publish}
+postgres_dsn:
+postgres_lock_wait_seconds: {postgres_lock_wait_seconds}
+postgres_reader_statement_timeout_seconds: {postgres_reader_statement_timeout_seconds}
 
 # Tables live in mappings/ (edit them as CSV; a value added is accepted on the next run, and rows
 # it had quarantined are re-admitted):
@@ -247,6 +263,8 @@ def _read_settings(config_file: Path) -> Settings:
         if value is None:
             continue
         kind = _value_type(name)
+        if kind is bool and not isinstance(value, bool):
+            raise WorkspaceError(f"{config_file}: {name} is {value!r}, expected true or false")
         try:
             values[name] = kind(value)
         except (TypeError, ValueError):

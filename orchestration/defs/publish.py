@@ -146,7 +146,23 @@ def manager_sheets(context, warehouse: WarehouseResource) -> MaterializeResult:
     return MaterializeResult(metadata={"folder": str(warehouse.reports_dir), "files": [p.name for p in written]})
 
 
-def build_publish_assets(dbt_assets: AssetsDefinition) -> list[AssetsDefinition]:
+@asset(
+    key=AssetKey(["postgres_warehouse"]),
+    group_name="publish",
+    deps=[AssetKey(["published_warehouse"])],
+    description="The published marts and audit.load_files, also in PostgreSQL for BI, with the readers' roles (orchestration/postgres.py).",
+)
+def postgres_warehouse(warehouse: WarehouseResource) -> MaterializeResult:
+    from orchestration.postgres import publish_to_postgres
+
+    report = publish_to_postgres(warehouse.published, warehouse.postgres_target, warehouse.duckdb_limits)
+    progress.note(f"{len(report.written)} tables written, {len(report.unchanged)} unchanged")
+    return MaterializeResult(metadata={
+        "written": report.written, "unchanged": report.unchanged, "dropped": report.dropped, "seconds": round(report.seconds, 1),
+    })
+
+
+def build_publish_assets(dbt_assets: AssetsDefinition, to_postgres: bool = False) -> list[AssetsDefinition]:
     @asset(
         key=AssetKey(["published_warehouse"]),
         group_name="publish",
@@ -158,4 +174,4 @@ def build_publish_assets(dbt_assets: AssetsDefinition) -> list[AssetsDefinition]
         progress.note(f"{len(tables)} tables in {warehouse.published}")
         return MaterializeResult(metadata={"path": str(warehouse.published), "tables": tables})
 
-    return [published_warehouse, manager_sheets]
+    return [published_warehouse, manager_sheets, *([postgres_warehouse] if to_postgres else [])]

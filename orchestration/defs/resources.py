@@ -51,6 +51,10 @@ class WarehouseResource(ConfigurableResource):
     as_of_date: str | None = None
     # rebuild every incremental model from all history (`iskpi run --full-refresh`)
     full_refresh: bool = False
+    # PostgreSQL publishing (None: off); the waits of orchestration/postgres.py
+    postgres_dsn: str | None = None
+    postgres_lock_wait_seconds: float = 30.0
+    postgres_reader_statement_timeout_seconds: float = 60.0
     # `iskpi run`'s log file: dbt's output goes there too (under `dagster dev`, to Dagster's compute logs)
     run_log: str | None = None
 
@@ -78,6 +82,9 @@ class WarehouseResource(ConfigurableResource):
             as_of_date=as_of_date,
             full_refresh=full_refresh,
             run_log=str(run_log) if run_log else None,
+            postgres_dsn=(settings.postgres_dsn or "") if settings.postgres_publish else None,
+            postgres_lock_wait_seconds=settings.postgres_lock_wait_seconds,
+            postgres_reader_statement_timeout_seconds=settings.postgres_reader_statement_timeout_seconds,
         )
 
     def setup_for_execution(self, context: InitResourceContext) -> None:
@@ -109,6 +116,14 @@ class WarehouseResource(ConfigurableResource):
     @property
     def work_db(self) -> Path:
         return self.work_dir / f"{self.published.stem}.work.duckdb"
+
+    @property
+    def postgres_target(self):
+        from orchestration.postgres import PostgresTarget
+
+        if self.postgres_dsn is None:
+            return None
+        return PostgresTarget(self.postgres_dsn, self.postgres_lock_wait_seconds, self.postgres_reader_statement_timeout_seconds)
 
     @property
     def duckdb_limits(self) -> DuckDBLimits:

@@ -1,0 +1,215 @@
+"""PostgreSQL publish, against a real server that pytest-postgresql starts for these tests: the
+nightly job publishes the marts there, every value equal to the published DuckDB file's; readers
+keep a consistent view across a publish; the roles read what they may and nothing else."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import psycopg
+import pytest
+from pytest_postgresql import factories
+
+from connectors.sql import DuckDBLimits
+from orchestration.nightly import run_nightly
+from orchestration.postgres import READER_ROLE, PostgresPublishError, PostgresTarget, publish_to_postgres, team_role
+from workspaces import workspace_for
+
+pytestmark = pytest.mark.e2e
+
+postgresql_proc = factories.postgresql_proc(executable=str(Path(__file__).parent / "postgres" / "pg_ctl"), port=None)
+
+DATABASE = "iskpi_bi"
+TEAM = "東京SDR"
+
+
+@pytest.fixture(scope="module")
+def server(postgresql_proc):
+    with psycopg.connect(host=postgresql_proc.host, port=postgresql_proc.port, user=postgresql_proc.user, dbname="postgres",
+                         autocommit=True) as admin:
+        admin.execute(f"drop database if exists {DATABASE}")
+        admin.execute(f"create database {DATABASE}")
+    return postgresql_proc
+
+
+def dsn(server, user: str | None = None) -> str:
+    return psycopg.conninfo.make_conninfo(host=server.host, port=server.port, user=user or server.user, dbname=DATABASE)
+
+
+@pytest.fixture(scope="module")
+def published(server, small_sample, tmp_path_factory) -> Path:
+    """The real nightly job over the small sample, with PostgreSQL publishing on."""
+    warehouse = tmp_path_factory.mktemp("postgres-workspace") / "iskpi.duckdb"
+    workspace = workspace_for(warehouse, small_sample.out_dir, postgres_publish=True, postgres_dsn=dsn(server),
+                              postgres_lock_wait_seconds=1.0)
+    outcome = run_nightly(workspace, None)
+    assert outcome.success, outcome.message
+    return warehouse
+
+
+def target(server, lock_wait: float = 1.0) -> PostgresTarget:
+    return PostgresTarget(dsn(server), lock_wait_seconds=lock_wait)
+
+
+def limits(tmp_path: Path) -> DuckDBLimits:
+    return DuckDBLimits(temp_directory=str(tmp_path / "tmp"))
+
+
+def canonical(value) -> str:
+    """One spelling per value, whichever database returned it: equal values, equal strings."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, (int, Decimal)):
+        return format(Decimal(value).normalize(), "f")
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).isoformat() if value.tzinfo else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return json.dumps([canonical(v) for v in value])
+    return repr(value)
+
+
+def duckdb_rows(warehouse: Path, table: str) -> list[tuple[str, ...]]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return sorted(tuple(map(canonical, row)) for row in con.execute(f"select * from {table}").fetchall())
+
+
+def postgres_rows(pg: psycopg.Connection, table: str) -> list[tuple[str, ...]]:
+    return sorted(tuple(map(canonical, row)) for row in pg.execute(f"select * from {table}").fetchall())
+
+
+def published_tables(warehouse: Path) -> list[str]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return [f"{s}.{t}" for s, t in con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_schema = 'marts' or (table_schema = 'audit' and table_name = 'load_files') order by all"
+        ).fetchall()]
+
+
+def copy_of(warehouse: Path, tmp_path: Path, *changes: str) -> Path:
+    """The published file with some changes: what a later night would publish."""
+    changed = tmp_path / "changed.duckdb"
+    shutil.copyfile(warehouse, changed)
+    with duckdb.connect(str(changed)) as con:
+        for change in changes:
+            con.execute(change)
+    return changed
+
+
+def test_every_published_value_equals_the_duckdb_file(published, server):
+    tables = published_tables(published)
+    assert len(tables) > 30 and "marts.fct_call" in tables and "audit.load_files" in tables
+    with psycopg.connect(dsn(server)) as pg:
+        pg.execute("set time zone 'UTC'")
+        for table in tables:
+            assert postgres_rows(pg, table) == duckdb_rows(published, table), table
+        types = dict(pg.execute(
+            "select table_name || '.' || column_name, data_type from information_schema.columns where table_schema = 'marts'"
+        ).fetchall())
+        null_rates = pg.execute("select count(*) from marts.kpi_weekly where win_rate is null").fetchone()[0]
+    assert types["fct_call.started_at"] == "timestamp with time zone"
+    assert types["fct_call.started_date"] == "date"
+    assert types["fct_opportunity.amount_in_currency"] == "numeric"  # exact, as DuckDB's DECIMAL(24,6)
+    assert types["dim_channel.raw_labels"] == "ARRAY"
+    assert types["kpi_daily.connect_rate"] == "double precision"
+    assert null_rates > 0  # a week without closed deals has no win rate, not 0
+    assert not {c.split(".")[1] for c in types} & {"email", "phone", "contact_name"}
+
+
+def test_a_night_that_changed_nothing_writes_nothing(published, server, tmp_path):
+    report = publish_to_postgres(published, target(server), limits(tmp_path))
+    assert report.written == [] and len(report.unchanged) == len(published_tables(published))
+
+
+def test_a_reader_in_an_open_transaction_keeps_yesterday_and_then_sees_the_new_marts_whole(published, server, tmp_path):
+    reader = psycopg.connect(dsn(server, READER_ROLE))
+    reader.execute("begin isolation level repeatable read")
+    before = reader.execute("select sum(dials), count(*) from marts.kpi_daily").fetchone()
+    rep_rows = reader.execute("select count(*) from marts.kpi_monthly where scope_type = 'rep'").fetchone()[0]
+    assert rep_rows > 0
+    changed = copy_of(published, tmp_path, "update marts.kpi_daily set dials = dials + 1",
+                      "delete from marts.kpi_monthly where scope_type = 'rep'")
+    # would raise after its 1 s lock wait if it needed a lock the reader's SELECTs hold
+    report = publish_to_postgres(changed, target(server), limits(tmp_path))
+    assert set(report.written) == {"marts.kpi_daily", "marts.kpi_monthly"}
+    assert reader.execute("select sum(dials), count(*) from marts.kpi_daily").fetchone() == before
+    assert reader.execute("select count(*) from marts.kpi_monthly where scope_type = 'rep'").fetchone()[0] == rep_rows
+    reader.commit()
+    assert reader.execute("select sum(dials), count(*) from marts.kpi_daily").fetchone() == (before[0] + before[1], before[1])
+    assert reader.execute("select count(*) from marts.kpi_monthly where scope_type = 'rep'").fetchone()[0] == 0
+    reader.close()
+    publish_to_postgres(published, target(server), limits(tmp_path))  # back to the night's marts for the other tests
+
+
+def test_a_changed_table_waits_for_readers_no_longer_than_configured_and_leaves_the_marts_whole(published, server, tmp_path):
+    reader = psycopg.connect(dsn(server, READER_ROLE))
+    reader.execute("begin isolation level repeatable read")
+    dials = reader.execute("select sum(dials) from marts.kpi_daily").fetchone()[0]
+    changed = copy_of(published, tmp_path, "alter table marts.kpi_daily add column note varchar",
+                      "update marts.kpi_weekly set dials = dials + 1")
+    with pytest.raises(PostgresPublishError, match="postgres_lock_wait_seconds"):
+        publish_to_postgres(changed, target(server, lock_wait=1.0), limits(tmp_path))
+    with psycopg.connect(dsn(server)) as other:  # nothing of that publish is visible: not the lock-free kpi_weekly either
+        assert other.execute("select sum(dials) from marts.kpi_daily").fetchone()[0] == dials
+        assert postgres_rows(other, "marts.kpi_weekly") == duckdb_rows(published, "marts.kpi_weekly")
+    reader.commit()
+    reader.close()
+    report = publish_to_postgres(changed, target(server), limits(tmp_path))
+    assert set(report.written) == {"marts.kpi_daily", "marts.kpi_weekly"}
+    with psycopg.connect(dsn(server, f"{team_role(TEAM)}")) as team:  # the re-created table keeps its row security
+        assert team.execute("select count(*) from marts.kpi_daily where note is null").fetchone()[0] == team_daily_rows(published)
+    publish_to_postgres(published, target(server), limits(tmp_path))
+
+
+def test_the_read_only_role_reads_the_marts_and_nothing_else(published, server):
+    with psycopg.connect(dsn(server, READER_ROLE), autocommit=True) as reader:
+        assert reader.execute("select count(*) from marts.kpi_monthly where scope_type = 'org'").fetchone()[0] > 0
+        assert reader.execute("show statement_timeout").fetchone()[0] == "1min"
+        assert reader.execute("show lock_timeout").fetchone()[0] == "10s"
+        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+            reader.execute("insert into marts.dim_channel (channel) values ('x')")
+        refused = [
+            "begin read write; insert into marts.dim_channel (channel) values ('x')",
+            "begin read write; delete from marts.kpi_daily",
+            "begin read write; create table marts.mine (x int)",
+            "select * from audit.load_files",
+            "select * from iskpi_staging.published_tables",
+        ]
+        for statement in refused:
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                reader.execute(statement)
+            reader.execute("rollback")
+
+
+def team_daily_rows(warehouse: Path) -> int:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(
+            "select count(*) from marts.kpi_daily where rep_id in (select rep_id from marts.dim_rep where team = ?)", [TEAM]
+        ).fetchone()[0]
+
+
+def test_a_team_role_reads_only_its_teams_rows(published, server):
+    with duckdb.connect(str(published), read_only=True) as con:
+        team_reps = {r for (r,) in con.execute("select rep_id from marts.dim_rep where team = ?", [TEAM]).fetchall()}
+        all_dates = con.execute("select count(*) from marts.dim_date").fetchone()[0]
+        team_calls = con.execute("select count(*) from marts.fct_call where rep_id in (select unnest(?::varchar[]))", [list(team_reps)]).fetchone()[0]
+    assert team_reps and team_calls > 0
+    with psycopg.connect(dsn(server, team_role(TEAM))) as team:
+        assert {r for (r,) in team.execute("select rep_id from marts.dim_rep").fetchall()} == team_reps
+        assert team.execute("select count(*) from marts.kpi_daily").fetchone()[0] == team_daily_rows(published)
+        assert team.execute("select count(*) from marts.fct_call").fetchone()[0] == team_calls
+        scopes = set(team.execute("select distinct scope_type, scope_id from marts.kpi_monthly").fetchall())
+        assert scopes == {("team", TEAM)} | {("rep", r) for r in team_reps if ("rep", r) in scopes}
+        assert any(kind == "rep" for kind, _ in scopes)
+        assert team.execute("select count(*) from marts.kpi_targets_vs_actuals where scope_type = 'org'").fetchone()[0] == 0
+        assert team.execute("select count(*) from marts.dim_date").fetchone()[0] == all_dates  # no team column: whole
