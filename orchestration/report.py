@@ -1,10 +1,13 @@
-"""The manager's sheets (SPEC §6): daily, weekly and monthly, as static HTML and Excel-friendly CSV.
+"""The manager's sheets (SPEC §6): daily, weekly and monthly, as static HTML, Excel workbooks and CSV.
 
 Everything is read from the published warehouse, as of the date it was built for; the HTML has
 its charts inline (SVG) and opens offline. KPIs are labelled in Japanese with their English
 names from the KPI catalogue, and the organisation phase's lead KPIs come first. CSV is UTF-8
 with BOM (what Excel opens correctly) or CP932 on request, and text cells that Excel would run
-as a formula (`=`, `+`, `-`, `@`, …) are neutralised with a leading apostrophe.
+as a formula (`=`, `+`, `-`, `@`, …) are neutralised with a leading apostrophe. Each table's CSV
+comes twice: formatted as the HTML shows it ("3,321", "87.4%"), and raw (`_raw.csv`: 3321,
+0.874) for computing. The workbook (`<sheet>.xlsx`) holds numbers as numbers with Excel number
+formats (counts, %, 円, ▲ differences), a worksheet per table and the charts as Excel charts.
 """
 
 from __future__ import annotations
@@ -16,10 +19,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
+from decimal import Decimal
+
 import duckdb
 import jinja2
 import matplotlib
 import pandas as pd
+import xlsxwriter
 
 from orchestration.kpi_reference import kpi_metrics
 
@@ -42,6 +48,8 @@ PLAN_ITEMS = {
     "sals_needed": "SAL数 (SALs)",
     "qualification_calls_needed": "適合確認数 (qualification calls)",
 }
+# the daily sheet's rep columns, named like the rest
+REP_COLUMNS = {"rep_id": "担当者ID (rep ID)", "rep_name": "担当者 (rep)", "team": "チーム (team)"}
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_ENCODINGS = {"utf-8": "utf-8-sig", "cp932": "cp932"}
 
@@ -52,9 +60,39 @@ class ReportError(Exception):
 
 @dataclass
 class Table:
-    slug: str  # the CSV's name: <sheet>_<slug>.csv
+    slug: str  # the files' name: <sheet>_<slug>.csv, <sheet>_<slug>_raw.csv, the workbook's sheet
     title: str
-    frame: pd.DataFrame  # formatted for reading; the CSV gets the same cells
+    values: pd.DataFrame  # numbers as numbers: the raw CSV and the workbook
+    # how a column's numbers read: a kind of format_value (a KPI name, `attainment`, `count`,
+    # `change:<kpi>`) for the whole column, or one per row; other columns are text
+    formats: dict[str, str | list[str]] = field(default_factory=dict)
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """Formatted for reading ("3,321", "87.4%"): the HTML and the CSV."""
+        shown = self.values.copy()
+        for column, kind in self.formats.items():
+            shown[column] = formatted(kind, self.values[column])
+        return shown
+
+    def kinds(self, column: str) -> list[str | None]:
+        kind = self.formats.get(column)
+        return list(kind) if isinstance(kind, list) else [kind] * len(self.values)
+
+
+@dataclass
+class Chart:
+    title: str
+    kind: str  # bar (horizontal) | line
+    categories: list[str]
+    series: dict[str, list[float]]
+    target: float | None = None  # a bar chart's target line
+    percent: bool = False
+
+    def svg(self) -> str:
+        if self.kind == "bar":
+            return bar_chart(self.categories, next(iter(self.series.values())), self.target, self.percent)
+        return line_chart(self.categories, self.series)
 
 
 @dataclass
@@ -63,7 +101,7 @@ class Sheet:
     title: str
     period: str
     tables: list[Table] = field(default_factory=list)
-    charts: list[tuple[str, str]] = field(default_factory=list)  # (title, inline SVG)
+    charts: list[Chart] = field(default_factory=list)
 
 
 # -- labels and formats ------------------------------------------------------------------------
@@ -79,12 +117,16 @@ def _is_share(kpi: str) -> bool:
     return kpi.endswith("_rate") or kpi in ("pipeline_coverage", "attainment", "paced_attainment", "effective_per_connected")
 
 
+def _is_amount(kpi: str) -> bool:
+    return "amount" in kpi or kpi in ("revenue", "avg_deal_size")
+
+
 def format_value(kpi: str, value) -> str:
     if value is None or pd.isna(value):
         return ""  # no value (a rate without denominator): an empty cell, in any encoding
     if _is_share(kpi):
         return f"{value:.1%}"
-    if "amount" in kpi or kpi in ("revenue", "avg_deal_size"):
+    if _is_amount(kpi):
         return f"{value:,.0f}円"
     return f"{value:,.1f}".removesuffix(".0")
 
@@ -98,11 +140,12 @@ def format_change(kpi: str, change) -> str:
     return ("▲" if change < 0 else "+") + size
 
 
-def formatted(kind: str | pd.Series, values: pd.Series) -> list[str]:
-    """A column formatted for reading: `kind` is one format for all (a KPI name, `attainment`) or
-    a column naming each row's KPI."""
-    kinds = kind if isinstance(kind, pd.Series) else [kind] * len(values)
-    return [format_value(k, v) for k, v in zip(kinds, values)]
+def formatted(kind: str | list[str], values: pd.Series) -> list[str]:
+    """A column formatted for reading: `kind` is one format for all (a KPI name, `attainment`,
+    `change:<kpi>` for a difference) or one per row."""
+    kinds = kind if isinstance(kind, list) else [kind] * len(values)
+    return [format_change(k.removeprefix("change:"), v) if k.startswith("change:") else format_value(k, v)
+            for k, v in zip(kinds, values)]
 
 
 def order_kpis(kpis: list[str], lead_kpis: list[str]) -> list[str]:
@@ -131,6 +174,105 @@ def write_csv(frame: pd.DataFrame, path: Path, encoding: str = "utf-8") -> Path:
             f"{path.name}: {error.object[error.start:error.end]!r} cannot be written in CP932; "
             "write the sheets in UTF-8 (the default) instead"
         ) from None
+    return path
+
+
+# -- Excel -------------------------------------------------------------------------------------
+
+
+def excel_cell(kind: str, value: float) -> tuple[float, str]:
+    """The number a workbook cell holds for a value of this kind, and its Excel number format:
+    what format_value writes as text, as a number Excel computes on."""
+    if kind.startswith("change:"):
+        kpi = kind.removeprefix("change:")
+        if _is_share(kpi):  # a change of a share reads in points: 27.0% → 26.4% is ▲0.6pt
+            return value * 100, '+0.0"pt";▲0.0"pt";0.0"pt"'
+        number = excel_cell(kpi, value)[1]
+        return value, f"+{number};▲{number};{number}"
+    if _is_share(kind):
+        return value, "0.0%"
+    if _is_amount(kind):
+        return value, '#,##0"円"'
+    return value, "#,##0" if float(value).is_integer() else "#,##0.0"
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
+
+
+class _Workbook:
+    """One sheet as an .xlsx: a worksheet per table, numbers as numbers with their formats, and the
+    charts as native Excel charts over their data on a worksheet of their own."""
+
+    def __init__(self, path: Path):
+        self.book = xlsxwriter.Workbook(str(path))
+        self.header = self.book.add_format({"bold": True, "bg_color": "#EEF3F8", "border": 1, "text_wrap": True, "valign": "top"})
+        self.title = self.book.add_format({"bold": True, "font_size": 12})
+        self.number_formats: dict[str, object] = {}
+
+    def number_format(self, spelling: str):
+        if spelling not in self.number_formats:
+            self.number_formats[spelling] = self.book.add_format({"num_format": spelling})
+        return self.number_formats[spelling]
+
+    def table(self, table: Table) -> None:
+        sheet = self.book.add_worksheet(table.slug[:31])
+        values = table.values
+        for column, name in enumerate(values.columns):
+            sheet.write_string(0, column, name, self.header)
+            sheet.set_column(column, column, min(max(len(name), 10) * 1.3, 60))
+            for row, (kind, value) in enumerate(zip(table.kinds(name), values[name]), start=1):
+                if value is None or (not isinstance(value, str) and pd.isna(value)):
+                    continue
+                if _is_number(value):
+                    number, spelling = excel_cell(kind or "count", float(value))
+                    sheet.write_number(row, column, number, self.number_format(spelling))
+                else:  # never a formula, whatever it starts with
+                    sheet.write_string(row, column, str(value))
+        sheet.freeze_panes(1, 0)
+        sheet.autofilter(0, 0, max(len(values), 1), max(len(values.columns) - 1, 0))
+
+    def charts(self, charts: list[Chart]) -> None:
+        name = "グラフ (charts)"
+        sheet = self.book.add_worksheet(name)
+        sheet.set_column(0, 0, 28)
+        top = 0
+        for chart in charts:
+            sheet.write_string(top, 0, chart.title, self.title)
+            sheet.write_string(top + 1, 0, "区分 (category)", self.header)
+            first, last = top + 2, top + 1 + len(chart.categories)
+            for row, category in enumerate(chart.categories, start=first):
+                sheet.write_string(row, 0, str(category))
+            excel = self.book.add_chart({"type": chart.kind})
+            for column, (series, values) in enumerate(chart.series.items(), start=1):
+                sheet.write_string(top + 1, column, series, self.header)
+                for row, value in enumerate(values, start=first):
+                    if value is not None and not pd.isna(value):
+                        sheet.write_number(row, column, float(value), self.number_format("0.0%" if chart.percent else "#,##0.#"))
+                excel.add_series({"name": [name, top + 1, column], "categories": [name, first, 0, last, 0],
+                                  "values": [name, first, column, last, column], **({"marker": {"type": "circle"}} if chart.kind == "line" else {})})
+            title = chart.title + (f" · 目標 (target) {chart.target:.0%}" if chart.target is not None and chart.percent else "")
+            excel.set_title({"name": title, "name_font": {"size": 11}})
+            excel.set_legend({"none": len(chart.series) == 1})
+            if chart.kind == "bar":
+                excel.set_y_axis({"reverse": True})  # the first category on top, as in the HTML
+                if chart.percent:
+                    excel.set_x_axis({"num_format": "0%"})
+            excel.set_size({"width": 640, "height": max(288, 22 * len(chart.categories) + 90)})
+            sheet.insert_chart(top, len(chart.series) + 2, excel)
+            top += max(len(chart.categories) + 4, 16)
+
+    def close(self) -> None:
+        self.book.close()
+
+
+def write_workbook(sheet: Sheet, path: Path) -> Path:
+    workbook = _Workbook(path)
+    if sheet.charts:  # the first worksheet, what opens
+        workbook.charts(sheet.charts)
+    for table in sheet.tables:
+        workbook.table(table)
+    workbook.close()
     return path
 
 
@@ -204,14 +346,12 @@ def daily_sheet(warehouse: Warehouse, as_of: date, labels: dict[str, str]) -> Sh
         """,
         [as_of],
     )
-    shown = activity.copy()
-    for kpi in ("dials", "connect_rate", "effective_contacts", "emails_sent", "meetings_set"):
-        shown[kpi] = formatted(kpi, activity[kpi])
-    sheet.tables.append(Table("activity_by_rep", "担当者別の活動 (activity by rep)", shown.rename(columns=labels)))
+    kpis = ("dials", "connect_rate", "effective_contacts", "emails_sent", "meetings_set")
+    values = activity.rename(columns={**REP_COLUMNS, **{k: labels[k] for k in kpis}})
+    sheet.tables.append(Table("activity_by_rep", "担当者別の活動 (activity by rep)", values, {labels[k]: k for k in kpis}))
     if not activity.empty:
-        sheet.charts.append(
-            (labels["dials"] + " — 担当者別 (by rep)", bar_chart(list(activity["rep_name"].fillna(activity["rep_id"])), list(activity["dials"])))
-        )
+        sheet.charts.append(Chart(labels["dials"] + " — 担当者別 (by rep)", "bar",
+                                  list(activity["rep_name"].fillna(activity["rep_id"])), {labels["dials"]: list(activity["dials"])}))
     sheet.tables.append(_month_to_date(_targets_progress(warehouse, as_of), labels))
     return sheet
 
@@ -229,18 +369,24 @@ def _targets_progress(warehouse: Warehouse, as_of: date) -> pd.DataFrame:
 
 
 def _month_to_date(progress: pd.DataFrame, labels: dict[str, str]) -> Table:
-    shown = pd.DataFrame({
+    values = pd.DataFrame({
         "scope": progress["scope_type"] + " " + progress["scope_id"],
         "KPI": [labels.get(k, k) for k in progress["kpi"]],
-        "目標 (target)": formatted(progress["kpi"], progress["target"]),
-        "実績 (actual)": formatted(progress["kpi"], progress["actual"]),
-        "進捗目標 (paced target)": formatted(progress["kpi"], progress["paced_target"]),
-        "達成率 (attainment)": formatted("attainment", progress["attainment"]),
-        "進捗率 (paced attainment)": formatted("paced_attainment", progress["paced_attainment"]),
-        "着地予測 (landing forecast)": formatted(progress["kpi"], progress["landing_forecast"]),
-        "営業日 (business days)": [f"{e}/{b}" for e, b in zip(progress["business_days_elapsed"], progress["business_days"])],
+        "目標 (target)": progress["target"],
+        "実績 (actual)": progress["actual"],
+        "進捗目標 (paced target)": progress["paced_target"],
+        "達成率 (attainment)": progress["attainment"],
+        "進捗率 (paced attainment)": progress["paced_attainment"],
+        "着地予測 (landing forecast)": progress["landing_forecast"],
+        "経過営業日 (business days elapsed)": progress["business_days_elapsed"],
+        "営業日 (business days)": progress["business_days"],
     })
-    return Table("month_to_date", "月次進捗 (month to date against targets)", shown)
+    per_kpi = list(progress["kpi"])
+    return Table("month_to_date", "月次進捗 (month to date against targets)", values, {
+        "目標 (target)": per_kpi, "実績 (actual)": per_kpi, "進捗目標 (paced target)": per_kpi, "着地予測 (landing forecast)": per_kpi,
+        "達成率 (attainment)": "attainment", "進捗率 (paced attainment)": "attainment",
+        "経過営業日 (business days elapsed)": "count", "営業日 (business days)": "count",
+    })
 
 
 def last_complete_week(as_of: date) -> date:
@@ -278,13 +424,14 @@ def _anomalies(warehouse: Warehouse, week: date) -> Table:
         for kpi, scope, value, ratio, direction in zip(
             anomalies["kpi"], scopes, anomalies["value"], anomalies["relative_to_usual"], anomalies["direction"])
     ]
+    per_kpi = list(anomalies["kpi"])
     return Table("anomalies", "異常値 (unusual this week, against the eight weeks before)", pd.DataFrame({
-        "": sentences,
-        "今週 (this week)": formatted(anomalies["kpi"], anomalies["value"]),
-        "通常 (usual)": formatted(anomalies["kpi"], anomalies["usual_value"]),
+        "異常 (anomaly)": sentences,
+        "今週 (this week)": anomalies["value"],
+        "通常 (usual)": anomalies["usual_value"],
         # unsigned: the sentence says up or down, and a leading sign would be neutralised in the CSV
-        "標準偏差 (σ from usual)": [f"{abs(d):.1f}" for d in anomalies["deviations"]],
-    }))
+        "標準偏差 (σ from usual)": anomalies["deviations"].abs().round(1),
+    }), {"今週 (this week)": per_kpi, "通常 (usual)": per_kpi, "標準偏差 (σ from usual)": "count"})
 
 
 def weekly_sheet(warehouse: Warehouse, as_of: date, labels: dict[str, str], lead_kpis: list[str]) -> Sheet:
@@ -301,14 +448,16 @@ def weekly_sheet(warehouse: Warehouse, as_of: date, labels: dict[str, str], lead
     )
     order = {k: i for i, k in enumerate(order_kpis(sorted(set(comparison["kpi"])), lead_kpis))}
     comparison = comparison.assign(_order=comparison["kpi"].map(order)).sort_values(["scope_type", "scope_id", "_order"])
+    per_kpi = list(comparison["kpi"])
     sheet.tables.append(Table("week_over_week", "先週比 (this week against last week)", pd.DataFrame({
         "scope": comparison["scope_type"] + " " + comparison["scope_id"],
-        "KPI": [labels.get(k, k) for k in comparison["kpi"]],
-        "今週 (this week)": formatted(comparison["kpi"], comparison["value"]),
-        "先週 (last week)": formatted(comparison["kpi"], comparison["previous_value"]),
-        "差 (change)": [format_change(k, v) for k, v in zip(comparison["kpi"], comparison["absolute_change"])],
-        "比 (ratio)": formatted("attainment", comparison["relative_change"]),
-    })))
+        "KPI": [labels.get(k, k) for k in per_kpi],
+        "今週 (this week)": comparison["value"],
+        "先週 (last week)": comparison["previous_value"],
+        "差 (change)": comparison["absolute_change"],
+        "比 (ratio)": comparison["relative_change"],
+    }), {"今週 (this week)": per_kpi, "先週 (last week)": per_kpi, "差 (change)": [f"change:{k}" for k in per_kpi],
+         "比 (ratio)": "attainment"}))
     trend = warehouse.frame(
         """
         select week_start, dials, meetings_set from marts.kpi_weekly
@@ -318,8 +467,8 @@ def weekly_sheet(warehouse: Warehouse, as_of: date, labels: dict[str, str], lead
     ).iloc[::-1]
     if not trend.empty:
         weeks = [str(pd.Timestamp(w).date()) for w in trend["week_start"]]
-        sheet.charts.append((labels["meetings_set"] + " — 直近8週 (last 8 weeks)", line_chart(weeks, {"meetings_set": list(trend["meetings_set"])})))
-        sheet.charts.append((labels["dials"] + " — 直近8週 (last 8 weeks)", line_chart(weeks, {"dials": list(trend["dials"])})))
+        for kpi in ("meetings_set", "dials"):
+            sheet.charts.append(Chart(labels[kpi] + " — 直近8週 (last 8 weeks)", "line", weeks, {kpi: list(trend[kpi])}))
     return sheet
 
 
@@ -333,75 +482,79 @@ def monthly_sheet(warehouse: Warehouse, as_of: date, labels: dict[str, str], lea
     kpis = order_kpis([k for k in labels if k in monthly.columns], lead_kpis)
     scopes = list(monthly["scope_type"] + " " + monthly["scope_id"])
     sheet.tables.append(Table("kpis", "KPI一覧 (every KPI)", pd.DataFrame(
-        {"KPI": [labels[k] for k in kpis], **{s: [format_value(k, monthly.iloc[i][k]) for k in kpis] for i, s in enumerate(scopes)}}
-    )))
+        {"KPI": [labels[k] for k in kpis], **{s: [monthly.iloc[i][k] for k in kpis] for i, s in enumerate(scopes)}}
+    ), dict.fromkeys(scopes, kpis)))
     progress = _targets_progress(warehouse, as_of)
     sheet.tables.append(_month_to_date(progress, labels))
     paced = progress[progress["paced_attainment"].notna()]
     if not paced.empty:
-        sheet.charts.append(("進捗率 (paced attainment) — 100% = 予定どおり (on pace)", bar_chart(
-            [f"{s} · {labels.get(k, k)}" for s, k in zip(paced["scope_id"], paced["kpi"])], list(paced["paced_attainment"]), 1.0, percent=True
-        )))
+        sheet.charts.append(Chart(
+            "進捗率 (paced attainment) — 100% = 予定どおり (on pace)", "bar",
+            [f"{s} · {labels.get(k, k)}" for s, k in zip(paced["scope_id"], paced["kpi"])],
+            {"進捗率 (paced attainment)": list(paced["paced_attainment"])}, target=1.0, percent=True,
+        ))
     bottleneck = warehouse.frame(
         "select scope_id, label_ja, label_en, factor, actual, target, attainment, is_bottleneck, shortfall_type, remedy "
         "from marts.kpi_bottleneck where month_start = ? order by scope_type, scope_id, factor_order",
         [month],
     )
+    factors = list(bottleneck["factor"])
     sheet.tables.append(Table("bottleneck", "ボトルネック (bottleneck)", pd.DataFrame({
         "scope": bottleneck["scope_id"],
         "要因 (factor)": bottleneck["label_ja"] + " (" + bottleneck["label_en"] + ")",
-        "実績 (actual)": formatted(bottleneck["factor"], bottleneck["actual"]),
-        "目標 (target)": formatted(bottleneck["factor"], bottleneck["target"]),
-        "達成率 (attainment)": formatted("attainment", bottleneck["attainment"]),
-        "ボトルネック": ["★" if b else "" for b in bottleneck["is_bottleneck"]],
+        "実績 (actual)": bottleneck["actual"],
+        "目標 (target)": bottleneck["target"],
+        "達成率 (attainment)": bottleneck["attainment"],
+        "ボトルネック (bottleneck)": ["★" if b else "" for b in bottleneck["is_bottleneck"]],
         "種類 (type)": bottleneck["shortfall_type"].fillna(""),
         "打ち手 (remedy)": bottleneck["remedy"].fillna(""),
-    })))
+    }), {"実績 (actual)": factors, "目標 (target)": factors, "達成率 (attainment)": "attainment"}))
     if not bottleneck.empty:
-        sheet.charts.append(("ボトルネック要因の達成率 (funnel factors against target)", bar_chart(
-            [f"{s} · {l}" for s, l in zip(bottleneck["scope_id"], bottleneck["label_ja"])], list(bottleneck["attainment"]), 1.0, percent=True
-        )))
+        sheet.charts.append(Chart(
+            "ボトルネック要因の達成率 (funnel factors against target)", "bar",
+            [f"{s} · {l}" for s, l in zip(bottleneck["scope_id"], bottleneck["label_ja"])],
+            {"達成率 (attainment)": list(bottleneck["attainment"])}, target=1.0, percent=True,
+        ))
     forecast = warehouse.frame(
         "select rank, label_ja, probability, open_sals, expected_sqls, open_amount, expected_amount "
         "from marts.open_sal_forecast where scope_type = 'org' order by rank"
     )
     sheet.tables.append(Table("open_sal_forecast", "商談化済み案件の見込み (open SAL forecast)", pd.DataFrame({
         "ランク (rank)": forecast["rank"] + " " + forecast["label_ja"],
-        "確度 (probability)": formatted("attainment", forecast["probability"]),
-        "件数 (open SALs)": forecast["open_sals"].map("{:,}".format),
-        "見込SQL数 (expected SQLs)": forecast["expected_sqls"].map("{:,.1f}".format),
-        "見込金額 (expected amount)": formatted("expected_amount", forecast["expected_amount"]),
-    })))
+        "確度 (probability)": forecast["probability"],
+        "件数 (open SALs)": forecast["open_sals"],
+        "見込SQL数 (expected SQLs)": forecast["expected_sqls"],
+        "見込金額 (expected amount)": forecast["expected_amount"],
+    }), {"確度 (probability)": "attainment", "件数 (open SALs)": "count", "見込SQL数 (expected SQLs)": "count",
+         "見込金額 (expected amount)": "expected_amount"}))
     plan = warehouse.frame("select * from marts.kpi_plan where month_start = ? and scope_type = 'org'", [month])
     if not plan.empty:
         row = plan.iloc[0]
         sheet.tables.append(Table("plan", "逆算 (plan backwards from the revenue target)", pd.DataFrame({
             "項目 (item)": list(PLAN_ITEMS.values()),
-            "必要数 (needed)": [format_value("pipeline_amount" if n == "pipeline_needed" else n, row[n]) for n in PLAN_ITEMS],
-        })))
+            "必要数 (needed)": [row[n] for n in PLAN_ITEMS],
+        }), {"必要数 (needed)": ["pipeline_amount" if n == "pipeline_needed" else n for n in PLAN_ITEMS]}))
     suggestion = warehouse.frame(
         "select kpi, baseline, stretch_target, achievable_target, floor_target, suggestion_month "
         "from marts.kpi_target_suggestion where scope_type = 'org' and is_cumulative order by kpi"
     )
+    suggested = {"直近3か月平均 (last 3 months)": "baseline", "ストレッチ (stretch)": "stretch_target",
+                 "達成可能 (achievable)": "achievable_target", "最低ライン (floor)": "floor_target"}
     sheet.tables.append(Table("target_suggestions", "来月の目標案 (target suggestions for next month)", pd.DataFrame({
-        "KPI": [labels.get(k, k) for k in suggestion["kpi"]],
-        "直近3か月平均 (last 3 months)": formatted(suggestion["kpi"], suggestion["baseline"]),
-        "ストレッチ (stretch)": formatted(suggestion["kpi"], suggestion["stretch_target"]),
-        "達成可能 (achievable)": formatted(suggestion["kpi"], suggestion["achievable_target"]),
-        "最低ライン (floor)": formatted(suggestion["kpi"], suggestion["floor_target"]),
-    })))
+        "KPI": [labels.get(k, k) for k in suggestion["kpi"]], **{title: suggestion[column] for title, column in suggested.items()},
+    }), dict.fromkeys(suggested, list(suggestion["kpi"]))))
     trend = warehouse.frame(
         "select month_start, meetings_set, won_amount from marts.kpi_monthly where scope_type = 'org' and month_start <= ? order by month_start",
         [month],
     )
-    sheet.charts.append((labels["meetings_set"] + " — 月次推移 (by month)", line_chart(
-        [str(pd.Timestamp(m).date())[:7] for m in trend["month_start"]], {"meetings_set": list(trend["meetings_set"])}
-    )))
+    sheet.charts.append(Chart(labels["meetings_set"] + " — 月次推移 (by month)", "line",
+                              [str(pd.Timestamp(m).date())[:7] for m in trend["month_start"]], {"meetings_set": list(trend["meetings_set"])}))
     return sheet
 
 
 def write_sheets(warehouse_path: Path, out_dir: Path, as_of: date | None = None, encoding: str = "utf-8") -> list[Path]:
-    """Write daily, weekly and monthly sheets (HTML and CSV) into out_dir; returns the files."""
+    """Write daily, weekly and monthly sheets into out_dir: HTML, an Excel workbook, and per table a
+    CSV as formatted for reading and a raw one (numbers as numbers); returns the files."""
     warehouse = Warehouse(warehouse_path)
     phase = _phase(warehouse)
     built_as_of = pd.Timestamp(phase["as_of_date"]).date()
@@ -426,5 +579,8 @@ def write_sheets(warehouse_path: Path, out_dir: Path, as_of: date | None = None,
             html = Path(building) / f"{sheet.name}.html"
             html.write_text(template.render(sheet=sheet, phase=phase, as_of=built_as_of, labels=labels, lead_kpis=lead_kpis), encoding="utf-8")
             staged.append(html)
-            staged += [write_csv(t.frame, Path(building) / f"{sheet.name}_{t.slug}.csv", encoding) for t in sheet.tables]
+            staged.append(write_workbook(sheet, Path(building) / f"{sheet.name}.xlsx"))
+            for table in sheet.tables:
+                staged.append(write_csv(table.frame, Path(building) / f"{sheet.name}_{table.slug}.csv", encoding))
+                staged.append(write_csv(table.values, Path(building) / f"{sheet.name}_{table.slug}_raw.csv", encoding))
         return [path.replace(out_dir / path.name) for path in staged]

@@ -231,7 +231,7 @@ def test_anomalies_are_weeks_far_from_the_eight_before_by_an_independent_tally(q
 
     sheet = weekly_sheet(Warehouse(warehouse), QUIET_WEEK[1], kpi_labels(), [])
     assert sheet.tables[0].slug == "anomalies"
-    assert "R001の架電数が通常の0%に低下 (dials of R001 fell to 0% of its usual level)" in list(sheet.tables[0].frame[""])
+    assert "R001の架電数が通常の0%に低下 (dials of R001 fell to 0% of its usual level)" in list(sheet.tables[0].frame["異常 (anomaly)"])
 
 
 def test_period_comparison_is_this_period_against_the_one_before(sample_run):
