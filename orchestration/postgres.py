@@ -13,7 +13,9 @@ Readers never see a mix and never hold the publish up for long:
   for readers holding it; that wait is bounded by `postgres_lock_wait_seconds`, after which the
   transaction rolls back and readers keep yesterday's marts whole.
 
-A table whose rows did not change (same columns, row count and checksum) is not copied at all.
+A table whose rows did not change (same columns, row count and checksum) is not copied at all,
+and the event facts (a row per call, per e-mail message) are compared month by month, as in the
+DuckDB publish: a night copies and replaces only the months whose rows changed.
 
 Access (`iskpi grants`, and every publish for what it creates): `iskpi_reader` reads every row of
 the marts and nothing else: no raw table, no audit table, no writes, statement and lock timeouts.
@@ -26,6 +28,7 @@ Nothing PII is published: only what the DuckDB file publishes, which holds none.
 from __future__ import annotations
 
 import hashlib
+import json
 import tempfile
 import time
 from dataclasses import dataclass
@@ -37,6 +40,7 @@ from psycopg import errors, sql
 
 from connectors.sql import DuckDBLimits
 from connectors.sql import ident as duck_ident
+from orchestration.defs.publish import SEGMENTED_TABLES
 
 READER_ROLE = "iskpi_reader"
 TEAM_ROLE_PREFIX = "iskpi_team_"
@@ -87,13 +91,30 @@ class PostgresTarget:
     reader_statement_timeout_seconds: float = 60.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # one per table of a publish: compared by identity
 class PublishedTable:
     schema: str
     name: str
     columns: list[tuple[str, str]]  # (name, PostgreSQL type)
     rows: int
-    checksum: str  # of the columns, row count and rows: unchanged rows keep it
+    # the table's parts, each with a checksum of its row count and rows: one part `all`, or for the
+    # event facts a part per month of `month_column` (`undated` for its NULLs)
+    segments: dict[str, str]
+    month_column: str | None = None
+
+    def rows_of(self, segments: list[str]) -> sql.Composable:
+        """The condition that holds for the rows of these segments, in PostgreSQL: date ranges, so
+        that the index on the month column finds them."""
+        if not segments:
+            return sql.SQL("false")
+        if self.month_column is None:
+            return sql.SQL("true")
+        column = sql.Identifier(self.month_column)
+        return sql.SQL(" or ").join(
+            sql.SQL("{} is null").format(column) if part == "undated" else
+            sql.SQL("({0} >= {1}::date and {0} < {1}::date + interval '1 month')").format(column, sql.Literal(f"{part}-01"))
+            for part in segments
+        )
 
     @property
     def qualified(self) -> sql.Composed:
@@ -113,7 +134,7 @@ class PublishedTable:
 
 @dataclass(frozen=True)
 class PublishReport:
-    written: list[str]
+    written: dict[str, list[str]]  # table -> the segments written (`all`, or months)
     unchanged: list[str]
     dropped: list[str]
     seconds: float
@@ -156,11 +177,18 @@ def _published_tables(con: duckdb.DuckDBPyConnection, checksums: bool = True) ->
                 "where table_schema = ? and table_name = ? order by ordinal_position", [schema, name],
             ).fetchall()
         ]
-        rows, row_sum = con.execute(f"select count(*), sum(hash(r)) from {duck_ident(schema)}.{duck_ident(name)} as r").fetchone() \
-            if checksums else (None, None)
-        checksum = hashlib.sha256(f"{columns}|{rows}|{row_sum}".encode()).hexdigest()
-        tables.append(PublishedTable(schema, name, columns, rows, checksum))
+        month_column = SEGMENTED_TABLES.get((schema, name))
+        segment = _duckdb_segment(month_column)
+        counted = con.execute(
+            f"select {segment}, count(*), sum(hash(r)) from {duck_ident(schema)}.{duck_ident(name)} as r group by all"
+        ).fetchall() if checksums else []
+        segments = {part: hashlib.sha256(f"{rows}|{row_sum}".encode()).hexdigest()[:16] for part, rows, row_sum in counted}
+        tables.append(PublishedTable(schema, name, columns, sum(rows for _, rows, _ in counted), segments, month_column))
     return tables
+
+
+def _duckdb_segment(month_column: str | None) -> str:
+    return f"coalesce(strftime({duck_ident(month_column)}, '%Y-%m'), 'undated')" if month_column else "'all'"
 
 
 def _as_copy_text(column: str, pg_kind: str) -> str:
@@ -172,11 +200,12 @@ def _as_copy_text(column: str, pg_kind: str) -> str:
     return f"'{{' || array_to_string(list_transform({duck_ident(column)}, v -> {element}), ',') || '}}' as {duck_ident(column)}"
 
 
-def _write_csv(con: duckdb.DuckDBPyConnection, table: PublishedTable, path: Path) -> None:
+def _write_csv(con: duckdb.DuckDBPyConnection, table: PublishedTable, segments: list[str], path: Path) -> None:
     select = ", ".join(_as_copy_text(name, kind) for name, kind in table.columns)
     con.execute(
-        f"copy (select {select} from {duck_ident(table.schema)}.{duck_ident(table.name)}) "
-        f"to '{path}' (format csv, header false, nullstr '\\N')"
+        f"copy (select {select} from {duck_ident(table.schema)}.{duck_ident(table.name)} "
+        f"where {_duckdb_segment(table.month_column)} in (select unnest(?::varchar[]))) "
+        f"to '{path}' (format csv, header false, nullstr '\\N')", [segments],
     )
 
 
@@ -197,13 +226,14 @@ def _ensure_schemas(pg: psycopg.Connection) -> None:
         pg.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(schema)))
     pg.execute(sql.SQL(
         "create table if not exists {}.published_tables (schema_name text, table_name text, definition text, "
-        "checksum text, rows bigint, published_at timestamptz, primary key (schema_name, table_name))"
+        "segments jsonb, rows bigint, published_at timestamptz, primary key (schema_name, table_name))"
     ).format(sql.Identifier(STAGING_SCHEMA)))
 
 
-def _stage(pg: psycopg.Connection, duck: duckdb.DuckDBPyConnection, table: PublishedTable, scratch: Path) -> None:
+def _stage(pg: psycopg.Connection, duck: duckdb.DuckDBPyConnection, table: PublishedTable, segments: list[str], scratch: Path) -> None:
+    """The segments' rows, copied into an unlogged table aside from the marts."""
     path = scratch / f"{table.schema}__{table.name}.csv"
-    _write_csv(duck, table, path)
+    _write_csv(duck, table, segments, path)
     pg.execute(sql.SQL("drop table if exists {}").format(table.staged))
     pg.execute(sql.SQL("create unlogged table {} ({})").format(table.staged, table.column_list()))
     with pg.cursor().copy(sql.SQL("copy {} from stdin (format csv, null '\\N')").format(table.staged)) as copy, path.open("rb") as data:
@@ -212,12 +242,13 @@ def _stage(pg: psycopg.Connection, duck: duckdb.DuckDBPyConnection, table: Publi
     path.unlink()
 
 
-def _published_state(pg: psycopg.Connection) -> dict[tuple[str, str], tuple[str, str]]:
+def _published_state(pg: psycopg.Connection) -> dict[tuple[str, str], tuple[str, dict[str, str]]]:
+    """What PostgreSQL holds now: each published table's column definition and segment checksums."""
     rows = pg.execute(sql.SQL(
-        "select p.schema_name, p.table_name, p.definition, p.checksum from {}.published_tables p "
+        "select p.schema_name, p.table_name, p.definition, p.segments from {}.published_tables p "
         "where to_regclass(format('%I.%I', p.schema_name, p.table_name)) is not null"
     ).format(sql.Identifier(STAGING_SCHEMA))).fetchall()
-    return {(s, t): (definition, checksum) for s, t, definition, checksum in rows}
+    return {(s, t): (definition, segments) for s, t, definition, segments in rows}
 
 
 def _row_filter(columns: list[str], team: str) -> sql.Composable | None:
@@ -291,15 +322,22 @@ def _teams(duck: duckdb.DuckDBPyConnection) -> list[str]:
 def publish_to_postgres(published: Path, target: PostgresTarget, limits: DuckDBLimits) -> PublishReport:
     """Publish the published DuckDB file's marts and load audit to PostgreSQL; see the module's doc."""
     started = time.monotonic()
+    scratch_parent = limits.temp_directory if Path(limits.temp_directory).is_dir() else None
     with limits.apply(duckdb.connect(str(published), read_only=True)) as duck, connect(target) as pg, \
-            tempfile.TemporaryDirectory(dir=limits.temp_directory if Path(limits.temp_directory).is_dir() else None) as scratch:
+            tempfile.TemporaryDirectory(dir=scratch_parent) as scratch:
         tables = _published_tables(duck)
         teams = _teams(duck)
         _ensure_schemas(pg)
         state = _published_state(pg)
-        changed = [t for t in tables if state.get((t.schema, t.name)) != (t.definition, t.checksum)]
-        for table in changed:
-            _stage(pg, duck, table, Path(scratch))
+        plans = {}  # table -> (same columns as published, segments to write, segments to delete)
+        for table in tables:
+            definition, segments = state.get((table.schema, table.name), (None, {}))
+            same_columns = definition == table.definition
+            write = [part for part, checksum in table.segments.items() if not same_columns or segments.get(part) != checksum]
+            gone = [part for part in segments if part not in table.segments] if same_columns else []
+            if write or gone or not same_columns:
+                plans[table] = (same_columns, write, gone)
+                _stage(pg, duck, table, write, Path(scratch))
         published_names = {(t.schema, t.name) for t in tables}
         stale = [
             (s, t) for s, t in pg.execute(
@@ -310,8 +348,8 @@ def publish_to_postgres(published: Path, target: PostgresTarget, limits: DuckDBL
         try:
             with pg.transaction():
                 pg.execute(sql.SQL("set local lock_timeout = {}").format(sql.Literal(f"{int(target.lock_wait_seconds * 1000)}ms")))
-                for table in changed:
-                    _swap_in(pg, table, same_columns=state.get((table.schema, table.name), ("",))[0] == table.definition)
+                for table, (same_columns, write, gone) in plans.items():
+                    _swap_in(pg, table, same_columns, write + gone)
                 for schema, name in stale:
                     pg.execute(sql.SQL("drop table {}.{}").format(sql.Identifier(schema), sql.Identifier(name)))
                 _ensure_access(pg, tables, teams, target)
@@ -321,30 +359,35 @@ def publish_to_postgres(published: Path, target: PostgresTarget, limits: DuckDBL
                 "changed, it was dropped, or a new team's row security was added); nothing was changed and readers keep "
                 "yesterday's marts. Run again when BI is quiet, or raise postgres_lock_wait_seconds in iskpi.yml"
             ) from None
-        for table in changed:
+        for table in plans:
             pg.execute(sql.SQL("drop table {}").format(table.staged))
             pg.execute(sql.SQL("analyze {}").format(table.qualified))
     return PublishReport(
-        written=[f"{t.schema}.{t.name}" for t in changed],
-        unchanged=[f"{t.schema}.{t.name}" for t in tables if t not in changed],
+        written={f"{t.schema}.{t.name}": sorted(write) for t, (_, write, _) in plans.items()},
+        unchanged=[f"{t.schema}.{t.name}" for t in tables if t not in plans],
         dropped=[f"{s}.{t}" for s, t in stale],
         seconds=time.monotonic() - started,
     )
 
 
-def _swap_in(pg: psycopg.Connection, table: PublishedTable, same_columns: bool) -> None:
-    """The table's new rows, inside the publish's transaction."""
+def _swap_in(pg: psycopg.Connection, table: PublishedTable, same_columns: bool, replaced: list[str]) -> None:
+    """The table's new rows, inside the publish's transaction: the replaced segments' rows go, the
+    staged ones come in; a table whose columns changed is created again."""
     if same_columns:
-        pg.execute(sql.SQL("delete from {}").format(table.qualified))  # not TRUNCATE: that would wait for every reader
+        # not TRUNCATE, which would wait for every reader; by segment, so a month that did not change stays as it is
+        pg.execute(sql.SQL("delete from {} where {}").format(table.qualified, table.rows_of(replaced)))
     else:
         pg.execute(sql.SQL("drop table if exists {}").format(table.qualified))
         pg.execute(sql.SQL("create table {} ({})").format(table.qualified, table.column_list()))
+        if table.month_column:
+            pg.execute(sql.SQL("create index on {} ({})").format(table.qualified, sql.Identifier(table.month_column)))
     pg.execute(sql.SQL("insert into {} select * from {}").format(table.qualified, table.staged))
     pg.execute(
         sql.SQL(
-            "insert into {}.published_tables values ({}, {}, {}, {}, {}, now()) on conflict (schema_name, table_name) "
-            "do update set definition = excluded.definition, checksum = excluded.checksum, rows = excluded.rows, published_at = now()"
-        ).format(sql.Identifier(STAGING_SCHEMA), *map(sql.Literal, (table.schema, table.name, table.definition, table.checksum, table.rows)))
+            "insert into {}.published_tables values ({}, {}, {}, {}::jsonb, {}, now()) on conflict (schema_name, table_name) "
+            "do update set definition = excluded.definition, segments = excluded.segments, rows = excluded.rows, published_at = now()"
+        ).format(sql.Identifier(STAGING_SCHEMA), *map(sql.Literal, (table.schema, table.name, table.definition)),
+                 sql.Literal(json.dumps(table.segments)), sql.Literal(table.rows))
     )
 
 

@@ -128,7 +128,7 @@ def test_every_published_value_equals_the_duckdb_file(published, server):
 
 def test_a_night_that_changed_nothing_writes_nothing(published, server, tmp_path):
     report = publish_to_postgres(published, target(server), limits(tmp_path))
-    assert report.written == [] and len(report.unchanged) == len(published_tables(published))
+    assert report.written == {} and len(report.unchanged) == len(published_tables(published))
 
 
 def test_a_reader_in_an_open_transaction_keeps_yesterday_and_then_sees_the_new_marts_whole(published, server, tmp_path):
@@ -149,6 +149,28 @@ def test_a_reader_in_an_open_transaction_keeps_yesterday_and_then_sees_the_new_m
     assert reader.execute("select count(*) from marts.kpi_monthly where scope_type = 'rep'").fetchone()[0] == 0
     reader.close()
     publish_to_postgres(published, target(server), limits(tmp_path))  # back to the night's marts for the other tests
+
+
+def test_a_night_that_changed_one_month_of_calls_replaces_that_month_only(published, server, tmp_path):
+    with duckdb.connect(str(published), read_only=True) as con:
+        months = [m for (m,) in con.execute("select distinct strftime(started_date, '%Y-%m') from marts.fct_call order by 1").fetchall()]
+    changed_month = months[-1]
+    in_month = f"started_date >= date '{changed_month}-01' and started_date < date '{changed_month}-01' + interval '1 month'"
+    changed = copy_of(
+        published, tmp_path, "create table marts.calls_as_published as from marts.fct_call", "drop view marts.fct_call",
+        "create table marts.fct_call as select * replace (case when " + in_month + " then talk_seconds + 1 else talk_seconds end"
+        " as talk_seconds) from marts.calls_as_published", "drop table marts.calls_as_published",
+    )
+    other_months = f"select xmin::text, call_id from marts.fct_call where not ({in_month})"
+    with psycopg.connect(dsn(server)) as pg:
+        untouched_before = sorted(pg.execute(other_months).fetchall())
+    report = publish_to_postgres(changed, target(server), limits(tmp_path))
+    assert report.written == {"marts.fct_call": [changed_month]} and len(months) > 1
+    with psycopg.connect(dsn(server)) as pg:
+        pg.execute("set time zone 'UTC'")
+        assert postgres_rows(pg, "marts.fct_call") == duckdb_rows(changed, "marts.fct_call")
+        assert sorted(pg.execute(other_months).fetchall()) == untouched_before  # the same row versions: not rewritten
+    publish_to_postgres(published, target(server), limits(tmp_path))
 
 
 def test_a_changed_table_waits_for_readers_no_longer_than_configured_and_leaves_the_marts_whole(published, server, tmp_path):
