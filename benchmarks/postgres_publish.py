@@ -1,5 +1,6 @@
-"""How long the PostgreSQL publish takes: a published warehouse into an empty database, then again
-with nothing changed (what a night without new data costs).
+"""How long the PostgreSQL publish takes: a published warehouse into an empty database; again with
+nothing changed; and a night's publish, with the latest month of the event facts and every
+KPI mart changed (a copy of the warehouse, altered so).
 
     python -m benchmarks.postgres_publish --warehouse WS/warehouse/iskpi.duckdb --dsn "host=… dbname=…"
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import shutil
 import time
 from pathlib import Path
 
@@ -19,6 +21,7 @@ import duckdb
 import psycopg
 
 from connectors.sql import DuckDBLimits
+from orchestration.defs.publish import SEGMENTED_TABLES
 from orchestration.postgres import PostgresTarget, publish_to_postgres
 
 RESULTS = Path(__file__).with_name("results")
@@ -38,11 +41,13 @@ def main() -> None:
         ).fetchone()[0] or 0
         event_rows = sum(con.execute(f"select count(*) from marts.{t}").fetchone()[0] for t in ("fct_call", "fct_email_message"))
     figures = {"warehouse": str(args.warehouse), "mart_table_rows": rows + event_rows, "machine": f"{platform.machine()}, {platform.node()}"}
-    for run in ("first", "unchanged"):
+    night = a_night_later(args.warehouse, Path(args.temp_directory))
+    for run, warehouse in (("first", args.warehouse), ("unchanged", args.warehouse), ("night", night)):
         started = time.monotonic()
-        report = publish_to_postgres(args.warehouse, target, limits)
-        figures[run] = {"seconds": round(time.monotonic() - started, 2), "written": len(report.written), "unchanged": len(report.unchanged)}
+        report = publish_to_postgres(warehouse, target, limits)
+        figures[run] = {"seconds": round(time.monotonic() - started, 2), "written": report.written, "unchanged": len(report.unchanged)}
         print(f"{run:10} {figures[run]['seconds']:8.1f} s  {len(report.written)} tables written, {len(report.unchanged)} unchanged")
+    night.unlink()
     with psycopg.connect(args.dsn) as pg:
         figures["database_bytes"] = pg.execute("select pg_database_size(current_database())").fetchone()[0]
     print(f"rows published: {figures['mart_table_rows']:,}; database size {figures['database_bytes'] / 2**20:,.0f} MiB")
@@ -50,6 +55,28 @@ def main() -> None:
     out = RESULTS / f"postgres-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.write_text(json.dumps(figures, indent=2))
     print(f"written to {out}")
+
+
+def a_night_later(warehouse: Path, folder: Path) -> Path:
+    """A copy of the warehouse whose event facts changed in their latest month and whose KPI marts
+    all changed: what the next night publishes, near enough."""
+    night = folder / "a-night-later.duckdb"
+    shutil.copyfile(warehouse, night)
+    with duckdb.connect(str(night)) as con:
+        for (schema, table), month_column in SEGMENTED_TABLES.items():
+            con.execute(f"create table {schema}.{table}__copy as from {schema}.{table}")
+            kind = con.execute("select table_type from information_schema.tables where table_schema = ? and table_name = ?",
+                               [schema, table]).fetchone()[0]
+            con.execute(f"drop {'view' if kind == 'VIEW' else 'table'} {schema}.{table}")
+            latest = con.execute(f"select max({month_column}) from {schema}.{table}__copy").fetchone()[0]
+            con.execute(
+                f"create table {schema}.{table} as select * replace (case when date_trunc('month', {month_column}) = "
+                f"date_trunc('month', ?::date) then rep_id || '*' else rep_id end as rep_id) from {schema}.{table}__copy", [latest],
+            )
+            con.execute(f"drop table {schema}.{table}__copy")
+        for (table,) in con.execute("select table_name from duckdb_tables() where schema_name = 'marts' and table_name like 'kpi%'").fetchall():
+            con.execute(f"delete from marts.{table} where rowid = (select min(rowid) from marts.{table})")
+    return night
 
 
 if __name__ == "__main__":
