@@ -320,7 +320,7 @@ def _year_month(month: str) -> tuple[int, int]:
               help="CSV encoding: UTF-8 with BOM (Excel opens it), or CP932 for older Excel.")
 @pass_context
 def report(context: Context, warehouse_path: Path | None, as_of: datetime | None, out_dir: Path | None, encoding: str) -> None:
-    """Write the manager's daily, weekly and monthly sheets: HTML (opens offline) and CSV."""
+    """Write the manager's daily, weekly and monthly sheets: HTML (opens offline), Excel workbooks, CSV (formatted and raw)."""
     from orchestration.report import ReportError, write_sheets
 
     warehouse_path = published_warehouse(context, warehouse_path)

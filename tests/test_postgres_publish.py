@@ -235,3 +235,22 @@ def test_a_team_role_reads_only_its_teams_rows(published, server):
         assert any(kind == "rep" for kind, _ in scopes)
         assert team.execute("select count(*) from marts.kpi_targets_vs_actuals where scope_type = 'org'").fetchone()[0] == 0
         assert team.execute("select count(*) from marts.dim_date").fetchone()[0] == all_dates  # no team column: whole
+
+
+def test_iskpi_grants_sets_the_roles_again(published, server):
+    import yaml
+    from click.testing import CliRunner
+
+    from orchestration.cli import main
+
+    config = published.parent / "iskpi.yml"
+    settings = yaml.safe_load(config.read_text(encoding="utf-8"))
+    settings.update(warehouse=str(published), postgres_publish=True, postgres_dsn=dsn(server))
+    config.write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
+    with psycopg.connect(dsn(server), autocommit=True) as admin:
+        admin.execute(f"alter role {READER_ROLE} set statement_timeout = '5s'")  # changed by hand
+    granted = CliRunner().invoke(main, ["--workspace", str(published.parent), "grants"])
+    assert granted.exit_code == 0, granted.output
+    assert READER_ROLE in granted.output and team_role(TEAM) in granted.output
+    with psycopg.connect(dsn(server, READER_ROLE)) as reader:
+        assert reader.execute("show statement_timeout").fetchone()[0] == "1min"
