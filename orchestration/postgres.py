@@ -38,7 +38,7 @@ import duckdb
 import psycopg
 from psycopg import errors, sql
 
-from connectors.sql import DuckDBLimits
+from connectors.sql import DuckDBLimits, literal
 from connectors.sql import ident as duck_ident
 from orchestration.defs.publish import SEGMENTED_TABLES
 
@@ -205,7 +205,7 @@ def _write_csv(con: duckdb.DuckDBPyConnection, table: PublishedTable, segments: 
     con.execute(
         f"copy (select {select} from {duck_ident(table.schema)}.{duck_ident(table.name)} "
         f"where {_duckdb_segment(table.month_column)} in (select unnest(?::varchar[]))) "
-        f"to '{path}' (format csv, header false, nullstr '\\N')", [segments],
+        f"to {literal(str(path))} (format csv, header false, nullstr '\\N')", [segments],
     )
 
 
