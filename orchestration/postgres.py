@@ -75,7 +75,7 @@ SCALAR_TYPES = {
     "INTERVAL": "interval",
 }
 
-# a mart's team column, else its rep column, in this order: which rows a team role reads
+# a mart without a team or scope column: its rep column, the first of these it has
 REP_COLUMNS = ("rep_id", "owner_rep_id", "sal_rep_id", "changed_by_rep_id")
 
 
@@ -251,17 +251,24 @@ def _published_state(pg: psycopg.Connection) -> dict[tuple[str, str], tuple[str,
     return {(s, t): (definition, segments) for s, t, definition, segments in rows}
 
 
-def _row_filter(columns: list[str], team: str) -> sql.Composable | None:
-    """Which rows of a mart a team's role reads, or None: the mart has no team or rep column."""
-    team_reps = sql.SQL("(select rep_id from marts.dim_rep where team = {})").format(sql.Literal(team))
+def _team_key(columns: list[str]) -> str | None:
+    """What says which team a mart's row belongs to: `team`, `scope` (scope_type, scope_id), a rep
+    column, or None: every role reads the mart whole."""
     if "team" in columns:
-        return sql.SQL("team = {}").format(sql.Literal(team))
+        return "team"
     if {"scope_type", "scope_id"} <= set(columns):
+        return "scope"
+    return next((c for c in REP_COLUMNS if c in columns), None)
+
+
+def _row_filter(key: str, team: str) -> sql.Composable:
+    """The rows of a mart whose team key is `key` that a team's role reads."""
+    team_reps = sql.SQL("(select rep_id from marts.dim_rep where team = {})").format(sql.Literal(team))
+    if key == "team":
+        return sql.SQL("team = {}").format(sql.Literal(team))
+    if key == "scope":
         return sql.SQL("(scope_type = 'team' and scope_id = {}) or (scope_type = 'rep' and scope_id in {})").format(sql.Literal(team), team_reps)
-    rep_column = next((c for c in REP_COLUMNS if c in columns), None)
-    if rep_column:
-        return sql.SQL("{} in {}").format(sql.Identifier(rep_column), team_reps)
-    return None
+    return sql.SQL("{} in {}").format(sql.Identifier(key), team_reps)
 
 
 def _ensure_roles(pg: psycopg.Connection, roles: list[str], target: PostgresTarget, refresh: bool) -> None:
@@ -301,11 +308,11 @@ def _ensure_access(pg: psycopg.Connection, tables: list[PublishedTable], teams: 
         for role in roles:
             if (table.name, role) not in readable:
                 pg.execute(sql.SQL("grant select on {} to {}").format(table.qualified, sql.Identifier(role)))
-        columns = [name for name, _ in table.columns]
-        if _row_filter(columns, READER_ROLE) is None:  # no team or rep column: every role reads it whole
+        key = _team_key([name for name, _ in table.columns])
+        if key is None:
             continue
         wanted = {f"{READER_ROLE}_all_rows": (READER_ROLE, sql.SQL("true"))}
-        wanted |= {f"{team_role(t)}_rows": (team_role(t), _row_filter(columns, t)) for t in teams}
+        wanted |= {f"{team_role(t)}_rows": (team_role(t), _row_filter(key, t)) for t in teams}
         missing = {name: spec for name, spec in wanted.items() if (table.name, name) not in policies}
         if not missing:
             continue

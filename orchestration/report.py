@@ -17,9 +17,8 @@ import tempfile
 import warnings
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from pathlib import Path
-
 from decimal import Decimal
+from pathlib import Path
 
 import duckdb
 import jinja2
@@ -71,8 +70,8 @@ class Table:
     def frame(self) -> pd.DataFrame:
         """Formatted for reading ("3,321", "87.4%"): the HTML and the CSV."""
         shown = self.values.copy()
-        for column, kind in self.formats.items():
-            shown[column] = formatted(kind, self.values[column])
+        for column in self.formats:
+            shown[column] = formatted(self.kinds(column), self.values[column])
         return shown
 
     def kinds(self, column: str) -> list[str | None]:
@@ -140,10 +139,9 @@ def format_change(kpi: str, change) -> str:
     return ("▲" if change < 0 else "+") + size
 
 
-def formatted(kind: str | list[str], values: pd.Series) -> list[str]:
-    """A column formatted for reading: `kind` is one format for all (a KPI name, `attainment`,
-    `change:<kpi>` for a difference) or one per row."""
-    kinds = kind if isinstance(kind, list) else [kind] * len(values)
+def formatted(kinds: list[str], values: pd.Series) -> list[str]:
+    """A column formatted for reading, each value by its row's kind (a KPI name, `attainment`,
+    `change:<kpi>` for a difference)."""
     return [format_change(k.removeprefix("change:"), v) if k.startswith("change:") else format_value(k, v)
             for k, v in zip(kinds, values)]
 
