@@ -1,5 +1,9 @@
 """Finding export files, fingerprinting them, and making them readable by DuckDB.
 
+An input folder holds template files at its top (`calls.csv`, `calls_20260401.csv`) and a
+sub-folder per vendor format named after it (`salesforce/`, `miitel/`), whose files are recognised
+by their header, whatever their names.
+
 DuckDB reads UTF-8 (with or without BOM) itself; CP932 (Windows Shift_JIS, what Japanese Excel
 writes) is transcoded to UTF-8 here, streaming, because DuckDB's encodings extension would need a
 download. Python's `shift_jis` codec rejects ㈱ ① 髙, so it is always `cp932`.
@@ -8,12 +12,17 @@ download. Python's `shift_jis` codec rejects ㈱ ① 髙, so it is always `cp932
 from __future__ import annotations
 
 import codecs
+import csv
 import hashlib
 import os
 import re
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+
+from connectors.source_formats import TEMPLATE, FormatError, Source, SourceFormat
 
 CHUNK_BYTES = 1 << 20
 UTF8_BOM = codecs.BOM_UTF8
@@ -28,10 +37,16 @@ class ExportFile:
     entity: str
     path: Path
     sha256: str
+    source: Source = TEMPLATE
 
     @property
     def name(self) -> str:
-        return self.path.name
+        """As messages and audit.load_files name it: a vendor file with its format's folder."""
+        if self.source.table is None:
+            return self.path.name
+        name = f"{self.path.parent.name}/{self.path.name}"
+        parts = self.source.table.outputs_for(self.entity)
+        return name if len(parts) == 1 else f"{name} [{parts.index(self.source.output) + 1}/{len(parts)}]"
 
 
 def entity_of(file_name: str, entities: list[str]) -> str | None:
@@ -47,16 +62,57 @@ def entity_of(file_name: str, entities: list[str]) -> str | None:
     return None
 
 
-def _candidates(folders: list[Path]) -> list[Path]:
-    """Regular files of the folders; a symbolic link is never followed (a drop folder others can
+def _files(folder: Path) -> list[Path]:
+    """Regular files of a folder; a symbolic link is never followed (a drop folder others can
     write to must not make the run read ~/.ssh or an .env file)."""
+    return [p for p in folder.iterdir() if p.is_file() and not p.is_symlink()]
+
+
+def _candidates(folders: list[Path]) -> list[Path]:
     missing = [folder for folder in folders if not folder.is_dir()]
     if missing:
         raise UnreadableFile(
             f"input folder {missing[0]} does not exist; create it and drop the exports there, "
             "or set input_dir in the workspace's iskpi.yml"
         )
-    return [p for folder in folders for p in folder.iterdir() if p.is_file() and not p.is_symlink()]
+    return [p for folder in folders for p in _files(folder)]
+
+
+def _format_folders(folders: list[Path], formats: Mapping[str, SourceFormat]) -> list[tuple[Path, SourceFormat]]:
+    return [(sub, formats[sub.name]) for folder in folders for sub in sorted(folder.iterdir())
+            if sub.is_dir() and not sub.is_symlink() and sub.name in formats]
+
+
+def read_header(path: Path) -> list[str]:
+    """The first line's column names (UTF-8 with or without BOM, else CP932), without reading on."""
+    return list(_read_header(path, path.stat().st_mtime_ns, path.stat().st_size))
+
+
+@lru_cache(maxsize=4096)
+def _read_header(path: Path, mtime_ns: int, size: int) -> tuple[str, ...]:
+    del mtime_ns, size  # the cache key: a file replaced under the same name is read again
+    with path.open("rb") as stream:
+        first = stream.readline(1 << 20)
+    for encoding in ("utf-8-sig", "cp932"):
+        try:
+            line = first.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        line = first.decode("utf-8", errors="replace")
+    line = line.rstrip("\r\n")
+    delimiter = max((",", "\t", ";"), key=lambda d: (line.count(d), d == ","))
+    return tuple(next(csv.reader([line], delimiter=delimiter), []))
+
+
+def recognise(path: Path, source_format: SourceFormat) -> Source | None:
+    """Which of the format's tables the file is, by its header; None when none matches."""
+    try:
+        table = source_format.table(read_header(path))
+    except (OSError, FormatError):
+        return None
+    return Source(source_format.name, table, None, source_format.time_zone) if table else None
 
 
 def export_order(path: Path) -> tuple[int, str]:
@@ -66,20 +122,35 @@ def export_order(path: Path) -> tuple[int, str]:
     return path.stat().st_mtime_ns, path.name
 
 
-def discover(folders: list[Path], entity: str, entities: list[str]) -> list[ExportFile]:
-    """The entity's export files, oldest export first (export_order)."""
-    return [
-        ExportFile(entity, path, sha256_of(path))
-        for path in sorted(_candidates(folders), key=export_order)
-        if entity_of(path.name, entities) == entity
-    ]
+def discover(
+    folders: list[Path], entity: str, entities: list[str], formats: Mapping[str, SourceFormat] | None = None
+) -> list[ExportFile]:
+    """The entity's export files, template and vendor alike, oldest export first (export_order)."""
+    found = [(path, TEMPLATE) for path in _candidates(folders) if entity_of(path.name, entities) == entity]
+    for folder, source_format in _format_folders(folders, formats or {}):
+        for path in _files(folder):
+            source = recognise(path, source_format)
+            for output in source.table.outputs_for(entity) if source else ():
+                found.append((path, Source(source.format, source.table, output, source.time_zone)))
+    found.sort(key=lambda item: export_order(item[0]))
+    return [ExportFile(entity, path, sha256_of(path), source) for path, source in found]
 
 
-def unmatched_files(folders: list[Path], entities: list[str]) -> list[str]:
-    """Files in the input folders that belong to no entity: reported in the run summary, never loaded."""
+def unmatched_files(folders: list[Path], entities: list[str], formats: Mapping[str, SourceFormat] | None = None) -> list[str]:
+    """Files in the input folders that no entity or format takes: reported in the run summary, never loaded."""
+    formats = formats or {}
     named = sorted(p.name for p in _candidates(folders) if entity_of(p.name, entities) is None)
     links = sorted(p.name + " (a symbolic link)" for folder in folders for p in folder.iterdir() if p.is_symlink())
-    return named + links
+    folders_unknown = sorted(
+        f"{p.name}/ (no format of that name: {', '.join(sorted(formats)) or 'none'}; a team's own goes in sources/<name>.yml)"
+        for folder in folders for p in folder.iterdir() if p.is_dir() and p.name not in formats and not p.name.startswith(".")
+    )
+    unrecognised = sorted(
+        f"{folder.name}/{path.name} (its header matches no {source_format.name} table; `iskpi source check` shows why)"
+        for folder, source_format in _format_folders(folders, formats)
+        for path in _files(folder) if recognise(path, source_format) is None
+    )
+    return named + links + folders_unknown + unrecognised
 
 
 def sha256_of(path: Path) -> str:

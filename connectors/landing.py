@@ -1,19 +1,20 @@
 """Land export files into `landing.<entity>`: header check, normalisation and typing, in DuckDB.
 
-One code path for every source: a `SourceFormat` says which header carries which canonical column
-(and later, value maps and encodings of a vendor); the template format is the identity. The
-landing table holds only this run's new files, typed per connectors/contract.yml, with each parsed
-column's original text kept beside it (`<column>__text`) so that a value that failed to parse can
-be quarantined with what the file really said. Columns the contract does not know are kept aside
-in `_extra` (a JSON object, header → value per row), never dropped and never fatal.
+A template file's header names the canonical columns itself; a vendor export is first projected
+onto them by its format (connectors/source_formats.py: renamed, mapped, converted, filtered,
+grouped), as text, and from there both take one path. The landing table holds only this run's new
+files, typed per connectors/contract.yml, with each parsed column's text kept beside it
+(`<column>__text`) so that a value that failed to parse can be quarantined with what the file
+said. Columns of a template file the contract does not know are kept aside in `_extra` (a JSON
+object, header → value per row), never dropped and never fatal; a vendor export's columns its
+format does not read are the vendor's own and are not kept.
 """
 
 from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -21,22 +22,8 @@ import duckdb
 from connectors.contract import Entity
 from connectors.files import ExportFile, UnreadableFile, detect_encoding, readable_copy
 from connectors.normalize import SQL_TYPES, typed_expression
+from connectors.source_formats import project, timestamp_columns
 from connectors.sql import ident, literal
-
-
-@dataclass(frozen=True)
-class SourceFormat:
-    """How one source system's export maps onto the canonical contract."""
-
-    name: str
-    # entity -> canonical column -> header as the export writes it (absent: the canonical name)
-    headers: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
-
-    def header_for(self, entity: str, column: str) -> str:
-        return self.headers.get(entity, {}).get(column, column)
-
-
-TEMPLATE = SourceFormat("template")
 
 
 @dataclass(frozen=True)
@@ -46,6 +33,7 @@ class LandedFile:
     encoding: str
     rows_read: int
     extra_columns: tuple[str, ...]
+    source_rows: int | None = None  # a vendor export's own rows, before its format filtered or grouped them
 
 
 @dataclass(frozen=True)
@@ -135,8 +123,8 @@ def land_file(
     entity: Entity,
     export: ExportFile,
     file_id: int,
-    source_format: SourceFormat,
     scratch_dir: Path,
+    business_time_zone: str,
 ) -> LandedFile | RejectedFile:
     """Append one file to landing.<entity>, or say why the whole file is refused."""
     try:
@@ -145,18 +133,19 @@ def land_file(
     except UnreadableFile as refusal:
         return RejectedFile(export, file_id, str(refusal))
     try:
-        return _land_readable(con, entity, export, file_id, source_format, readable, encoding)
+        if export.source.table is None:
+            return _land_template(con, entity, export, file_id, readable, encoding)
+        return _land_vendor(con, entity, export, file_id, readable, encoding, business_time_zone)
     finally:
         if readable != export.path:  # a scratch copy holds the export's personal data: keep it no longer than needed
             readable.unlink(missing_ok=True)
 
 
-def _land_readable(
+def _land_template(
     con: duckdb.DuckDBPyConnection,
     entity: Entity,
     export: ExportFile,
     file_id: int,
-    source_format: SourceFormat,
     readable: Path,
     encoding: str,
 ) -> LandedFile | RejectedFile:
@@ -172,7 +161,7 @@ def _land_readable(
         by_key.setdefault(_header_key(con.execute("select iskpi_text(?)", [header]).fetchone()[0] or ""), header)
     source_of = {}
     for column in entity.columns:
-        header = by_key.get(_header_key(source_format.header_for(entity.name, column.name)))
+        header = by_key.get(_header_key(column.name))
         if header is not None:
             source_of[column.name] = header
     missing = [c for c in entity.required_columns if c not in source_of]
@@ -193,6 +182,58 @@ def _land_readable(
     kept_aside = (
         "json_object(" + ", ".join(f"{literal(h)}, {ident(h)}" for h in extra) + ")" if extra else "null::json"
     )
+    projection = f"select row_number() over () as _row_number, {kept_aside} as _extra, {texts} from {scan}"
+    return _insert_typed(con, entity, export, file_id, projection, encoding, extra, None)
+
+
+def _land_vendor(
+    con: duckdb.DuckDBPyConnection,
+    entity: Entity,
+    export: ExportFile,
+    file_id: int,
+    readable: Path,
+    encoding: str,
+    business_time_zone: str,
+) -> LandedFile | RejectedFile:
+    """A vendor export: its format's projection gives the canonical text columns."""
+    table, output = export.source.table, export.source.output
+    try:
+        layout = _csv_layout(readable, export.name)
+    except UnreadableFile as refusal:
+        return RejectedFile(export, file_id, str(refusal))
+    scan = _csv_scan(readable, layout)
+    projection = project(
+        table, output, layout.headers, scan, export.source.time_zone or business_time_zone,
+        entity.column_names, timestamp_columns(entity.name),
+    )
+    if projection.missing_signature:  # the header changed since the file was recognised
+        return RejectedFile(
+            export, file_id,
+            f"{export.name}: column(s) {', '.join(projection.missing_signature)} of {table.label} missing from the header; "
+            "export the table again with its default columns and rerun",
+        )
+    texts = f"select _row_number, null::json as _extra, {', '.join(ident(c) for c in entity.column_names)} from ({projection.sql})"
+    try:
+        source_rows = con.execute(projection.source_rows_sql).fetchone()[0]
+    except duckdb.Error as error:
+        return RejectedFile(
+            export, file_id, f"{export.name}: could not be read as CSV ({csv_error_summary(error)}); fix the file and rerun"
+        )
+    return _insert_typed(con, entity, export, file_id, texts, encoding, (), source_rows)
+
+
+def _insert_typed(
+    con: duckdb.DuckDBPyConnection,
+    entity: Entity,
+    export: ExportFile,
+    file_id: int,
+    texts: str,
+    encoding: str,
+    extra: tuple[str, ...],
+    source_rows: int | None,
+) -> LandedFile | RejectedFile:
+    """Type the canonical text columns of `texts` (_row_number, _extra, one per contract column)
+    into landing.<entity>."""
     typed = []
     for column in entity.columns:
         typed.append(typed_expression(column.type, ident(column.name)))
@@ -203,7 +244,7 @@ def _land_readable(
             f"""
             insert into landing.{entity.name}
             select {int(file_id)}, _row_number, _extra, {", ".join(typed)}
-            from (select row_number() over () as _row_number, {kept_aside} as _extra, {texts} from {scan})
+            from ({texts})
             """
         )
     except duckdb.Error as error:
@@ -213,4 +254,4 @@ def _land_readable(
     rows_read = con.execute(
         f"select count(*) from landing.{entity.name} where _file_id = ?", [file_id]
     ).fetchone()[0]
-    return LandedFile(export, file_id, encoding, rows_read, extra)
+    return LandedFile(export, file_id, encoding, rows_read, extra, source_rows)

@@ -59,6 +59,10 @@ create table if not exists audit.quarantine (
 alter table audit.quarantine add column if not exists rep_id varchar;
 -- rows of a loaded file re-admitted by a later run, once the rule they broke passed
 alter table audit.load_files add column if not exists rows_readmitted bigint default 0;
+-- a vendor export: its format and table (`salesforce.task`), and its own rows before the format
+-- filtered or grouped them into rows_read canonical rows (a call's legs, a task that is no call)
+alter table audit.load_files add column if not exists source_format varchar;
+alter table audit.load_files add column if not exists source_rows bigint;
 create schema if not exists quarantine;
 -- rows read per file and responsible rep: the denominator of 入力品質 (marts.input_quality)
 create table if not exists audit.load_file_reps (
@@ -340,8 +344,8 @@ def admit(
             con.execute(
                 """
                 insert into audit.load_files (file_id, entity, file_name, sha256, encoding, status, rows_read, rows_loaded,
-                    rows_quarantined, exact_duplicates, extra_columns, message, loaded_at, rows_readmitted)
-                values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
+                    rows_quarantined, exact_duplicates, extra_columns, message, loaded_at, rows_readmitted, source_format, source_rows)
+                values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)
                 """,
                 [
                     outcome.file_id,
@@ -357,6 +361,8 @@ def admit(
                     ", ".join(outcome.extra_columns) or None,
                     outcome.message,
                     settings.loaded_at,
+                    export_file.export.source.label,
+                    getattr(export_file, "source_rows", None),
                 ],
             )
         con.execute("commit")

@@ -7,17 +7,19 @@ GX connects through its own engine, so no connection outlives its step.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
 
-from connectors import normalize
+from connectors import normalize, source_formats
 from connectors.contract import load_contract
 from connectors.files import ExportFile
-from connectors.sql import DuckDBLimits
-from connectors.landing import TEMPLATE, LandedFile, RejectedFile, SourceFormat, create_landing_table, land_file
+from connectors.landing import LandedFile, RejectedFile, create_landing_table, land_file
+from connectors.source_formats import LINKS_ENTITY, SourceFormat
+from connectors.sql import DuckDBLimits, ident, literal
 from expectations.gate import (
     FileOutcome, GateSettings, Readmission, admit, ensure_audit, loaded_shas, next_file_id, readmit, unknown_value_advice,
 )
@@ -35,6 +37,7 @@ class LoadSettings:
     business_time_zone: str
     max_quarantine_share: float
     future_tolerance: timedelta
+    formats: Mapping[str, SourceFormat] = field(default_factory=dict)  # the vendor formats the inbox may hold
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,6 @@ def load_entity(
     files: list[ExportFile],
     settings: LoadSettings,
     now: datetime,
-    source_format: SourceFormat = TEMPLATE,
 ) -> EntityLoad:
     entity = load_contract()[entity_name]
     rules = rules_for(entity_name, settings.mappings_dir)
@@ -69,23 +71,32 @@ def load_entity(
     with connect(settings.work_db, settings.limits) as con:
         ensure_audit(con)
         already = loaded_shas(con, entity_name)
-        seen: set[str] = set()
+        seen: set[tuple[str, object]] = set()
         pending, skipped = [], []
         for export in files:
-            if export.sha256 in already or export.sha256 in seen:
+            # a file whose content was loaded before is skipped; one vendor file may hold several
+            # outputs for the entity, each landed as a part of its own
+            if export.sha256 in already or (export.sha256, export.source.output) in seen:
                 skipped.append(export.name)
             else:
-                seen.add(export.sha256)
+                seen.add((export.sha256, export.source.output))
                 pending.append(export)
         normalize.install(con, settings.business_time_zone)
+        source_formats.install_helpers(con, settings.business_time_zone, settings.mappings_dir)
         create_landing_table(con, entity)
+        install_identities(con, settings.mappings_dir)
+        resolve_held_reps(con, entity_name, rules)
         readmitted = readmit(con, entity, rules, latest_plausible)
         first_id = next_file_id(con)
         results, rows = [], 0
         sizes = [export.path.stat().st_size for export in pending]
         with progress.task(f"land {entity_name}", total=sum(sizes), unit="bytes") as task:
+            installed = None
             for i, (export, size) in enumerate(zip(pending, sizes)):
-                result = land_file(con, entity, export, first_id + i, source_format, settings.scratch_dir)
+                if export.source.table is not None and export.source.format != installed:
+                    installed = export.source.format
+                    source_formats.install_format(con, settings.formats[installed], IDENTITIES, LINKS)
+                result = land_file(con, entity, export, first_id + i, settings.scratch_dir, settings.business_time_zone)
                 results.append(result)
                 rows += result.rows_read if isinstance(result, LandedFile) else 0
                 task.advance(size, f"{rows:,} rows")
@@ -113,3 +124,69 @@ def load_entity(
                 f"but the quarantine holds {outcome.violations}; the rule definitions have diverged"
             )
     return EntityLoad(entity_name, outcomes, skipped, readmitted, gx_violations, advice)
+
+
+REP_IDENTITIES_MAPPING = "rep_identities.csv"
+# temp tables of a load's session: vendor users → reps, and the latest version of each source link
+IDENTITIES = "iskpi_rep_identities"
+LINKS = "iskpi_source_links"
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    return bool(con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, table]
+    ).fetchone()[0])
+
+
+def install_identities(con: duckdb.DuckDBPyConnection, mappings_dir: Path) -> None:
+    """Who each vendor user is, for this load (temp tables IDENTITIES and LINKS).
+
+    A user key is `<format>:<user as the export writes it>` or an e-mail. In order of precedence:
+    the team's mappings/rep_identities.csv (for what has no e-mail: a Twilio client identity, a
+    caller id), the e-mail of the user's `user` link (a Salesforce user, a HubSpot owner), and a
+    rep's own e-mail (exports that name the user by e-mail)."""
+    mapping = mappings_dir / REP_IDENTITIES_MAPPING
+    parts = []
+    if mapping.exists():
+        parts.append(
+            f"select lower(iskpi_text(source)) || ':' || iskpi_text(\"user\") as user_key, iskpi_text(rep_id) as rep_id, 1 as precedence "
+            f"from read_csv({literal(str(mapping))}, header = true, all_varchar = true) "
+            "where iskpi_text(source) is not null and iskpi_text(\"user\") is not null and iskpi_text(rep_id) is not null"
+        )
+    if _has_table(con, "raw", LINKS_ENTITY):
+        con.execute(
+            f"""
+            create or replace temp table {LINKS} as
+            select * exclude (_order) from (
+                select source, object, source_id, lead_id, email, phone, name, record_id,
+                       row_number() over (partition by source, object, source_id order by _append_id desc nulls last, _file_id desc, _row_number desc) as _order
+                from raw.{LINKS_ENTITY})
+            where _order = 1
+            """
+        )
+    else:
+        con.execute(f"create or replace temp table {LINKS} (source varchar, object varchar, source_id varchar, "
+                    "lead_id varchar, email varchar, phone varchar, name varchar, record_id varchar)")
+    if _has_table(con, "raw", "reps"):
+        parts.append(f"select l.source || ':' || l.source_id, r.rep_id, 2 from {LINKS} l join raw.reps r on r.email = l.email "
+                     "where l.object = 'user' and l.email is not null")
+        parts.append("select email, rep_id, 3 from raw.reps where email is not null")
+    union = " union all ".join(parts) or "select null::varchar as user_key, null::varchar as rep_id, 0 as precedence"
+    con.execute(
+        f"create or replace temp table {IDENTITIES} as "
+        f"select user_key, arg_min(rep_id, (precedence, rep_id)) as rep_id from ({union}) where user_key is not null group by user_key"
+    )
+
+
+def resolve_held_reps(con: duckdb.DuckDBPyConnection, entity: str, rules) -> None:
+    """Held rows whose rep was a vendor user nobody could name (`<format>:<user>`) take the rep the
+    identities name now, so that the recheck re-admits them once a rep or mapping line is added."""
+    if not _has_table(con, "quarantine", entity):
+        return
+    for rule in rules:
+        if rule.kind == "references" and rule.ref_entity == "reps":
+            column = ident(rule.column)
+            con.execute(
+                f"update quarantine.{ident(entity)} q set {column} = i.rep_id from {IDENTITIES} i "
+                f"where q.{column} = i.user_key and q.{column} like '%:%'"
+            )

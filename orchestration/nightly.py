@@ -113,7 +113,7 @@ def _run_locked(workspace: Workspace, as_of: date | None, full_refresh: bool) ->
     if refusal:
         return NightlyOutcome(False, refusal, refused=True)
     # a missing folder is the reps asset's refusal to tell; here only what a folder holds
-    unmatched = unmatched_files([f for f in warehouse.input_folders if f.is_dir()], entity_names())
+    unmatched = unmatched_files([f for f in warehouse.input_folders if f.is_dir()], entity_names(), warehouse.formats)
     log_file = _new_log_file(workspace)
     # Dagster's own logger says the same as our summary, as tracebacks; its records go to the log file
     logging.getLogger("dagster").setLevel(logging.WARNING)

@@ -4,7 +4,10 @@ that the team owns (SPEC §8: never inside the installed package).
     DIR/iskpi.yml        settings (business time zone, folders, thresholds, KPI parameters)
     DIR/mappings/*.csv   every editable mapping: channels, dispositions, stages, holidays, …
     DIR/targets/         targets*.csv, loaded like any other export
-    DIR/inbox/           the night's exports (default input folder)
+    DIR/inbox/           the night's exports (default input folder): template files at its top,
+                         a vendor's in a sub-folder named after its format (inbox/salesforce/)
+    DIR/sources/*.yml    the team's own source formats (a system iskpi does not ship, or a
+                         shipped format edited: same name replaces it)
     DIR/warehouse/       iskpi.duckdb (published), reports/, .work/ (working database)
     DIR/logs/            dbt and Dagster logs of the last run; dbt's parse lives in .iskpi/
 
@@ -27,6 +30,7 @@ from orchestration.paths import DEFAULT_MAPPINGS_DIR
 from orchestration.thresholds import BlockingThresholds
 
 CONFIG_FILE = "iskpi.yml"
+SOURCES_DIR = "sources"
 WORKSPACE_ENV = "ISKPI_WORKSPACE"
 DEMO_WORKSPACE = "iskpi-demo"
 
@@ -179,6 +183,7 @@ postgres_reader_statement_timeout_seconds: {postgres_reader_statement_timeout_se
 #   company_holidays.csv    company holidays, on top of weekends and Japanese public holidays
 #   currency_rates.csv      month_start, currency, rate: 1 unit of currency in the reporting currency
 #   hot_actions.csv         MA activity type and detail pattern (e.g. page_visit, %pricing%) that make a lead MQL
+#   rep_identities.csv      source, user, rep_id: a vendor user without an e-mail (a Twilio client, a caller id) -> rep
 """
 
 
@@ -214,6 +219,10 @@ class Workspace:
     @property
     def mappings_dir(self) -> Path:
         return self.root / "mappings"
+
+    @property
+    def sources_dir(self) -> Path:
+        return self.root / SOURCES_DIR
 
     @property
     def logs_dir(self) -> Path:

@@ -10,6 +10,7 @@ from dagster import AssetCheckResult, AssetCheckSpec, AssetKey, MaterializeResul
 from connectors.calendar import write_public_holidays
 from connectors.contract import entity_names
 from connectors.files import UnreadableFile, discover
+from connectors.source_formats import LINKS_ENTITY
 from expectations.gate import reconcile
 from expectations.rules import referenced_entities
 from orchestration import progress
@@ -58,13 +59,18 @@ def _rules_verdict(entity: str, load: EntityLoad, raw_rows: int, max_rejected_fi
     return True, "\n".join(lines)
 
 
+def link_entities(entity: str) -> list[str]:
+    """Vendor rows resolve their reps and leads through the reps and source links loaded before them."""
+    return [] if entity in ("reps", LINKS_ENTITY) else ["reps", LINKS_ENTITY]
+
+
 def build_raw_asset(entity: str):
     key = raw_key(entity)
 
     @asset(
         key=key,
         group_name="ingest",
-        deps=[raw_key(e) for e in referenced_entities(entity)],
+        deps=[raw_key(e) for e in referenced_entities(entity)] + [raw_key(e) for e in link_entities(entity)],
         description=f"Canonical raw.{entity}: new export files landed, checked by the input rules, quarantined, appended.",
         check_specs=[
             AssetCheckSpec(
@@ -85,7 +91,7 @@ def build_raw_asset(entity: str):
         settings = warehouse.load_settings()
         now = datetime.now(timezone.utc)
         try:
-            files = discover(warehouse.input_folders, entity, entity_names())
+            files = discover(warehouse.input_folders, entity, entity_names(), warehouse.formats)
         except UnreadableFile as refusal:
             yield MaterializeResult()
             yield AssetCheckResult(check_name=INPUT_RULES, passed=False, description=str(refusal))

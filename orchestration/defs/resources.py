@@ -16,11 +16,12 @@ from dagster import ConfigurableResource, InitResourceContext
 from dagster_dbt import DbtCliResource, DbtProject
 from pydantic import PrivateAttr
 
+from connectors.source_formats import SourceFormat, available_formats
 from connectors.sql import DuckDBLimits
 from orchestration.loading import LoadSettings
 from orchestration.paths import DBT_PROJECT_DIR
 from orchestration.run_lock import exclusive_run
-from orchestration.workspace import Workspace
+from orchestration.workspace import SOURCES_DIR, Workspace
 
 
 class WarehouseResource(ConfigurableResource):
@@ -102,6 +103,11 @@ class WarehouseResource(ConfigurableResource):
         return Path(self.workspace_dir) / "mappings"
 
     @property
+    def formats(self) -> dict[str, SourceFormat]:
+        """The vendor formats the inbox's sub-folders may be named after: shipped, and the workspace's own."""
+        return available_formats(Path(self.workspace_dir) / SOURCES_DIR)
+
+    @property
     def published(self) -> Path:
         return Path(self.warehouse_path).resolve()
 
@@ -139,6 +145,7 @@ class WarehouseResource(ConfigurableResource):
             business_time_zone=self.business_time_zone,
             max_quarantine_share=self.max_quarantine_share,
             future_tolerance=timedelta(hours=self.future_tolerance_hours),
+            formats=self.formats,
         )
 
 
