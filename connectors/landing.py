@@ -78,11 +78,13 @@ def _csv_layout(path: Path, name: str) -> CsvLayout:
     return CsvLayout(tuple(headers), delimiter)
 
 
-def _csv_scan(path: Path, layout: CsvLayout) -> str:
+def _csv_scan(path: Path, layout: CsvLayout, short_lines: bool = False) -> str:
+    """Every column as text; `short_lines` reads a line with fewer fields (a report's footer) padded."""
     columns = "{" + ", ".join(f"{literal(h)}: 'VARCHAR'" for h in layout.headers) + "}"
     return (
         f"read_csv({literal(str(path))}, header = true, auto_detect = false, columns = {columns}, "
-        f"delim = {literal(layout.delimiter)}, quote = '\"', escape = '\"', max_line_size = {MAX_LINE_BYTES})"
+        f"delim = {literal(layout.delimiter)}, quote = '\"', escape = '\"', max_line_size = {MAX_LINE_BYTES}"
+        f"{', null_padding = true' if short_lines else ''})"
     )
 
 
@@ -201,7 +203,7 @@ def _land_vendor(
         layout = _csv_layout(readable, export.name)
     except UnreadableFile as refusal:
         return RejectedFile(export, file_id, str(refusal))
-    scan = _csv_scan(readable, layout)
+    scan = _csv_scan(readable, layout, table.footer_lines)
     projection = project(
         table, output, layout.headers, scan, export.source.time_zone or business_time_zone,
         entity.column_names, timestamp_columns(entity.name),
@@ -213,6 +215,15 @@ def _land_vendor(
             "export the table again with its default columns and rerun",
         )
     texts = f"select _row_number, null::json as _extra, {', '.join(ident(c) for c in entity.column_names)} from ({projection.sql})"
+    try:
+        con.execute(f"select * from ({texts}) limit 0")
+    except duckdb.Error as error:  # a format's expression that does not bind: the format's to fix, not the file's
+        reason = str(error).splitlines()[0]
+        return RejectedFile(
+            export, file_id,
+            f"{export.name}: the {table.label} → {entity.name} expressions of {table.format} format "
+            f"cannot be applied ({reason}); fix the format file and rerun",
+        )
     try:
         source_rows = con.execute(projection.source_rows_sql).fetchone()[0]
     except duckdb.Error as error:

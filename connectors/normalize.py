@@ -135,8 +135,11 @@ def install(con: duckdb.DuckDBPyConnection, business_time_zone: str) -> None:
         create or replace temp macro iskpi_timestamp(s) as coalesce(
             timezone('{tz}', try_strptime(s, {literal(LOCAL_FORMATS[0])})),
             case
+                -- DuckDB's strptime with a list of formats and an offset rolls 30 February over to
+                -- 2 March: the date part must be a real date on its own
                 when regexp_matches(iskpi_ts_text(s), '[+-]\\d{{2}}:?\\d{{2}}$')
-                    then try_strptime(iskpi_ts_text(s), {_sql_list(OFFSET_FORMATS)})
+                    then case when iskpi_date(regexp_extract(iskpi_ts_text(s), '^\\d{{4}}[-/]\\d{{1,2}}[-/]\\d{{1,2}}')) is not null
+                              then try_strptime(iskpi_ts_text(s), {_sql_list(OFFSET_FORMATS)}) end
                 else timezone('{tz}', try_strptime(iskpi_ts_text(s), {_sql_list(LOCAL_FORMATS)}))
             end);
         create or replace temp macro iskpi_date(s) as

@@ -11,11 +11,13 @@ template's columns, so every input rule, the quarantine and the reconciliation h
 Inside an expression, besides DuckDB's functions:
   map_<name>(value)          the format's value map <name>; a value it does not list passes through
                              (the workspace's mappings then judge it, and report it if unknown)
+  known_<name>(value)        the same map, empty for a value it does not list
   rep(user)                  the rep of a vendor user: mappings/rep_identities.csv, else the e-mail
-                             of its `user` link, else the value itself when it is a rep's e-mail;
-                             unresolved, `<format>:<user>` (quarantined until a rep matches)
+                             of its `user` link, else the value itself when it is a rep's e-mail
+                             or the name of exactly one rep (spaces ignored); unresolved,
+                             `<format>:<user>` (quarantined until a rep matches, then re-admitted)
   link_lead(object, id)      the lead a linked record belongs to (raw.source_links)
-  link_email(object, id), link_phone(object, id), link_record(object, id)
+  link_email(object, id), link_phone(object, id), link_name(object, id), link_record(object, id)
   is_true(value), is_false(value)   a boolean column's value (true/TRUE/1/…); both false when empty
   channel_lead_type(label)   inbound / outbound, as mappings/channels.csv groups the label
   business_day_start(date)   a date as the start of that day in the business time zone
@@ -29,7 +31,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -71,6 +73,18 @@ class SourceTable:
     columns: tuple[str, ...]  # the source columns the outputs read, the signature's among them
     signature: tuple[str, ...]  # all present in a header = a file of this table
     outputs: tuple[Output, ...]
+    # other spellings of a column (a kintone field's code beside its name, an English label)
+    aliases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # the export ends with lines that are no records (a report's totals, its copyright): they are
+    # read with empty columns, and the outputs' `where` leaves them out
+    footer_lines: bool = False
+
+    def header_for(self, column: str, headers_by_key: Mapping[str, str]) -> str | None:
+        """The file's header for one of the table's columns, under any of its spellings."""
+        for spelling in (column, *self.aliases.get(column, ())):
+            if header_key(spelling) in headers_by_key:
+                return headers_by_key[header_key(spelling)]
+        return None
 
     @property
     def label(self) -> str:
@@ -93,8 +107,8 @@ class SourceFormat:
 
     def table(self, headers: list[str] | tuple[str, ...]) -> SourceTable | None:
         """The table whose signature the header carries; the most specific when several do."""
-        keys = {header_key(h) for h in headers}
-        matching = [t for t in self.tables if {header_key(c) for c in t.signature} <= keys]
+        by_key = {header_key(h): h for h in headers}
+        matching = [t for t in self.tables if all(t.header_for(c, by_key) is not None for c in t.signature)]
         if not matching:
             return None
         matching.sort(key=lambda t: len(t.signature), reverse=True)
@@ -156,14 +170,23 @@ def parse_format(path: Path) -> SourceFormat:
         signature = tuple(str(c) for c in table.get("signature") or ())
         if not signature:
             raise _fail(path, f"tables.{table_name}: a signature (the headers that identify the file) is required")
-        columns = tuple(dict.fromkeys([*(str(c) for c in table.get("columns") or ()), *signature]))
+        declared, aliases = [], {}
+        for column in table.get("columns") or ():
+            if isinstance(column, dict):  # {name: [other spellings]}
+                for column_name, spellings in column.items():
+                    declared.append(str(column_name))
+                    aliases[str(column_name)] = tuple(str(a) for a in (spellings or ()))
+            else:
+                declared.append(str(column))
+        columns = tuple(dict.fromkeys([*declared, *signature]))
         outputs = []
         for entity, given_outputs in (table.get("outputs") or {}).items():
             for output in given_outputs if isinstance(given_outputs, list) else [given_outputs]:
                 outputs.append(_parse_output(path, table_name, entity, output, contract))
         if not outputs:
             raise _fail(path, f"tables.{table_name}: no outputs")
-        tables.append(SourceTable(str(name), table_name, columns, signature, tuple(outputs)))
+        tables.append(SourceTable(str(name), table_name, columns, signature, tuple(outputs), aliases,
+                                  bool(table.get("footer_lines", False))))
     if not tables:
         raise _fail(path, "no tables")
     return SourceFormat(str(name), str(spec.get("description") or ""), spec.get("time_zone"), maps, tuple(tables), path)
@@ -284,9 +307,9 @@ def install_format(con, source_format: SourceFormat, rep_identities: str, links:
         else:
             con.execute(f"create or replace temp table iskpi_map_{map_name} (source_value varchar, value varchar)")
         con.execute(
-            f"create or replace temp macro map_{map_name}(s) as "
-            f"coalesce((select value from iskpi_map_{map_name} where source_value = s), s)"
+            f"create or replace temp macro known_{map_name}(s) as (select value from iskpi_map_{map_name} where source_value = s)"
         )
+        con.execute(f"create or replace temp macro map_{map_name}(s) as coalesce(known_{map_name}(s), s)")
     prefix = literal(source_format.name + ":")
     fmt = literal(source_format.name)
     con.execute(
@@ -295,6 +318,7 @@ def install_format(con, source_format: SourceFormat, rep_identities: str, links:
             case when s is not null then coalesce(
                 (select rep_id from {rep_identities} where user_key = {prefix} || s),
                 (select rep_id from {rep_identities} where user_key = lower(s)),
+                (select rep_id from {rep_identities} where user_key = 'name:' || replace(s, ' ', '')),
                 {prefix} || s) end;
         create or replace temp macro link_lead(o, s) as
             (select lead_id from {links} where source = {fmt} and object = o and source_id = s);
@@ -302,6 +326,8 @@ def install_format(con, source_format: SourceFormat, rep_identities: str, links:
             (select email from {links} where source = {fmt} and object = o and source_id = s);
         create or replace temp macro link_phone(o, s) as
             (select phone from {links} where source = {fmt} and object = o and source_id = s);
+        create or replace temp macro link_name(o, s) as
+            (select name from {links} where source = {fmt} and object = o and source_id = s);
         create or replace temp macro link_record(o, s) as
             (select record_id from {links} where source = {fmt} and object = o and source_id = s);
         """
@@ -326,15 +352,15 @@ def project(table: SourceTable, output: Output, headers: tuple[str, ...], scan: 
         by_key.setdefault(header_key(header), header)
     selected, unmatched = [], []
     for column in table.columns:
-        header = by_key.get(header_key(column))
+        header = table.header_for(column, by_key)
         if header is None:
             unmatched.append(column)
             selected.append(f"null::varchar as {ident(column)}")
         else:
             selected.append(f"iskpi_text({ident(header)}) as {ident(column)}")
-    used = {header_key(c) for c in table.columns}
-    unused = tuple(h for h in headers if header_key(h) not in used)
-    missing = tuple(c for c in table.signature if header_key(c) not in by_key)
+    used = {table.header_for(c, by_key) for c in table.columns}
+    unused = tuple(h for h in headers if h not in used)
+    missing = tuple(c for c in table.signature if table.header_for(c, by_key) is None)
     expressions = []
     for column in entity_columns:
         expression = output.columns.get(column)

@@ -143,8 +143,9 @@ def install_identities(con: duckdb.DuckDBPyConnection, mappings_dir: Path) -> No
 
     A user key is `<format>:<user as the export writes it>` or an e-mail. In order of precedence:
     the team's mappings/rep_identities.csv (for what has no e-mail: a Twilio client identity, a
-    caller id), the e-mail of the user's `user` link (a Salesforce user, a HubSpot owner), and a
-    rep's own e-mail (exports that name the user by e-mail)."""
+    caller id), the e-mail of the user's `user` link (a Salesforce user, a HubSpot owner), a rep's
+    own e-mail (exports that name the user by e-mail), and a rep's name when no other rep has it
+    (`name:<name without spaces>`: Aircall and report exports name the user)."""
     mapping = mappings_dir / REP_IDENTITIES_MAPPING
     parts = []
     if mapping.exists():
@@ -171,6 +172,9 @@ def install_identities(con: duckdb.DuckDBPyConnection, mappings_dir: Path) -> No
         parts.append(f"select l.source || ':' || l.source_id, r.rep_id, 2 from {LINKS} l join raw.reps r on r.email = l.email "
                      "where l.object = 'user' and l.email is not null")
         parts.append("select email, rep_id, 3 from raw.reps where email is not null")
+        # a name names a rep only when no other rep has it
+        parts.append("select 'name:' || replace(rep_name, ' ', ''), min(rep_id), 4 from raw.reps where rep_name is not null "
+                     "group by replace(rep_name, ' ', '') having count(distinct rep_id) = 1")
     union = " union all ".join(parts) or "select null::varchar as user_key, null::varchar as rep_id, 0 as precedence"
     con.execute(
         f"create or replace temp table {IDENTITIES} as "
