@@ -466,4 +466,34 @@ def unknown_value_advice(
             )
         else:
             advice.append(f"{rule.name}: unknown value {values}{more}; {rule.describe()}: fix the export and rerun.")
+    advice += _unmatched_user_advice(con, entity, rules, file_ids, mappings_dir)
+    return advice
+
+
+def _unmatched_user_advice(
+    con: duckdb.DuckDBPyConnection, entity: str, rules: tuple[Rule, ...], file_ids: list[int], mappings_dir: Path
+) -> list[str]:
+    """Vendor users no rep matched (`<format>:<user>`, held back by the rep reference), by user and count."""
+    advice = []
+    for rule in (r for r in rules if r.kind == "references" and r.ref_entity == "reps"):
+        users = con.execute(
+            f"""
+            select q.value, count(*) from audit.quarantine q
+            where q.entity = ? and q.rule = ? and q.value like '%:%'
+              and (q.file_id in (select unnest(?::bigint[]))
+                   or (q.file_id, q.row_number) in (select (_file_id, _row_number) from quarantine.{ident(entity)}))
+            group by q.value order by count(*) desc, q.value
+            """,
+            [entity, rule.name, file_ids],
+        ).fetchall()
+        if not users:
+            continue
+        shown = ", ".join(f"{user} ({n} row{'s' if n > 1 else ''})" for user, n in users[:10])
+        more = f" and {len(users) - 10} more" if len(users) > 10 else ""
+        source, user = users[0][0].split(":", 1)
+        advice.append(
+            f"{rule.name}: vendor user(s) no rep matches: {shown}{more}. Give the rep in reps.csv the user's e-mail, "
+            f"or add a line to {mappings_dir / 'rep_identities.csv'} (e.g. `{source},{user},<rep_id>`); "
+            "the rows are re-admitted on the next run."
+        )
     return advice

@@ -148,6 +148,44 @@ WAREHOUSE_OPTION = click.option(
 )
 
 
+@main.group()
+def source() -> None:
+    """Vendor exports: see how a file would map before a run."""
+
+
+@source.command("check")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--format", "format_name", help="The format to read the files as. Default: the folder's name, else any "
+                                               "format whose table the header matches.")
+@pass_context
+def source_check(context: Context, files: tuple[Path, ...], format_name: str | None) -> None:
+    """How FILES would map: the table recognised, the columns read, the rows each canonical table would
+    get, the values the mappings do not know yet and the users no rep matches, with counts."""
+    import tempfile
+
+    from connectors.source_check import CheckSettings, check_file
+    from connectors.source_formats import FormatError, available_formats
+    from orchestration.paths import DEFAULT_MAPPINGS_DIR
+    from orchestration.workspace import Settings
+
+    workspace = context.workspace()
+    try:
+        formats = available_formats(workspace.sources_dir if workspace else None)
+    except FormatError as error:
+        raise click.ClickException(str(error)) from None
+    work_db = (workspace.warehouse.parent / ".work" / f"{workspace.warehouse.stem}.work.duckdb") if workspace else None
+    with tempfile.TemporaryDirectory() as scratch:
+        settings = CheckSettings(
+            formats=formats,
+            mappings_dir=workspace.mappings_dir if workspace else DEFAULT_MAPPINGS_DIR,
+            business_time_zone=workspace.settings.business_time_zone if workspace else Settings.business_time_zone,
+            work_db=work_db,
+            scratch_dir=Path(scratch),
+        )
+        for path in files:
+            click.echo(check_file(path.resolve(), settings, format_name))
+
+
 @main.command()
 @click.argument("sql")
 @WAREHOUSE_OPTION

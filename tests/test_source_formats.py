@@ -199,3 +199,50 @@ def test_a_bad_row_of_a_vendor_file_is_quarantined_with_its_rule_and_file(format
     assert rows.to_dict("records") == [
         {"file_name": "twilio/twilio_call.csv", "rule": "calls.started_at.parseable", "value": "2026-02-30 17:23:13.000000+00:00"},
     ]
+
+
+def test_an_unmatched_vendor_user_is_reported_and_readmitted_once_mapped(tmp_path):
+    inbox = format_fixtures.write(tmp_path / "inbox", ["twilio"])
+    mappings = tmp_path / "mappings"
+    shutil.copytree(DEFAULT_MAPPINGS_DIR, mappings)
+    settings = replace(load_settings(tmp_path, max_quarantine_share=1.0, mappings_dir=mappings), formats=shipped_formats())
+    now = datetime(2026, 4, 1, tzinfo=timezone.utc)
+    for entity in ("reps", "source_links"):
+        load_entity(entity, discover([inbox], entity, entity_names(), settings.formats), settings, now)
+    calls = discover([inbox], "calls", entity_names(), settings.formats)
+    first = load_entity("calls", calls, settings, now)
+    assert first.outcomes[0].violations == {"calls.rep_id.references_reps": 5, "calls.started_at.parseable": 1}
+    assert any("twilio:client:tanaka (5 rows)" in line and "rep_identities.csv" in line for line in first.advice)
+
+    (mappings / "rep_identities.csv").write_text(format_fixtures.REP_IDENTITIES, encoding="utf-8")
+    second = load_entity("calls", calls, settings, now)
+    # the file is not read again; its held rows are, and the four with a good date are in
+    assert second.skipped == ["twilio/twilio_call.csv"]
+    assert [r.rows_readmitted for r in second.readmitted] == [4]
+    with duckdb.connect(str(settings.work_db), read_only=True) as con:
+        assert con.execute("select list(distinct rep_id) from raw.calls").fetchone()[0] == ["R_TW"]
+
+
+def test_source_check_shows_the_mapping_before_a_run(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from orchestration.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    inbox = format_fixtures.write(tmp_path / "inbox", ["hubspot"])
+    calls = inbox / "hubspot" / "engagement_call.csv"
+    # a portal's own call outcome: a GUID no mapping knows yet
+    calls.write_text(calls.read_text(encoding="utf-8").replace("73a0d17f-1163-4015-bdd5-ec830791da20", "e448b440-0000-4000-8000-000000000001"),
+                     encoding="utf-8")
+    result = CliRunner().invoke(main, ["source", "check", str(calls)])
+    assert result.exit_code == 0, result.output
+    assert "engagement_call.csv: hubspot.engagement_call" in result.output
+    assert "not in the file (read as empty): property_hs_call_from_number" in result.output
+    assert "→ calls: 3 row(s) from 4 in the file" in result.output
+    assert "calls.result.one_of ×1" in result.output and "'e448b440-0000-4000-8000-000000000001' ×1" in result.output
+    assert "add the values to mappings/call_dispositions.csv" in result.output
+    assert "users no rep matches: 101 ×3" in result.output  # no workspace, so no reps yet
+    unknown = tmp_path / "other.csv"
+    unknown.write_text("a,b\n1,2\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["source", "check", str(unknown)])
+    assert "matches none of any format's tables" in result.output
