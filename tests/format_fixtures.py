@@ -96,6 +96,18 @@ false,2026-03-31 18:00:00,005SF0000002,sf.fs@example.jp,高田 守,sf.fs@example
 false,2026-03-10 01:00:00,2026-03-20 00:59:59,006SF0000001,,1000000,2026-03-31 00:00:00,2026-03-10 01:00:00,Pipeline,false,false,005SF0000002,Prospecting,10,2026-03-10 01:00:00,false
 true,2026-03-20 01:00:00,9999-12-31 23:59:59,006SF0000001,,1000000,2026-03-20 00:00:00,2026-03-10 01:00:00,Closed,true,true,005SF0000002,Closed Won,1000,2026-03-20 01:00:00,false
 """, "utf-8"),
+        # the field history names the field by its API name; a CloseDate change is no stage change
+        "sf_opportunity_field_history.csv": ("""id,opportunity_id,field,old_value,new_value,created_date,created_by_id,is_deleted
+017F1,006SF0000001,CloseDate,2026-03-31,2026-03-25,2026-03-15 01:00:00,005SF0000002,false
+017F2,006SF0000001,StageName,Prospecting,Closed Won,2026-03-20 01:00:00,005SF0000002,false
+""", "utf-8"),
+        # first_responded_date is a date; a status the team added is left out
+        "sf_campaign_member.csv": ("""id,campaign_id,lead_id,contact_id,status,has_responded,first_responded_date,created_date,is_deleted
+00vSF1,701SF1,00QSF0000002,,Responded,true,2026-03-04,2026-03-03 00:00:00,false
+00vSF2,701SF1,,003SF0000001,Attended,true,2026-03-05,2026-03-03 00:00:00,false
+00vSF3,701SF1,00QSF0000003,,Sent,false,,2026-03-03 00:00:00,false
+00vSF4,701SF1,00QSF0000002,,資料DL済,true,2026-03-06,2026-03-03 00:00:00,false
+""", "utf-8"),
         "sf_opportunity_history.csv": ("""id,opportunity_id,stage_name,amount,close_date,created_date,is_deleted
 008SF1,006SF0000001,Prospecting,1000000,2026-03-31,2026-03-10 01:00:00,false
 008SF2,006SF0000001,Prospecting,1000000,2026-03-25,2026-03-15 01:00:00,false
@@ -293,10 +305,17 @@ EXPECTED_ROWS: dict[str, dict[str, list[dict[str, object]]]] = {
             {"opportunity_id": "006SF0000001", "lead_id": "00QSF0000001", "meeting_id": "00USF1", "owner_rep_id": "F_SF", "stage": "Closed Won",
              "amount": 1000000, "is_won": True, "closed_at": "2026-03-19 15:00:00", "expected_close_date": "2026-03-20"},
         ],
+        # OpportunityHistory's three rows, and the field history's stage change (the same instant as its last)
         "opportunity_stage_history": [
             {"opportunity_id": "006SF0000001", "stage": "Prospecting", "changed_at": "2026-03-10 01:00:00"},
             {"opportunity_id": "006SF0000001", "stage": "Prospecting", "changed_at": "2026-03-15 01:00:00"},
             {"opportunity_id": "006SF0000001", "stage": "Closed Won", "changed_at": "2026-03-20 01:00:00"},
+            {"opportunity_id": "006SF0000001", "stage": "Closed Won", "changed_at": "2026-03-20 01:00:00"},
+        ],
+        # responses on their day (Tokyo); the contact's response belongs to its converted lead
+        "ma_activities": [
+            {"activity_id": "00vSF1", "lead_id": "00QSF0000002", "activity_type": "form_fill", "detail": "701SF1", "occurred_at": "2026-03-03 15:00:00"},
+            {"activity_id": "00vSF2", "lead_id": "00QSF0000001", "activity_type": "webinar_attend", "detail": "701SF1", "occurred_at": "2026-03-04 15:00:00"},
         ],
     },
     "hubspot": {
@@ -426,6 +445,12 @@ EXPECTED_KPIS: dict[str, dict[str, float]] = {
     "R_MI": {"dials": 2, "connect_rate": 1 / 2, "effective_contacts": 1, "avg_talk_seconds": 240},
     "R_KT": {"dials": 2, "connect_rate": 1 / 2, "effective_contacts": 1, "avg_talk_seconds": 240},
     "R_SR": {"dials": 2, "ring_rate": 1 / 2, "connect_rate": 1 / 2, "avg_talk_seconds": 180},
+}
+
+# rep -> local day -> dials in kpi_daily
+EXPECTED_DAILY_DIALS: dict[str, dict[str, int]] = {
+    "R_SF": {"2026-03-02": 2}, "R_HS": {"2026-03-03": 3}, "R_TW": {"2026-03-09": 3}, "R_ZM": {"2026-03-10": 3},
+    "R_AC": {"2026-03-11": 2}, "R_MI": {"2026-03-12": 2}, "R_KT": {"2026-03-13": 2}, "R_SR": {"2026-03-16": 2},
 }
 
 # campaign -> kpi_campaign values

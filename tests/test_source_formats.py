@@ -182,6 +182,15 @@ def test_each_formats_rep_has_the_kpis_worked_out_by_hand(formats_warehouse, rep
 
 
 @pytest_e2e
+def test_each_formats_dials_land_on_their_tokyo_day(formats_warehouse):
+    rows = _frame(formats_warehouse, "select rep_id, strftime(activity_date, '%Y-%m-%d') as day, dials from marts.kpi_daily where dials > 0")
+    got: dict[str, dict[str, int]] = {}
+    for row in rows.itertuples():
+        got.setdefault(row.rep_id, {})[row.day] = int(row.dials)
+    assert {rep: got.get(rep) for rep in format_fixtures.EXPECTED_DAILY_DIALS} == format_fixtures.EXPECTED_DAILY_DIALS
+
+
+@pytest_e2e
 @pytest.mark.parametrize("campaign", list(format_fixtures.EXPECTED_CAMPAIGNS))
 def test_each_formats_campaign_has_the_numbers_worked_out_by_hand(formats_warehouse, campaign):
     row = _frame(formats_warehouse, f"select * from marts.kpi_campaign where campaign_id = '{campaign}'")
