@@ -135,9 +135,13 @@ def land_file(
     except UnreadableFile as refusal:
         return RejectedFile(export, file_id, str(refusal))
     try:
+        try:
+            layout = _csv_layout(readable, export.name)
+        except UnreadableFile as refusal:
+            return RejectedFile(export, file_id, str(refusal))
         if export.source.table is None:
-            return _land_template(con, entity, export, file_id, readable, encoding)
-        return _land_vendor(con, entity, export, file_id, readable, encoding, business_time_zone)
+            return _land_template(con, entity, export, file_id, readable, layout, encoding)
+        return _land_vendor(con, entity, export, file_id, readable, layout, encoding, business_time_zone)
     finally:
         if readable != export.path:  # a scratch copy holds the export's personal data: keep it no longer than needed
             readable.unlink(missing_ok=True)
@@ -149,12 +153,9 @@ def _land_template(
     export: ExportFile,
     file_id: int,
     readable: Path,
+    layout: CsvLayout,
     encoding: str,
 ) -> LandedFile | RejectedFile:
-    try:
-        layout = _csv_layout(readable, export.name)
-    except UnreadableFile as refusal:
-        return RejectedFile(export, file_id, str(refusal))
     scan = _csv_scan(readable, layout)
     headers = layout.headers
 
@@ -194,15 +195,12 @@ def _land_vendor(
     export: ExportFile,
     file_id: int,
     readable: Path,
+    layout: CsvLayout,
     encoding: str,
     business_time_zone: str,
 ) -> LandedFile | RejectedFile:
     """A vendor export: its format's projection gives the canonical text columns."""
     table, output = export.source.table, export.source.output
-    try:
-        layout = _csv_layout(readable, export.name)
-    except UnreadableFile as refusal:
-        return RejectedFile(export, file_id, str(refusal))
     scan = _csv_scan(readable, layout, table.footer_lines)
     projection = project(
         table, output, layout.headers, scan, export.source.time_zone or business_time_zone,

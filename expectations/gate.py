@@ -435,6 +435,20 @@ def reconcile(con: duckdb.DuckDBPyConnection, entity: str, file_ids: list[int]) 
     return problems
 
 
+def _held_values(con: duckdb.DuckDBPyConnection, entity: str, rule: Rule, file_ids: list[int]) -> list[tuple[str, int]]:
+    """The values a rule quarantined in these files or still holds back, most frequent first."""
+    return con.execute(
+        f"""
+        select q.value, count(*) from audit.quarantine q
+        where q.entity = ? and q.rule = ? and q.value is not null
+          and (q.file_id in (select unnest(?::bigint[]))
+               or (q.file_id, q.row_number) in (select (_file_id, _row_number) from quarantine.{ident(entity)}))
+        group by q.value order by count(*) desc, q.value
+        """,
+        [entity, rule.name, file_ids],
+    ).fetchall()
+
+
 def unknown_value_advice(
     con: duckdb.DuckDBPyConnection, entity: str, rules: tuple[Rule, ...], file_ids: list[int], mappings_dir: Path
 ) -> list[str]:
@@ -442,16 +456,7 @@ def unknown_value_advice(
     unknown values with their counts, and the line that would make each one known."""
     advice = []
     for rule in (r for r in rules if r.kind == "one_of"):
-        unknown = con.execute(
-            f"""
-            select q.value, count(*) from audit.quarantine q
-            where q.entity = ? and q.rule = ?
-              and (q.file_id in (select unnest(?::bigint[]))
-                   or (q.file_id, q.row_number) in (select (_file_id, _row_number) from quarantine.{ident(entity)}))
-            group by q.value order by count(*) desc, q.value
-            """,
-            [entity, rule.name, file_ids],
-        ).fetchall()
+        unknown = _held_values(con, entity, rule, file_ids)
         if not unknown:
             continue
         values = ", ".join(f"{value!r} ({n} row{'s' if n > 1 else ''})" for value, n in unknown[:10])
@@ -476,16 +481,7 @@ def _unmatched_user_advice(
     """Vendor users no rep matched (`<format>:<user>`, held back by the rep reference), by user and count."""
     advice = []
     for rule in (r for r in rules if r.kind == "references" and r.ref_entity == "reps"):
-        users = con.execute(
-            f"""
-            select q.value, count(*) from audit.quarantine q
-            where q.entity = ? and q.rule = ? and q.value like '%:%'
-              and (q.file_id in (select unnest(?::bigint[]))
-                   or (q.file_id, q.row_number) in (select (_file_id, _row_number) from quarantine.{ident(entity)}))
-            group by q.value order by count(*) desc, q.value
-            """,
-            [entity, rule.name, file_ids],
-        ).fetchall()
+        users = [(value, n) for value, n in _held_values(con, entity, rule, file_ids) if ":" in value]
         if not users:
             continue
         shown = ", ".join(f"{user} ({n} row{'s' if n > 1 else ''})" for user, n in users[:10])

@@ -26,22 +26,21 @@ COMPARED_MARTS = {
 }
 
 
-@pytest.fixture(scope="module")
-def mixed_warehouse(tmp_path_factory) -> Path:
-    exports = vendor_exports.write(tmp_path_factory.mktemp("mixed_exports"))
-    warehouse = tmp_path_factory.mktemp("mixed_warehouse") / "iskpi.duckdb"
+def _run(exports: Path, tmp_path_factory) -> Path:
+    warehouse = tmp_path_factory.mktemp(f"{exports.name}_warehouse") / "iskpi.duckdb"
     outcome = run_nightly(exports, warehouse)
     assert outcome.success, outcome.message
     return warehouse
+
+
+@pytest.fixture(scope="module")
+def mixed_warehouse(tmp_path_factory) -> Path:
+    return _run(vendor_exports.write(tmp_path_factory.mktemp("mixed_exports")), tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
 def template_warehouse(tmp_path_factory) -> Path:
-    exports = kpi_fixture.write(tmp_path_factory.mktemp("template_exports"))
-    warehouse = tmp_path_factory.mktemp("template_warehouse") / "iskpi.duckdb"
-    outcome = run_nightly(exports, warehouse)
-    assert outcome.success, outcome.message
-    return warehouse
+    return _run(kpi_fixture.write(tmp_path_factory.mktemp("template_exports")), tmp_path_factory)
 
 
 def _frame(warehouse: Path, sql: str) -> pd.DataFrame:
