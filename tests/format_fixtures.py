@@ -71,6 +71,11 @@ false,2026-03-31 18:00:00,005SF0000002,sf.fs@example.jp,高田 守,sf.fs@example
 00QSF0000002,(株)サンプル,佐々木 花,,,リスト,Open - Not Contacted,00GQUEUE0001,2026-03-02 01:00:00.829,2026-03-02 01:00:00.829,FALSE,FALSE,,,,TRUE
 00QSF0000003,消した会社,削除 済,,,Webフォーム,Open - Not Contacted,005SF0000001,2026-03-03 00:00:00,2026-03-04 00:00:00,TRUE,FALSE,,,,TRUE
 """, "utf-8"),
+        # the converted contact, and a contact created directly (no lead): its call carries the contact's number
+        "sf_contact.csv": ("""id,_fivetran_synced,account_id,email,phone,mobile_phone,name,is_deleted,is_email_bounced,has_opted_out_of_email
+003SF0000001,2026-03-31 18:00:00,001SF1,yamada@test.example.jp,03-1234-0001,,山田 太郎,false,false,false
+003SF0000009,2026-03-31 18:00:00,001SF1,kato@test.example.jp,(03)1234-0009,,加藤 九,false,false,false
+""", "utf-8"),
         "sf_lead_history.csv": ("""id,lead_id,field,old_value,new_value,created_date,created_by_id,is_deleted
 017SF1,00QSF0000001,created,,,2026-03-02 00:00:00,005SF0000001,false
 017SF2,00QSF0000001,Status,Open - Not Contacted,Working - Contacted,2026-03-02 03:00:00,005SF0000001,false
@@ -85,6 +90,7 @@ false,2026-03-31 18:00:00,005SF0000002,sf.fs@example.jp,高田 守,sf.fs@example
 00TSF4,00QSF0000001,,005SF0000001,資料送付,Task,,,,2026-03-02 00:00:00,,2026-03-02 05:00:00,false
 00TSF5,00QSF0000001,,005SF0000001,Email: ご案内,Email,,,,2026-03-02 00:00:00,2026-03-02 04:00:00,2026-03-02 04:00:00,false
 00TSF6,00QSF0000002,,005SF0000001,Call,Call,Outbound,connected,30,2026-03-02 00:00:00,2026-03-02 06:00:00,2026-03-02 06:00:00,true
+00TSF7,003SF0000009,,005SF0000001,Call,Call,Outbound,留守電,5,2026-03-02 00:00:00,2026-03-02 07:00:00,2026-03-02 07:00:00,false
 """, "utf-8"),
         # a group event's child row repeats its parent
         "sf_event.csv": ("""id,who_id,what_id,owner_id,created_by_id,type,event_subtype,show_as,start_date_time,created_date,is_child,is_deleted,no_show_c,first_meeting_held_c
@@ -291,8 +297,9 @@ EXPECTED_ROWS: dict[str, dict[str, list[dict[str, object]]]] = {
         ],
         # the contact's call finds its lead through the lead's converted_contact_id
         "calls": [
-            {"call_id": "00TSF1", "rep_id": "R_SF", "lead_id": "00QSF0000002", "direction": "outbound", "result": "不在", "talk_seconds": 0, "started_at": "2026-03-02 02:00:00"},
-            {"call_id": "00TSF2", "rep_id": "R_SF", "lead_id": "00QSF0000001", "direction": "outbound", "result": "アポ獲得", "talk_seconds": 300, "started_at": "2026-03-02 03:00:00"},
+            {"call_id": "00TSF1", "rep_id": "R_SF", "lead_id": "00QSF0000002", "phone": None, "direction": "outbound", "result": "不在", "talk_seconds": 0, "started_at": "2026-03-02 02:00:00"},
+            {"call_id": "00TSF2", "rep_id": "R_SF", "lead_id": "00QSF0000001", "phone": "+81312340001", "direction": "outbound", "result": "アポ獲得", "talk_seconds": 300, "started_at": "2026-03-02 03:00:00"},
+            {"call_id": "00TSF7", "rep_id": "R_SF", "lead_id": None, "phone": "+81312340009", "direction": "outbound", "result": "留守電", "talk_seconds": 5, "started_at": "2026-03-02 07:00:00"},
         ],
         "email_events": [
             {"event_id": "00TSF5", "message_id": "00TSF5", "lead_id": "00QSF0000001", "sender_type": "rep", "rep_id": "R_SF", "event_type": "sent", "occurred_at": "2026-03-02 04:00:00"},
@@ -431,8 +438,8 @@ EXPECTED_ROWS: dict[str, dict[str, list[dict[str, object]]]] = {
 
 # rep -> kpi_monthly (March 2026) values worked out from the rows above
 EXPECTED_KPIS: dict[str, dict[str, float]] = {
-    # 00TSF1 不在 (rang), 00TSF2 アポ獲得 (appointment); the internal and the deleted call are no dials
-    "R_SF": {"dials": 2, "ring_rate": 2 / 2, "connect_rate": 1 / 2, "effective_contacts": 1, "avg_talk_seconds": 300,
+    # 00TSF1 不在 (rang), 00TSF2 アポ獲得 (appointment), 00TSF7 留守電 (rang); the internal and the deleted call are no dials
+    "R_SF": {"dials": 3, "ring_rate": 3 / 3, "connect_rate": 1 / 3, "effective_contacts": 1, "avg_talk_seconds": 300,
              "emails_sent": 1, "meetings_set": 1, "meeting_conversion_rate": 1 / 1, "win_rate": 1 / 1,
              "is_sourced_won_amount": 1_000_000},
     # connected 90 s, busy, no answer; the reply is to the one e-mail sent
@@ -449,7 +456,7 @@ EXPECTED_KPIS: dict[str, dict[str, float]] = {
 
 # rep -> local day -> dials in kpi_daily
 EXPECTED_DAILY_DIALS: dict[str, dict[str, int]] = {
-    "R_SF": {"2026-03-02": 2}, "R_HS": {"2026-03-03": 3}, "R_TW": {"2026-03-09": 3}, "R_ZM": {"2026-03-10": 3},
+    "R_SF": {"2026-03-02": 3}, "R_HS": {"2026-03-03": 3}, "R_TW": {"2026-03-09": 3}, "R_ZM": {"2026-03-10": 3},
     "R_AC": {"2026-03-11": 2}, "R_MI": {"2026-03-12": 2}, "R_KT": {"2026-03-13": 2}, "R_SR": {"2026-03-16": 2},
 }
 

@@ -18,7 +18,7 @@ import format_fixtures
 from connectors import normalize, source_formats
 from connectors.contract import entity_names
 from connectors.files import discover, read_header, recognise, unmatched_files
-from connectors.source_formats import FormatError, parse_format, shipped_formats
+from connectors.source_formats import FormatError, available_formats, parse_format, shipped_formats
 from orchestration.loading import load_entity
 from orchestration.nightly import run_nightly
 from orchestration.paths import DEFAULT_MAPPINGS_DIR
@@ -255,3 +255,50 @@ def test_source_check_shows_the_mapping_before_a_run(tmp_path, monkeypatch):
     unknown.write_text("a,b\n1,2\n", encoding="utf-8")
     result = CliRunner().invoke(main, ["source", "check", str(unknown)])
     assert "matches none of any format's tables" in result.output
+
+
+IVRY_FORMAT = """\
+# a team's own format for a system iskpi does not ship (IVRy's call log, as this team exports it)
+format: ivry
+description: IVRy call log (our export)
+time_zone:
+maps:
+  result:
+    応答: connected
+    不在着信: no_answer
+tables:
+  call_log:
+    columns: [通話ID, 発信日時, 担当者メール, 相手番号, 結果, 通話秒数]
+    signature: [通話ID, 発信日時, 相手番号, 結果]
+    outputs:
+      calls:
+        columns:
+          call_id: 通話ID
+          rep_id: rep(担当者メール)
+          phone: 相手番号
+          direction: "'outbound'"
+          started_at: 発信日時
+          result: map_result(結果)
+          talk_seconds: 通話秒数
+"""
+
+
+def test_a_workspace_format_reads_a_system_iskpi_does_not_ship(tmp_path):
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    (sources / "ivry.yml").write_text(IVRY_FORMAT, encoding="utf-8")
+    inbox = format_fixtures.write(tmp_path / "inbox", [])
+    (inbox / "ivry").mkdir()
+    (inbox / "ivry" / "calls_march.csv").write_text(
+        "通話ID,発信日時,担当者メール,相手番号,結果,通話秒数\nIV1,2026/03/17 10:00,kt.rep@example.jp,03-8888-0001,応答,75\n"
+        "IV2,2026/03/17 11:00,kt.rep@example.jp,03-8888-0002,不在着信,0\n", encoding="utf-8")
+    formats = available_formats(sources)
+    assert {"ivry", "salesforce"} <= set(formats)
+    settings = replace(load_settings(tmp_path, mappings_dir=_mappings(tmp_path / "mappings")), formats=formats)
+    now = datetime(2026, 4, 1, tzinfo=timezone.utc)
+    for entity in ("reps", "calls"):
+        load = load_entity(entity, discover([inbox], entity, entity_names(), formats), settings, now)
+    assert [(o.file_name, o.rows_loaded) for o in load.outcomes] == [("ivry/calls_march.csv", 2)]
+    with duckdb.connect(str(settings.work_db), read_only=True) as con:
+        assert con.execute("select call_id, rep_id, result, talk_seconds from raw.calls order by 1").fetchall() == [
+            ("IV1", "R_KT", "connected", 75), ("IV2", "R_KT", "no_answer", 0)]
