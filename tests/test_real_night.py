@@ -194,3 +194,16 @@ def test_the_installed_package_is_never_written_to(iskpi, night):
     assert project.is_dir()
     assert not (project / "target").exists() and not (project / "logs").exists()
     assert sorted(p.name for p in (project / "seeds").iterdir()) == sorted(p.name for p in (REPO / "dbt_project" / "seeds").iterdir())
+
+
+def test_the_installed_package_ships_every_source_format(iskpi, tmp_path):
+    site = next(iskpi.parent.parent.glob("lib/python3*/site-packages"))
+    assert sorted(p.name for p in (site / "connectors" / "formats").glob("*.yml")) == \
+        sorted(p.name for p in (REPO / "connectors" / "formats").glob("*.yml"))
+    task = tmp_path / "salesforce" / "Task.csv"
+    task.parent.mkdir()
+    task.write_text("Id,WhoId,OwnerId,TaskSubtype,CallType,CallDisposition,CallDurationInSeconds,CompletedDateTime\n"
+                    "00T1,00Q1,0051,Call,Outbound,不在,0,2026-03-02 02:00:00\n", encoding="utf-8")
+    checked = _run([str(iskpi), "source", "check", str(task)], tmp_path)
+    assert checked.returncode == 0, checked.stderr
+    assert "Task.csv: salesforce.task" in checked.stdout and "→ calls: 1 row(s) from 1 in the file" in checked.stdout
