@@ -23,8 +23,8 @@ Inside an expression, besides DuckDB's functions:
   business_day_start(date)   a date as the start of that day in the business time zone
   utc_text(ts), epoch_ms_text(ms), epoch_s_text(s), rfc2822_text(ts)   timestamps as ISO text with offset
   seconds_from_ms(ms), seconds_from_hms(hh:mm:ss or mm:ss)             durations as whole seconds
-A timestamp column's text without an offset is read in the format's `time_zone` (Fivetran lands
-UTC), never in the business time zone.
+A timestamp column's text without an offset is read in the format's `time_zone` (EL tools land
+UTC); a format that names none (an export in local time) is read in the business time zone.
 """
 
 from __future__ import annotations

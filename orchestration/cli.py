@@ -68,7 +68,8 @@ def init(directory: Path, business_time_zone: str | None, input_dir: str | None,
     click.echo(f"  {'mappings/':<14} {len(list(workspace.mappings_dir.glob('*.csv')))} mappings to edit as CSV "
                "(channels, call dispositions, stages, holidays, …)")
     click.echo(f"  {'targets/':<14} targets*.csv (period_month, scope_type, scope_id, kpi, target_value)")
-    click.echo(f"  {'inbox/':<14} drop the exports here: <entity>.csv or <entity>_<anything>.csv")
+    click.echo(f"  {'inbox/':<14} drop the exports here: <entity>.csv or <entity>_<anything>.csv in the template, and a "
+               "system's own exports in inbox/<format>/ (salesforce/, hubspot/, miitel/, …; `iskpi source check FILE`)")
     click.echo(f"Then, inside it: iskpi run    (the warehouse will be {workspace.warehouse})")
 
 
