@@ -26,6 +26,7 @@ from connectors.source_formats import TEMPLATE, FormatError, Source, SourceForma
 
 CHUNK_BYTES = 1 << 20
 UTF8_BOM = codecs.BOM_UTF8
+DELIMITERS = (",", "\t", ";")
 
 
 class UnreadableFile(Exception):
@@ -85,7 +86,8 @@ def _format_folders(folders: list[Path], formats: Mapping[str, SourceFormat]) ->
 
 def read_header(path: Path) -> list[str]:
     """The first line's column names (UTF-8 with or without BOM, else CP932), without reading on."""
-    return list(_read_header(path, path.stat().st_mtime_ns, path.stat().st_size))
+    stat = path.stat()
+    return list(_read_header(path, stat.st_mtime_ns, stat.st_size))
 
 
 @lru_cache(maxsize=4096)
@@ -101,9 +103,15 @@ def _read_header(path: Path, mtime_ns: int, size: int) -> tuple[str, ...]:
             continue
     else:
         line = first.decode("utf-8", errors="replace")
+    return split_header(line)[0]
+
+
+def split_header(line: str) -> tuple[tuple[str, ...], str]:
+    """A header line's names and its delimiter: a comma unless the line is plainly separated by
+    tabs or semicolons (TSV, European-locale Excel)."""
     line = line.rstrip("\r\n")
-    delimiter = max((",", "\t", ";"), key=lambda d: (line.count(d), d == ","))
-    return tuple(next(csv.reader([line], delimiter=delimiter), []))
+    delimiter = max(DELIMITERS, key=lambda d: (line.count(d), d == ","))
+    return tuple(next(csv.reader([line], delimiter=delimiter), [])), delimiter
 
 
 def recognise(path: Path, source_format: SourceFormat) -> Source | None:
@@ -134,6 +142,7 @@ def discover(
                 found.append((path, Source(source.format, source.table, output, source.time_zone)))
     found.sort(key=lambda item: export_order(item[0]))
     return [ExportFile(entity, path, sha256_of(path), source) for path, source in found]
+
 
 
 def unmatched_files(folders: list[Path], entities: list[str], formats: Mapping[str, SourceFormat] | None = None) -> list[str]:

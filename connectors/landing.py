@@ -12,7 +12,6 @@ format does not read are the vendor's own and are not kept.
 
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +19,7 @@ from pathlib import Path
 import duckdb
 
 from connectors.contract import Entity
-from connectors.files import ExportFile, UnreadableFile, detect_encoding, readable_copy
+from connectors.files import ExportFile, UnreadableFile, detect_encoding, readable_copy, split_header
 from connectors.normalize import SQL_TYPES, typed_expression
 from connectors.source_formats import project, timestamp_columns
 from connectors.sql import ident, literal
@@ -45,7 +44,6 @@ class RejectedFile:
 
 # A 10 MB free-text field is still a row to load, not a broken file.
 MAX_LINE_BYTES = 64 * 1024 * 1024
-DELIMITERS = (",", "\t", ";")
 # What of DuckDB's CSV error may be repeated: never its "Original Line", which quotes a row's data
 # (names, addresses, phone numbers) into a message that is stored, logged and published.
 CSV_ERROR_LINE = re.compile(r"CSV Error on Line: (\d+)")
@@ -66,10 +64,9 @@ def _csv_layout(path: Path, name: str) -> CsvLayout:
         first_line = stream.readline(1 << 20)
     if not first_line.strip():
         raise UnreadableFile(f"{name}: the file is empty or its first line is blank; export it again with its header row and rerun")
-    # comma unless the header is plainly separated by tabs or semicolons (TSV, European-locale Excel)
-    delimiter = max(DELIMITERS, key=lambda d: (first_line.count(d), d == ","))
+    names, delimiter = split_header(first_line)
     headers: list[str] = []
-    for header in next(csv.reader([first_line.rstrip("\r\n")], delimiter=delimiter)):
+    for header in names:
         unique, n = header, 1
         while unique in headers:
             n += 1

@@ -167,14 +167,14 @@ def source_check(context: Context, files: tuple[Path, ...], format_name: str | N
     from connectors.source_check import CheckSettings, check_file
     from connectors.source_formats import FormatError, available_formats
     from orchestration.paths import DEFAULT_MAPPINGS_DIR
-    from orchestration.workspace import Settings
+    from orchestration.workspace import Settings, work_db_for
 
     workspace = context.workspace()
     try:
         formats = available_formats(workspace.sources_dir if workspace else None)
     except FormatError as error:
         raise click.ClickException(str(error)) from None
-    work_db = (workspace.warehouse.parent / ".work" / f"{workspace.warehouse.stem}.work.duckdb") if workspace else None
+    work_db = work_db_for(workspace.warehouse) if workspace else None
     with tempfile.TemporaryDirectory() as scratch:
         settings = CheckSettings(
             formats=formats,

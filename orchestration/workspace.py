@@ -187,6 +187,16 @@ postgres_reader_statement_timeout_seconds: {postgres_reader_statement_timeout_se
 """
 
 
+def work_dir_for(warehouse: Path) -> Path:
+    """The working folder beside a published warehouse file: the working database, the run lock, scratch."""
+    return warehouse.parent / ".work"
+
+
+def work_db_for(warehouse: Path) -> Path:
+    """The working database the nightly build writes, of which the warehouse file is the published copy."""
+    return work_dir_for(warehouse) / f"{warehouse.stem}.work.duckdb"
+
+
 @dataclass(frozen=True)
 class Workspace:
     root: Path

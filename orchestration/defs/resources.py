@@ -21,7 +21,7 @@ from connectors.sql import DuckDBLimits
 from orchestration.loading import LoadSettings
 from orchestration.paths import DBT_PROJECT_DIR
 from orchestration.run_lock import exclusive_run
-from orchestration.workspace import SOURCES_DIR, Workspace
+from orchestration.workspace import SOURCES_DIR, Workspace, work_db_for, work_dir_for
 
 
 class WarehouseResource(ConfigurableResource):
@@ -117,11 +117,11 @@ class WarehouseResource(ConfigurableResource):
 
     @property
     def work_dir(self) -> Path:
-        return self.published.parent / ".work"
+        return work_dir_for(self.published)
 
     @property
     def work_db(self) -> Path:
-        return self.work_dir / f"{self.published.stem}.work.duckdb"
+        return work_db_for(self.published)
 
     @property
     def postgres_target(self):
