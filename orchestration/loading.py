@@ -82,10 +82,14 @@ def load_entity(
                 seen.add((export.sha256, export.source.output))
                 pending.append(export)
         normalize.install(con, settings.business_time_zone)
-        source_formats.install_helpers(con, settings.business_time_zone, settings.mappings_dir)
         create_landing_table(con, entity)
-        install_identities(con, settings.mappings_dir)
-        resolve_held_reps(con, entity_name, rules)
+        # vendor users and links are resolved only for a load that has vendor rows, new or held
+        vendor_files = any(export.source.table is not None for export in pending)
+        if vendor_files:
+            source_formats.install_helpers(con, settings.business_time_zone, settings.mappings_dir)
+        if vendor_files or holds_vendor_users(con, entity_name, rules):
+            install_identities(con, settings.mappings_dir)
+            resolve_held_reps(con, entity_name, rules)
         readmitted = readmit(con, entity, rules, latest_plausible)
         first_id = next_file_id(con)
         results, rows = [], 0
@@ -182,15 +186,27 @@ def install_identities(con: duckdb.DuckDBPyConnection, mappings_dir: Path) -> No
     )
 
 
+def _rep_columns(rules) -> list[str]:
+    """The columns of an entity that name a rep (the rep reference rules)."""
+    return [ident(r.column) for r in rules if r.kind == "references" and r.ref_entity == "reps"]
+
+
+def holds_vendor_users(con: duckdb.DuckDBPyConnection, entity: str, rules) -> bool:
+    """Whether held rows of the entity name a vendor user no rep matched (`<format>:<user>`)."""
+    columns = _rep_columns(rules)
+    if not columns or not _has_table(con, "quarantine", entity):
+        return False
+    condition = " or ".join(f"{column} like '%:%'" for column in columns)
+    return con.execute(f"select count(*) from quarantine.{ident(entity)} where {condition}").fetchone()[0] > 0
+
+
 def resolve_held_reps(con: duckdb.DuckDBPyConnection, entity: str, rules) -> None:
     """Held rows whose rep was a vendor user nobody could name (`<format>:<user>`) take the rep the
     identities name now, so that the recheck re-admits them once a rep or mapping line is added."""
     if not _has_table(con, "quarantine", entity):
         return
-    for rule in rules:
-        if rule.kind == "references" and rule.ref_entity == "reps":
-            column = ident(rule.column)
-            con.execute(
-                f"update quarantine.{ident(entity)} q set {column} = i.rep_id from {IDENTITIES} i "
-                f"where q.{column} = i.user_key and q.{column} like '%:%'"
-            )
+    for column in _rep_columns(rules):
+        con.execute(
+            f"update quarantine.{ident(entity)} q set {column} = i.rep_id from {IDENTITIES} i "
+            f"where q.{column} = i.user_key and q.{column} like '%:%'"
+        )
