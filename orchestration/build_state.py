@@ -29,7 +29,10 @@ create table if not exists audit.dbt_builds (
     started_at timestamptz not null,
     -- null: the build did not finish, so the next one is a full build
     finished_at timestamptz
-)
+);
+-- the instant the build's as-of day ended (int_reporting_window records it): what the next
+-- build's stage history was cut at, so it knows which leads a moved cut reaches
+alter table audit.dbt_builds add column if not exists as_of_end timestamptz;
 """
 
 
@@ -74,7 +77,8 @@ def begin_build(con: duckdb.DuckDBPyConnection, fingerprint: str, full_refresh_a
     if not reason:
         reason = f"incremental over raw appends {since + 1}–{through}" if through > since else "incremental: nothing appended since the last build"
     con.execute(
-        "insert into audit.dbt_builds values (?, ?, ?, ?, ?, ?, now(), null)",
+        "insert into audit.dbt_builds (build_id, fingerprint, is_full_refresh, since_append_id, through_append_id, reason, started_at)"
+        " values (?, ?, ?, ?, ?, ?, now())",
         [build_id, fingerprint, is_full, since, through, reason],
     )
     return BuildPlan(build_id, is_full, since, through, reason)

@@ -5,10 +5,14 @@ opens of older messages, leads and deals in their new version) with two calls no
 resolve yet, and two leads sharing the number of a third call; then a night of late arrivals:
 the leads those two calls belong to (one by its number, one by the lead_id the call already
 named), one of the two leads with a new number, a call exported again with another result,
-an open and a reply of a message sent weeks before, and a backdated stage change. Both later
-nights must build incrementally, and every published mart must equal, byte for byte, what
-`--full-refresh` then builds from the same raw tables. A mapping edit makes the next build a
-full one."""
+an open and a reply of a message sent weeks before, and a backdated stage change. Stage history
+has late cases of its own: a meeting first logged on a lead id nobody knows, then corrected to
+a real lead (the unknown id must lose every stage it had); a deal won the morning after the
+last day, which night two leaves out (it is after the as-of day) and night three must take in
+once a Monday call moves the as-of day, though no row of that deal is new; and a pricing-page
+visit known only by a lead's address. Both later nights must build incrementally, and every
+published mart must equal, byte for byte, what `--full-refresh` then builds from the same raw
+tables. A mapping edit makes the next build a full one."""
 
 from __future__ import annotations
 
@@ -29,6 +33,9 @@ ORPHAN_BY_PHONE = ("C_LATE_PHONE", "+81399990001", "L_LATE_PHONE")
 ORPHAN_BY_ID = ("C_LATE_ID", "+81399990002", "L_LATE_ID")
 # two leads share a number, so a call to it resolves to neither, until one of them gets another number
 SHARED_NUMBER = ("C_SHARED", "+81399990003", ("L_SHARED_A", "L_SHARED_B"), "+81399990004")
+MISLOGGED_MEETING = ("MTG_MISLOGGED", "L_NOBODY")  # logged on an unknown lead id, corrected on night three
+WON_AFTER_LAST_DAY = "2026-03-14 09:00:00"  # a Saturday: after night two's as-of day
+NEXT_BUSINESS_DAY = "2026-03-16"
 
 
 def _read(path: Path) -> pd.DataFrame:
@@ -57,6 +64,47 @@ def _night_two(generated: Path, inbox: Path) -> None:
     leads = _read(leads_file)
     sharing = pd.DataFrame([_new_lead(leads, lead, number, "09:00") for lead in SHARED_NUMBER[2]])
     _write(pd.concat([leads, sharing]), leads_file)
+
+    meetings = _read(generated / "history" / "meetings.csv")
+    _write(pd.DataFrame([_mislogged_meeting(meetings, MISLOGGED_MEETING[1])]), inbox / "meetings_mislogged.csv")
+    history = _read(generated / "history" / "opportunity_stage_history.csv")
+    won = history[history["opportunity_id"] == _open_deal(generated)].iloc[[-1]].assign(stage="closed_won", changed_at=WON_AFTER_LAST_DAY)
+    _write(won, inbox / "opportunity_stage_history_weekend.csv")
+
+
+def _mislogged_meeting(meetings: pd.DataFrame, lead_id: str) -> dict[str, str]:
+    return {**meetings.iloc[0].to_dict(), "meeting_id": MISLOGGED_MEETING[0], "lead_id": lead_id,
+            "agreed_at": f"{LAST_DAY} 11:00:00", "date_confirmed_at": "", "scheduled_for": f"{LAST_DAY} 15:00:00",
+            "status": "scheduled", "updated_at": f"{LAST_DAY} 11:00:00"}
+
+
+def _open_deal(generated: Path) -> str:
+    """The deal won on the Saturday: open, of a known lead, with stage history, and with no row in
+    any later file (so only the moving as-of day can bring its win in)."""
+    deals = _read(generated / "history" / "opportunities.csv")
+    history = _read(generated / "history" / "opportunity_stage_history.csv")
+    later = {*_read(generated / "delta" / f"opportunities_{LAST_DAY:%Y%m%d}.csv")["opportunity_id"],
+             *_read(generated / "delta" / f"opportunity_stage_history_{LAST_DAY:%Y%m%d}.csv")["opportunity_id"],
+             _backdated_deal(history)["opportunity_id"]}
+    later_leads = set(_read(generated / "delta" / f"leads_{LAST_DAY:%Y%m%d}.csv")["lead_id"])
+    open_deals = deals[(deals["closed_at"] == "") & (deals["lead_id"] != "") & deals["opportunity_id"].isin(history["opportunity_id"])
+                       & ~deals["opportunity_id"].isin(later) & ~deals["lead_id"].isin(later_leads)]
+    return open_deals["opportunity_id"].iloc[0]
+
+
+def _backdated_deal(history: pd.DataFrame) -> pd.Series:
+    return history.groupby("opportunity_id").filter(lambda rows: len(rows) >= 2).iloc[0]
+
+
+def _quiet_leads(generated: Path) -> pd.DataFrame:
+    """Live leads with no meeting, deal or MA activity, with an address and a low score."""
+    leads = _read(generated / "history" / "leads.csv")
+    busy = set()
+    for name in ("meetings", "opportunities", "ma_activities"):
+        busy |= set(_read(generated / "history" / f"{name}.csv")["lead_id"])
+    quiet = leads[~leads["lead_id"].isin(busy) & leads["status"].isin(["new", "contacted"]) & (leads["email"] != "")
+                  & (leads["is_deleted"] == "false") & (leads["score"].astype(int) < 50)]
+    return quiet
 
 
 def _new_lead(leads: pd.DataFrame, lead_id: str, phone: str, created: str, updated: str | None = None) -> dict[str, str]:
@@ -87,10 +135,27 @@ def _night_three(generated: Path, inbox: Path) -> dict[str, str]:
     _write(late_events, inbox / "email_events_late.csv")
 
     history = _read(generated / "history" / "opportunity_stage_history.csv")
-    deal = history.groupby("opportunity_id").filter(lambda rows: len(rows) >= 2).iloc[0]
+    deal = _backdated_deal(history)
     backdated = pd.DataFrame([{**deal.to_dict(), "stage": "proposal", "changed_at": "2026-01-05 10:00:00"}])
     _write(backdated, inbox / "opportunity_stage_history_late.csv")
-    return {"re_exported_call": re_exported["call_id"].iloc[0], "old_message": sent["message_id"]}
+
+    # the mislogged meeting corrected to a real lead
+    meetings = _read(generated / "history" / "meetings.csv")
+    quiet = _quiet_leads(generated)
+    corrected_lead = quiet.iloc[0]
+    visitor = quiet[quiet["status"] == "new"].iloc[0]  # not yet past mql, so the visit makes it one
+    corrected = _mislogged_meeting(meetings, corrected_lead["lead_id"]) | {"updated_at": f"{LAST_DAY} 19:00:00"}
+    _write(pd.DataFrame([corrected]), inbox / "meetings_corrected.csv")
+    # Monday's first call moves the as-of day past the Saturday win
+    monday = calls.iloc[[0]].assign(call_id="C_MONDAY", started_at=f"{NEXT_BUSINESS_DAY} 09:30:00")
+    _write(monday, inbox / "calls_monday.csv")
+    # a pricing-page visit known by the visitor's address only
+    activities = _read(generated / "history" / "ma_activities.csv")
+    visit = {**activities.iloc[0].to_dict(), "activity_id": "MA_PRICING", "lead_id": "", "email": visitor["email"],
+             "activity_type": "page_visit", "detail": "/pricing", "occurred_at": f"{LAST_DAY} 17:00:00", "score_delta": ""}
+    _write(pd.DataFrame([visit]), inbox / "ma_activities_late.csv")
+    return {"re_exported_call": re_exported["call_id"].iloc[0], "old_message": sent["message_id"],
+            "corrected_lead": corrected_lead["lead_id"], "visitor": visitor["lead_id"], "won_deal": _open_deal(generated)}
 
 
 def _builds(work_db: Path) -> list[tuple]:
@@ -170,6 +235,17 @@ def test_late_arrivals_reach_the_marts(three_nights):
             "select is_opened, is_replied from marts.fct_email_message where message_id = ?", [late["old_message"]]
         ).fetchone()
         assert opened == (True, True)
+
+        def stages(lead_id):
+            return dict(con.execute(
+                "select stage, first_entered_at at time zone 'Asia/Tokyo' from marts.fct_lead_stage where lead_id = ? and first_entered_at is not null",
+                [lead_id]).fetchall())
+
+        assert stages(MISLOGGED_MEETING[1]) == {}  # the corrected meeting took its only sign away
+        assert str(stages(late["corrected_lead"])["qualified"]) == f"{LAST_DAY} 11:00:00"
+        assert str(stages(late["visitor"])["mql"]) == f"{LAST_DAY} 17:00:00"
+        won_lead = con.execute("select lead_id from marts.fct_opportunity where opportunity_id = ?", [late["won_deal"]]).fetchone()[0]
+        assert str(stages(won_lead)["won"]) == WON_AFTER_LAST_DAY  # known once the as-of day moved, though the deal had no new row
 
 
 def test_a_mapping_edit_rebuilds_what_depends_on_it(three_nights):

@@ -22,3 +22,27 @@
     (select lead_id, phone, email from {{ source('raw', 'leads') }}
      where lead_id in (select lead_id from {{ appended_this_build(source('raw', 'leads')) }}))
 {%- endmacro %}
+
+{#- The instant the last finished build cut stage history at (int_reporting_window): leads with
+    history between that cut and this build's are restaged though no row of theirs is new. -#}
+{% macro previous_as_of_end() -%}
+    (select coalesce(as_of_end, '-infinity'::timestamptz) from {{ source('audit', 'dbt_builds') }}
+     where build_id < {{ this_build() }} and finished_at is not null
+     order by build_id desc limit 1)
+{%- endmacro %}
+
+{#- Delete a lead-keyed incremental model's rows of the leads restaged this build before the model
+    appends their new rows: a lead whose signs are all gone keeps none (delete+insert would keep
+    them, since it deletes only the keys it inserts). -#}
+{% macro delete_restaged_leads() -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }} where lead_id in (select lead_id from {{ ref('int_leads_restaged') }})
+    {%- endif -%}
+{%- endmacro %}
+
+{#- In a lead-keyed incremental model, a filter (`and …`) to the leads restaged this build. -#}
+{% macro restaged_leads_only(lead_id='lead_id') -%}
+    {%- if is_incremental() %}
+    and {{ lead_id }} in (select lead_id from {{ ref('int_leads_restaged') }})
+    {%- endif %}
+{%- endmacro %}

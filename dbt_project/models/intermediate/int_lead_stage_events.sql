@@ -8,22 +8,28 @@
 -- MA score, summed from ma_activities.score_delta or as the lead record states it, reaches var
 -- mql_score_threshold. That sign counts only while the lead has not yet gone past mql: a pricing
 -- page visited after the meeting does not send it back.
+-- Nightly, only the leads a new row may restage (int_leads_restaged) are recomputed.
+{{ config(materialized='incremental', incremental_strategy='append', pre_hook='{{ delete_restaged_leads() }}') }}
+-- depends_on: {{ ref('int_leads_restaged') }}
+
 with leads as (
     select * from {{ ref('stg_raw__leads') }}
+    where true {{ restaged_leads_only() }}
 ),
 
 status_history as (
     select * from {{ ref('stg_raw__lead_status_history') }}
+    where true {{ restaged_leads_only() }}
 ),
 
 meetings as (
     select * from {{ ref('stg_raw__meetings') }}
-    where not is_deleted
+    where not is_deleted {{ restaged_leads_only() }}
 ),
 
 opportunities as (
     select * from {{ ref('stg_raw__opportunities') }}
-    where not is_deleted
+    where not is_deleted {{ restaged_leads_only() }}
 ),
 
 opportunity_intervals as (
@@ -43,6 +49,7 @@ ma_activities as (
     -- equality only: `activity.lead_id is null` here made a nested loop over activities × addresses
     -- (4 s at team scale, minutes at enterprise); a given lead still wins through the coalesce
     left join addresses on addresses.email = activity.email
+    where true {{ restaged_leads_only('coalesce(activity.lead_id, addresses.lead_id)') }}
 ),
 
 hot_actions as (
@@ -84,10 +91,15 @@ mql_signals as (
     {%- endif %}
 ),
 
+-- signs at the same instant (a hot action that also crossed the score) are ranked by source, so
+-- every build names the same one
 first_mql_signals as (
-    select lead_id, min(signal_at) as signal_at, arg_min(source, signal_at) as source, arg_min(source_id, signal_at) as source_id
-    from mql_signals
-    group by lead_id
+    select lead_id, signal_at, source, source_id
+    from (
+        select *, row_number() over (partition by lead_id order by signal_at, source, source_id) as signal_rank
+        from mql_signals
+    )
+    where signal_rank = 1
 ),
 
 lead_stages as (

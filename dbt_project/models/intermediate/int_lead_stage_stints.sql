@@ -1,10 +1,15 @@
 -- A lead's stints in canonical stages: the stage signs of every source in time order, keeping
 -- each one that differs from the stage before (signs at the same instant go along the funnel,
--- exits last). A stint lasts until the next change or, for the current stage, the end of the
--- as-of day; changes after the as-of day are left out so a past as-of date reads as it was.
+-- exits last). A stint lasts until the lead's next change (`next_changed_at`, null for its last).
+-- Where the as-of day cuts history is the marts' to apply (fct_lead_stage, fct_stage_transition):
+-- the changes before any cut are the same whatever comes after it, so this table holds for every
+-- as-of day and a nightly build recomputes only the leads restaged (int_leads_restaged).
+{{ config(materialized='incremental', incremental_strategy='append', pre_hook='{{ delete_restaged_leads() }}') }}
+-- depends_on: {{ ref('int_leads_restaged') }}
+
 with events as (
     select * from {{ ref('int_lead_stage_events') }}
-    where changed_at < (select as_of_end from {{ ref('int_reporting_window') }})
+    where true {{ restaged_leads_only() }}
 ),
 
 sequenced as (
@@ -31,25 +36,20 @@ changes as (
 
 final as (
     select
-        changes.lead_id,
-        changes.transition_number,
-        changes.from_stage,
-        changes.stage,
-        changes.changed_at,
-        changes.source,
-        changes.source_id,
-        changes.changed_by_rep_id,
-        coalesce(changes.stage_order < changes.from_stage_order, false) as is_regression,
-        changes.stage_order,
-        changes.is_exit,
-        changes.is_terminal,
-        lead(changes.changed_at) over (partition by changes.lead_id order by changes.transition_number) is null as is_current,
-        coalesce(
-            lead(changes.changed_at) over (partition by changes.lead_id order by changes.transition_number),
-            window_end.as_of_end
-        ) as ended_at
+        lead_id,
+        transition_number,
+        from_stage,
+        stage,
+        changed_at,
+        source,
+        source_id,
+        changed_by_rep_id,
+        coalesce(stage_order < from_stage_order, false) as is_regression,
+        stage_order,
+        is_exit,
+        is_terminal,
+        lead(changed_at) over (partition by lead_id order by transition_number) as next_changed_at
     from changes
-    cross join {{ ref('int_reporting_window') }} as window_end
 )
 
 select * from final

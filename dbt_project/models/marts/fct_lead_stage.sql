@@ -3,8 +3,18 @@
 -- also reaches every earlier funnel stage; stages marked reaches_earlier_stages = false in
 -- mappings/lifecycle_stages.csv — lost, the exits — reach only themselves, and `won` does not
 -- reach `lost`), the days it spent there and whether it is stuck there now (stuck_after_days).
+-- A stint is cut at the end of the as-of day: later changes are not known yet.
 with stints as (
-    select * from {{ ref('int_lead_stage_stints') }}
+    select
+        stints.*,
+        stints.next_changed_at is null or stints.next_changed_at >= reporting_window.as_of_end as is_current,
+        case
+            when stints.next_changed_at < reporting_window.as_of_end then stints.next_changed_at
+            else reporting_window.as_of_end
+        end as ended_at
+    from {{ ref('int_lead_stage_stints') }} as stints
+    cross join {{ ref('int_reporting_window') }} as reporting_window
+    where stints.changed_at < reporting_window.as_of_end
 ),
 
 lifecycle_stages as (

@@ -1,6 +1,8 @@
 -- One row per change of a lead's canonical stage (SPEC §4, §7), from every source system.
+-- Changes after the as-of day are not known yet.
 with stints as (
     select * from {{ ref('int_lead_stage_stints') }}
+    where changed_at < (select as_of_end from {{ ref('int_reporting_window') }})
 ),
 
 final as (
