@@ -49,10 +49,10 @@ final as (
         coalesce(touched.is_followed_up, false) as is_followed_up,
         touched.first_touched_at,
         -- exact minutes and days (SPEC §7), not boundary counts
-        epoch(touched.first_touched_at - leads.created_at) / 60.0 as lead_response_minutes,
-        coalesce(epoch(touched.first_touched_at - leads.created_at) <= {{ var('sla_minutes') }} * 60, false) as is_within_sla,
+        {{ seconds_between('leads.created_at', 'touched.first_touched_at') }} / 60.0 as lead_response_minutes,
+        coalesce({{ seconds_between('leads.created_at', 'touched.first_touched_at') }} <= {{ var('sla_minutes') }} * 60, false) as is_within_sla,
         first_meetings.agreed_at as first_meeting_agreed_at,
-        epoch(first_meetings.agreed_at - leads.created_at) / 86400.0 as lead_to_meeting_days,
+        {{ seconds_between('leads.created_at', 'first_meetings.agreed_at') }} / 86400.0 as lead_to_meeting_days,
         first_meetings.set_by_rep_id as sal_rep_id,
         cast({{ local_timestamp('per_lead.first_sal_at') }} as date) as first_sal_date,
         -- a hot lead entered mql (status, score or hot action), not only passed it by monotone reach

@@ -32,8 +32,8 @@ entered as (
         stage_order,
         min(changed_at) as first_entered_at,
         -- exact days (SPEC §7); a final stage has no duration
-        {{ exact_sum('epoch(ended_at - changed_at)', where='not is_terminal') }} / 86400.0 as days_in_stage,
-        max(epoch(ended_at - changed_at)) filter (where is_current and not is_terminal) / 86400.0 as current_stint_days,
+        {{ exact_sum(seconds_between('changed_at', 'ended_at'), where='not is_terminal') }} / 86400.0 as days_in_stage,
+        max({{ seconds_between('changed_at', 'ended_at') }}) filter (where is_current and not is_terminal) / 86400.0 as current_stint_days,
         bool_or(is_current) as is_current_stage
     from stints
     group by lead_id, stage, stage_order
