@@ -16,7 +16,10 @@ tables. A mapping edit makes the next build a full one."""
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
+import subprocess
 from datetime import date
 from pathlib import Path
 
@@ -25,6 +28,7 @@ import pandas as pd
 import pytest
 
 from benchmarks.generate import generate
+from orchestration.defs.resources import dbt_executable, materialise_dbt_project
 from orchestration.nightly import run_nightly
 from workspaces import workspace_for
 
@@ -246,6 +250,30 @@ def test_late_arrivals_reach_the_marts(three_nights):
         assert str(stages(late["visitor"])["mql"]) == f"{LAST_DAY} 17:00:00"
         won_lead = con.execute("select lead_id from marts.fct_opportunity where opportunity_id = ?", [late["won_deal"]]).fetchone()[0]
         assert str(stages(won_lead)["won"]) == WON_AFTER_LAST_DAY  # known once the as-of day moved, though the deal had no new row
+
+
+def test_a_duplicated_key_fails_the_increments_uniqueness_tests(three_nights, tmp_path):
+    """unique_in_increment reads only the keys a build rewrote; the last build was a full one,
+    which rewrote them all, so a row duplicated in any of the five tables must fail its test."""
+    workspace, work_db, *_ = three_nights
+    project_dir = materialise_dbt_project(workspace.root)
+    copy = tmp_path / "work.duckdb"
+    shutil.copy(work_db, copy)
+    tables = {"staging.stg_raw__calls": "call_id", "staging.stg_raw__email_events": "event_id",
+              "intermediate.int_email_messages_rolled_up": "message_id", "marts.fct_call": "call_id",
+              "marts.fct_email_message": "message_id"}
+    with duckdb.connect(str(copy)) as con:
+        for table in tables:
+            con.execute(f"insert into {table} select * from {table} limit 1")
+    target = tmp_path / "target"
+    env = {**os.environ, "ISKPI_WORK_DB": str(copy), "DBT_PROFILES_DIR": str(project_dir),
+           "DBT_TARGET_PATH": str(target), "DBT_LOG_PATH": str(target)}
+    completed = subprocess.run([dbt_executable(), "test", "--select", "test_name:unique_in_increment"],
+                               cwd=project_dir, env=env, capture_output=True, text=True)
+    failed = re.findall(r"FAIL 1 unique_in_increment_(\w+)", completed.stdout)  # the test's name: model, then arguments
+    assert completed.returncode == 1, completed.stdout[-3000:]
+    assert len(failed) == len(tables), completed.stdout[-3000:]
+    assert all(any(name.startswith(table.split(".")[1] + "_") for name in failed) for table in tables), failed
 
 
 def test_a_mapping_edit_rebuilds_what_depends_on_it(three_nights):
