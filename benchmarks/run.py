@@ -28,7 +28,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from benchmarks.generate import SCALES, generate, last_export_day
+from benchmarks.generate import SCALES, last_export_day
 from orchestration.defs.publish import segments_dir
 
 CORE_COLUMNS = ["dials", "rang_calls", "connected_calls", "effective_contacts", "connected_talk_seconds",
@@ -84,10 +84,14 @@ def kpi_daily_agreement(results: dict[str, Path]) -> dict[str, int]:
 def run(scale: str, data_dir: Path, results_dir: Path) -> dict:
     exports = data_dir / scale
     last_day = last_export_day()
+    repo = Path(__file__).resolve().parent.parent
     if not (exports / "history").exists() or not any((exports / "delta").glob(f"*_{last_day:%Y%m%d}.csv")):
         shutil.rmtree(exports, ignore_errors=True)
         started = time.perf_counter()
-        generate(scale, exports, last_day)
+        # a child process: the peak RSS Linux reports for a child includes what its parent held at
+        # the fork, so a generator run in this process would be counted in every step
+        subprocess.run([sys.executable, "-m", "benchmarks.generate", "--scale", scale, "--out", str(exports),
+                        "--last-day", last_day.isoformat()], cwd=repo, check=True, stdout=subprocess.DEVNULL)
         print(f"generated {scale} exports ending {last_day} in {time.perf_counter() - started:.0f} s", flush=True)
     history, delta = exports / "history", exports / "delta"
     work = data_dir / f"{scale}-run"
@@ -97,7 +101,6 @@ def run(scale: str, data_dir: Path, results_dir: Path) -> dict:
     python = sys.executable
     iskpi = str(Path(python).with_name("iskpi"))
     workspace = work / "workspace"
-    repo = Path(__file__).resolve().parent.parent
 
     steps = [timed("floor (DuckDB, one pass)", [python, "-m", "benchmarks.floor", str(history), str(work / "floor.parquet")], repo, log)]
     subprocess.run([iskpi, "init", str(workspace)], check=True, capture_output=True)
