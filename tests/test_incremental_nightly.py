@@ -16,10 +16,8 @@ tables. A mapping edit makes the next build a full one."""
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import subprocess
 from datetime import date
 from pathlib import Path
 
@@ -28,9 +26,8 @@ import pandas as pd
 import pytest
 
 from benchmarks.generate import generate
-from orchestration.defs.resources import dbt_executable, materialise_dbt_project
 from orchestration.nightly import run_nightly
-from workspaces import workspace_for
+from workspaces import dbt_by_hand, workspace_for
 
 LAST_DAY = date(2026, 3, 13)  # a Friday; the generated exports end on it
 ORPHAN_BY_PHONE = ("C_LATE_PHONE", "+81399990001", "L_LATE_PHONE")
@@ -256,7 +253,6 @@ def test_a_duplicated_key_fails_the_increments_uniqueness_tests(three_nights, tm
     """unique_in_increment reads only the keys a build rewrote; the last build was a full one,
     which rewrote them all, so a row duplicated in any of the five tables must fail its test."""
     workspace, work_db, *_ = three_nights
-    project_dir = materialise_dbt_project(workspace.root)
     copy = tmp_path / "work.duckdb"
     shutil.copy(work_db, copy)
     tables = {"staging.stg_raw__calls": "call_id", "staging.stg_raw__email_events": "event_id",
@@ -265,11 +261,7 @@ def test_a_duplicated_key_fails_the_increments_uniqueness_tests(three_nights, tm
     with duckdb.connect(str(copy)) as con:
         for table in tables:
             con.execute(f"insert into {table} select * from {table} limit 1")
-    target = tmp_path / "target"
-    env = {**os.environ, "ISKPI_WORK_DB": str(copy), "DBT_PROFILES_DIR": str(project_dir),
-           "DBT_TARGET_PATH": str(target), "DBT_LOG_PATH": str(target)}
-    completed = subprocess.run([dbt_executable(), "test", "--select", "test_name:unique_in_increment"],
-                               cwd=project_dir, env=env, capture_output=True, text=True)
+    completed = dbt_by_hand(workspace.root, copy, tmp_path / "target", "test", "--select", "test_name:unique_in_increment")
     failed = re.findall(r"FAIL 1 unique_in_increment_(\w+)", completed.stdout)  # the test's name: model, then arguments
     assert completed.returncode == 1, completed.stdout[-3000:]
     assert len(failed) == len(tables), completed.stdout[-3000:]

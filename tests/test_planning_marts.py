@@ -16,7 +16,7 @@ import pytest
 
 from digests import table_digests
 from orchestration import planning
-from workspaces import run_nightly
+from workspaces import dbt_by_hand, run_nightly
 from orchestration.report import kpi_labels
 
 pytestmark = pytest.mark.e2e
@@ -143,26 +143,17 @@ def test_dials_are_judged_against_their_paced_target_mid_month(as_of_run):
 
 
 def test_every_dbt_unit_test_passes_the_spec_bottleneck_example_and_phase_boundaries_among_them(sample_run):
-    import os
-    import subprocess
-    import sys
-
-    from orchestration.defs.resources import materialise_dbt_project
+    from orchestration.defs.resources import workspace_dbt_dir
+    from orchestration.workspace import work_db_for
 
     _, warehouse, _ = sample_run
-    project_dir = materialise_dbt_project(warehouse.parent)  # the workspace's copy the nightly build ran
-    target = project_dir.parent / "unit-tests"
-    env = {**os.environ, "ISKPI_WORK_DB": str(warehouse.parent / ".work" / "iskpi.work.duckdb"), "DBT_PROFILES_DIR": str(project_dir),
-           "DBT_TARGET_PATH": str(target), "DBT_LOG_PATH": str(target)}
     names = ["bottleneck_of_the_spec_worked_example", "bottleneck_paced_in_the_middle_of_the_month",
              "anomaly_of_a_week_against_the_eight_before",
              "organisation_phase_at_five_and_six_months", "organisation_phase_at_six_months",
              "company_name_variants_share_one_matching_key"]
     # every unit test of the project: the nightly build leaves them to CI
-    completed = subprocess.run(
-        [str(Path(sys.executable).with_name("dbt")), "test", "--select", "test_type:unit"],
-        cwd=project_dir, env=env, capture_output=True, text=True,
-    )
+    completed = dbt_by_hand(warehouse.parent, work_db_for(warehouse), workspace_dbt_dir(warehouse.parent) / "unit-tests",
+                            "test", "--select", "test_type:unit")
     assert completed.returncode == 0, completed.stdout[-3000:]
     assert all(re.search(rf"PASS (\w+::)?{n}\b", completed.stdout) for n in names), completed.stdout[-3000:]
     assert f"PASS={len(names)} " in completed.stdout, completed.stdout[-3000:]

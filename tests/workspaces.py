@@ -3,9 +3,12 @@ its own (the folder that holds it), created on first use with the default mappin
 
 from __future__ import annotations
 
+import os
+import subprocess
 from datetime import date
 from pathlib import Path
 
+from orchestration.defs.resources import dbt_executable, materialise_dbt_project
 from orchestration.nightly import NightlyOutcome
 from orchestration.nightly import run_nightly as run_workspace
 from orchestration.thresholds import BlockingThresholds
@@ -20,6 +23,15 @@ def workspace_for(warehouse: Path, input_dir: Path | None = None, **settings: ob
     if input_dir is not None:
         overrides["input_dir"] = str(input_dir.resolve())
     return workspace.with_overrides(**overrides)
+
+
+def dbt_by_hand(workspace_dir: Path, work_db: Path, target: Path, *arguments: str) -> subprocess.CompletedProcess:
+    """dbt run on the workspace's project copy (the one its nightly build ran) against `work_db`,
+    writing to a target folder of its own."""
+    project_dir = materialise_dbt_project(workspace_dir)
+    env = {**os.environ, "ISKPI_WORK_DB": str(work_db), "DBT_PROFILES_DIR": str(project_dir),
+           "DBT_TARGET_PATH": str(target), "DBT_LOG_PATH": str(target)}
+    return subprocess.run([dbt_executable(), *arguments], cwd=project_dir, env=env, capture_output=True, text=True)
 
 
 def run_nightly(
