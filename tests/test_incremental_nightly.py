@@ -10,7 +10,9 @@ has late cases of its own: a meeting first logged on a lead id nobody knows, the
 a real lead (the unknown id must lose every stage it had); a deal won the morning after the
 last day, which night two leaves out (it is after the as-of day) and night three must take in
 once a Monday call moves the as-of day, though no row of that deal is new; and a pricing-page
-visit known only by a lead's address. Both later nights must build incrementally, and every
+visit known only by a lead's address. Touches have late cases that take a lead's only touch away
+though no row of that lead is new: a second lead with the number a call was resolved by, and a
+call exported again naming another lead. Both later nights must build incrementally, and every
 published mart must equal, byte for byte, what `--full-refresh` then builds from the same raw
 tables. A mapping edit makes the next build a full one."""
 
@@ -34,6 +36,11 @@ ORPHAN_BY_PHONE = ("C_LATE_PHONE", "+81399990001", "L_LATE_PHONE")
 ORPHAN_BY_ID = ("C_LATE_ID", "+81399990002", "L_LATE_ID")
 # two leads share a number, so a call to it resolves to neither, until one of them gets another number
 SHARED_NUMBER = ("C_SHARED", "+81399990003", ("L_SHARED_A", "L_SHARED_B"), "+81399990004")
+# night two: the call resolves by its number to the lead; night three: a second lead with that number
+# arrives, the call resolves to nobody, and the first lead has no touch left
+LOST_BY_NUMBER = ("C_LOST_BY_NUMBER", "+81399990005", "L_LOST_BY_NUMBER", "L_SAME_NUMBER")
+# night two: the call names the first lead; night three: exported again naming the second
+MOVED_CALL = ("C_MOVED", ("L_MOVED_FROM", "+81399990006"), ("L_MOVED_TO", "+81399990007"))
 MISLOGGED_MEETING = ("MTG_MISLOGGED", "L_NOBODY")  # logged on an unknown lead id, corrected on night three
 WON_AFTER_LAST_DAY = "2026-03-14 09:00:00"  # a Saturday: after night two's as-of day
 NEXT_BUSINESS_DAY = "2026-03-16"
@@ -48,8 +55,8 @@ def _write(frame: pd.DataFrame, path: Path) -> None:
 
 
 def _night_two(generated: Path, inbox: Path) -> None:
-    """The day's delta; its calls file also holds three calls no lead can be found for yet, and
-    its leads file two leads with the same number."""
+    """The day's delta; its calls file also holds three calls no lead can be found for yet and
+    two calls of new leads, and its leads file two leads with the same number and three more."""
     for path in (generated / "delta").glob("*.csv"):
         shutil.copy(path, inbox / path.name)
     calls_file = inbox / f"calls_{LAST_DAY:%Y%m%d}.csv"
@@ -60,10 +67,14 @@ def _night_two(generated: Path, inbox: Path) -> None:
          "phone": phone, "started_at": f"{LAST_DAY} 10:00:00", "result": "connected", "talk_seconds": "95"}
         for call_id, phone, lead in (ORPHAN_BY_PHONE, ORPHAN_BY_ID, (call_id, number, ""))
     ])
-    _write(pd.concat([calls, orphans]), calls_file)
+    (lost_call, lost_number, lost_lead, _), (moved_call, (moved_from, from_number), (moved_to, to_number)) = LOST_BY_NUMBER, MOVED_CALL
+    only_touches = pd.DataFrame([_new_call(calls, lost_call, "", lost_number), _new_call(calls, moved_call, moved_from, from_number)])
+    _write(pd.concat([calls, orphans, only_touches]), calls_file)
     leads_file = inbox / f"leads_{LAST_DAY:%Y%m%d}.csv"
     leads = _read(leads_file)
-    sharing = pd.DataFrame([_new_lead(leads, lead, number, "09:00") for lead in SHARED_NUMBER[2]])
+    sharing = pd.DataFrame([_new_lead(leads, lead, number, "09:00") for lead in SHARED_NUMBER[2]]
+                           + [_new_lead(leads, lead, phone, "09:00") for lead, phone in
+                              ((lost_lead, lost_number), (moved_from, from_number), (moved_to, to_number))])
     _write(pd.concat([leads, sharing]), leads_file)
 
     meetings = _read(generated / "history" / "meetings.csv")
@@ -71,6 +82,12 @@ def _night_two(generated: Path, inbox: Path) -> None:
     history = _read(generated / "history" / "opportunity_stage_history.csv")
     won = history[history["opportunity_id"] == _open_deal(generated)].iloc[[-1]].assign(stage="closed_won", changed_at=WON_AFTER_LAST_DAY)
     _write(won, inbox / "opportunity_stage_history_weekend.csv")
+
+
+def _new_call(calls: pd.DataFrame, call_id: str, lead_id: str, phone: str) -> dict[str, str]:
+    """An outbound call at 10:00 on the last day, answered."""
+    return {**calls.iloc[0].to_dict(), "call_id": call_id, "lead_id": lead_id, "phone": phone, "direction": "outbound",
+            "started_at": f"{LAST_DAY} 10:00:00", "result": "connected", "talk_seconds": "95"}
 
 
 def _mislogged_meeting(meetings: pd.DataFrame, lead_id: str) -> dict[str, str]:
@@ -120,11 +137,13 @@ def _night_three(generated: Path, inbox: Path) -> dict[str, str]:
     late_leads = [_new_lead(leads, lead, phone, "11:00") for _, phone, lead in (ORPHAN_BY_PHONE, ORPHAN_BY_ID)]
     # the first sharing lead gets another number: the shared one is now the second lead's alone
     late_leads.append(_new_lead(leads, SHARED_NUMBER[2][0], SHARED_NUMBER[3], "09:00", updated="12:00"))
+    late_leads.append(_new_lead(leads, LOST_BY_NUMBER[3], LOST_BY_NUMBER[1], "12:00"))
     _write(pd.DataFrame(late_leads), inbox / "leads_late.csv")
 
     calls = _read(generated / "delta" / f"calls_{LAST_DAY:%Y%m%d}.csv")
     re_exported = calls[calls["result"] == "no_answer"].iloc[[0]].assign(result="appointment")
-    _write(re_exported, inbox / "calls_reexport.csv")
+    moved_call, (_, from_number), (moved_to, _) = MOVED_CALL
+    _write(pd.concat([re_exported, pd.DataFrame([_new_call(calls, moved_call, moved_to, from_number)])]), inbox / "calls_reexport.csv")
 
     events = _read(next((generated / "history").glob("email_events_*.csv")))
     sent = events[(events["event_type"] == "sent") & (events["sender_type"] == "rep")].iloc[0]
@@ -232,6 +251,17 @@ def test_late_arrivals_reach_the_marts(three_nights):
         assert call(ORPHAN_BY_ID[0])[:2] == (ORPHAN_BY_ID[2], "given")
         assert call(SHARED_NUMBER[0])[:2] == (SHARED_NUMBER[2][1], "phone")
         assert call(late["re_exported_call"])[2:] == ("appointment", True)  # the newer export wins
+        assert call(LOST_BY_NUMBER[0])[:2] == (None, "unresolved")
+        assert call(MOVED_CALL[0])[:2] == (MOVED_CALL[2][0], "given")
+
+        def touched(lead_id):
+            return con.execute("select is_touched, first_touched_at is not null from marts.fct_lead_lifecycle where lead_id = ?",
+                               [lead_id]).fetchone()
+
+        # each lost its only touch though no row of its own is new
+        assert touched(LOST_BY_NUMBER[2]) == (False, False)
+        assert touched(MOVED_CALL[1][0]) == (False, False)
+        assert touched(MOVED_CALL[2][0]) == (True, True)
         opened = con.execute(
             "select is_opened, is_replied from marts.fct_email_message where message_id = ?", [late["old_message"]]
         ).fetchone()

@@ -31,18 +31,26 @@
      order by build_id desc limit 1)
 {%- endmacro %}
 
-{#- Delete a lead-keyed incremental model's rows of the leads restaged this build before the model
-    appends their new rows: a lead whose signs are all gone keeps none (delete+insert would keep
-    them, since it deletes only the keys it inserts). -#}
-{% macro delete_restaged_leads() -%}
+{#- Delete a lead-keyed incremental model's rows of the leads a nightly build recomputes (`leads`,
+    a model of lead ids; by default the leads restaged this build) before the model appends their
+    new rows: a lead whose rows are all gone keeps none (delete+insert would keep them, since it
+    deletes only the keys it inserts). -#}
+{% macro delete_restaged_leads(leads=none) -%}
     {%- if is_incremental() -%}
-    delete from {{ this }} where lead_id in (select lead_id from {{ ref('int_leads_restaged') }})
+    delete from {{ this }} where lead_id in (select lead_id from {{ leads or ref('int_leads_restaged') }})
     {%- endif -%}
 {%- endmacro %}
 
-{#- In a lead-keyed incremental model, a filter (`and …`) to the leads restaged this build. -#}
-{% macro restaged_leads_only(lead_id='lead_id') -%}
+{#- In a lead-keyed incremental model, a filter (`and …`) to the leads it recomputes this build. -#}
+{% macro restaged_leads_only(lead_id='lead_id', leads=none) -%}
     {%- if is_incremental() %}
-    and {{ lead_id }} in (select lead_id from {{ ref('int_leads_restaged') }})
+    and {{ lead_id }} in (select lead_id from {{ leads or ref('int_leads_restaged') }})
     {%- endif %}
+{%- endmacro %}
+
+{#- A contact point (a number or an address) some version of a lead changed this build carries:
+    which lead, if any, it identifies alone may change with it. -#}
+{% macro contact_point_changed(contact_type='contact_type', contact_value='contact_value') -%}
+    (({{ contact_type }} = 'phone' and {{ contact_value }} in (select phone from {{ leads_changed_this_build() }}))
+     or ({{ contact_type }} = 'email' and {{ contact_value }} in (select email from {{ leads_changed_this_build() }})))
 {%- endmacro %}

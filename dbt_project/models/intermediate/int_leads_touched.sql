@@ -1,13 +1,18 @@
 -- Per lead: was it touched at all after it was created, and was it followed up in time
 -- (at least `follow_up_min_touches` touches by the end of the `follow_up_business_days`-th
 -- business day after the day it was created).
+-- Nightly, only the leads whose dates or touches a new row may change (int_leads_retouched) are
+-- recounted.
+{{ config(materialized='incremental', incremental_strategy='append', pre_hook="{{ delete_restaged_leads(ref('int_leads_retouched')) }}") }}
+
 with leads as (
     select * from {{ ref('stg_raw__leads') }}
-    where not is_deleted
+    where not is_deleted {{ restaged_leads_only(leads=ref('int_leads_retouched')) }}
 ),
 
 touches as (
     select * from {{ ref('int_lead_touches') }}
+    where true {{ restaged_leads_only(leads=ref('int_leads_retouched')) }}
 ),
 
 calendar as (
