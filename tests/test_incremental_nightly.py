@@ -9,8 +9,8 @@ an open and a reply of a message sent weeks before, and a backdated stage change
 has late cases of its own: a meeting first logged on a lead id nobody knows, then corrected to
 a real lead (the unknown id must lose every stage it had); a deal won the morning after the
 last day, which night two leaves out (it is after the as-of day) and night three must take in
-once a Monday call moves the as-of day, though no row of that deal is new; and a pricing-page
-visit known only by a lead's address. Touches have late cases that take a lead's only touch away
+once a Monday call moves the as-of day, though no row of that deal is new (a lead recycled to
+nurture on that Saturday, likewise); and a pricing-page visit known only by a lead's address. Touches have late cases that take a lead's only touch away
 though no row of that lead is new: a second lead with the number a call was resolved by, and a
 call exported again naming another lead. Both later nights must build incrementally, and every
 published mart must equal, byte for byte, what `--full-refresh` then builds from the same raw
@@ -82,6 +82,9 @@ def _night_two(generated: Path, inbox: Path) -> None:
     history = _read(generated / "history" / "opportunity_stage_history.csv")
     won = history[history["opportunity_id"] == _open_deal(generated)].iloc[[-1]].assign(stage="closed_won", changed_at=WON_AFTER_LAST_DAY)
     _write(won, inbox / "opportunity_stage_history_weekend.csv")
+    statuses = _read(generated / "history" / "lead_status_history.csv")
+    recycled = statuses.iloc[[0]].assign(lead_id=_recycled_on_saturday(generated), status="nurture", changed_at=WON_AFTER_LAST_DAY)
+    _write(recycled, inbox / "lead_status_history_weekend.csv")
 
 
 def _new_call(calls: pd.DataFrame, call_id: str, lead_id: str, phone: str) -> dict[str, str]:
@@ -108,6 +111,11 @@ def _open_deal(generated: Path) -> str:
     open_deals = deals[(deals["closed_at"] == "") & (deals["lead_id"] != "") & deals["opportunity_id"].isin(history["opportunity_id"])
                        & ~deals["opportunity_id"].isin(later) & ~deals["lead_id"].isin(later_leads)]
     return open_deals["opportunity_id"].iloc[0]
+
+
+def _recycled_on_saturday(generated: Path) -> str:
+    """A quiet lead other than the two night three picks, recycled on the Saturday."""
+    return _quiet_leads(generated)["lead_id"].iloc[-1]
 
 
 def _backdated_deal(history: pd.DataFrame) -> pd.Series:
@@ -175,7 +183,8 @@ def _night_three(generated: Path, inbox: Path) -> dict[str, str]:
              "activity_type": "page_visit", "detail": "/pricing", "occurred_at": f"{LAST_DAY} 17:00:00", "score_delta": ""}
     _write(pd.DataFrame([visit]), inbox / "ma_activities_late.csv")
     return {"re_exported_call": re_exported["call_id"].iloc[0], "old_message": sent["message_id"],
-            "corrected_lead": corrected_lead["lead_id"], "visitor": visitor["lead_id"], "won_deal": _open_deal(generated)}
+            "corrected_lead": corrected_lead["lead_id"], "visitor": visitor["lead_id"], "won_deal": _open_deal(generated),
+            "recycled": _recycled_on_saturday(generated)}
 
 
 def _builds(work_db: Path) -> list[tuple]:
@@ -277,6 +286,9 @@ def test_late_arrivals_reach_the_marts(three_nights):
         assert str(stages(late["visitor"])["mql"]) == f"{LAST_DAY} 17:00:00"
         won_lead = con.execute("select lead_id from marts.fct_opportunity where opportunity_id = ?", [late["won_deal"]]).fetchone()[0]
         assert str(stages(won_lead)["won"]) == WON_AFTER_LAST_DAY  # known once the as-of day moved, though the deal had no new row
+        recycled = con.execute("select current_stage, is_recycled from marts.fct_lead_lifecycle where lead_id = ?",
+                               [late["recycled"]]).fetchone()
+        assert recycled == ("nurture", True)
 
 
 def test_a_duplicated_key_fails_the_increments_uniqueness_tests(three_nights, tmp_path):

@@ -15,23 +15,35 @@ first_meetings as (
     where is_first_meeting_of_lead
 ),
 
-stages_reached as (
-    select * from {{ ref('fct_lead_stage') }}
+stages as (
+    select * from {{ ref('int_lead_stages_pivoted') }}
+),
+
+reporting_window as (
+    select as_of_end from {{ ref('int_reporting_window') }}
+),
+
+-- the open stint's time up to the as-of day: the only part that moves night by night
+timed as (
+    select
+        stages.*,
+        {% for stage in canonical_stages() %}
+        coalesce(cast({{ exact_decimal(days_in_stage(
+            'stages.closed_seconds_' ~ stage,
+            "case when stages.current_stage = '" ~ stage ~ "' then stages.current_since end",
+            'reporting_window.as_of_end')) }} as double), 0) as days_in_{{ stage }},
+        {% endfor %}
+        {{ seconds_between('stages.current_since', 'reporting_window.as_of_end') }} / 86400.0 as current_stint_days
+    from stages
+    cross join reporting_window
 ),
 
 per_lead as (
     select
-        lead_id,
-        {% for stage in canonical_stages() %}
-        min(first_reached_at) filter (where stage = '{{ stage }}') as first_{{ stage }}_at,
-        coalesce({{ exact_sum('days_in_stage', where="stage = '" ~ stage ~ "'") }}, 0) as days_in_{{ stage }},
-        {% endfor %}
-        min(first_entered_at) filter (where stage = 'mql') as entered_mql_at,
-        any_value(stage) filter (where is_current_stage) as current_stage,
-        coalesce(any_value(current_stint_days) filter (where is_current_stage), 0) as current_stage_days,
-        coalesce(bool_or(is_stuck), false) as is_stuck
-    from stages_reached
-    group by lead_id
+        *,
+        coalesce(current_stint_days, 0) as current_stage_days,
+        coalesce(current_stint_days > current_stuck_after_days, false) as is_stuck
+    from timed
 ),
 
 final as (

@@ -1,80 +1,40 @@
 -- One row per lead and canonical stage it reached (SPEC §4, §7): when it first entered the
--- stage, when it first reached it for funnel counting (reach is monotone — entering `sal`
--- also reaches every earlier funnel stage; stages marked reaches_earlier_stages = false in
--- mappings/lifecycle_stages.csv — lost, the exits — reach only themselves, and `won` does not
--- reach `lost`), the days it spent there and whether it is stuck there now (stuck_after_days).
--- A stint is cut at the end of the as-of day: later changes are not known yet.
-with stints as (
+-- stage, when it first reached it for funnel counting (monotone, int_lead_stage_days), the days
+-- it spent there and whether it is stuck there now (stuck_after_days in
+-- mappings/lifecycle_stages.csv). A stint is cut at the end of the as-of day: later changes are
+-- not known yet. Only the open stint's days are computed here; the rest is kept per lead.
+with stage_days as (
+    select * from {{ ref('int_lead_stage_days') }}
+),
+
+reporting_window as (
+    select as_of_end from {{ ref('int_reporting_window') }}
+),
+
+timed as (
     select
-        stints.*,
-        stints.next_changed_at is null or stints.next_changed_at >= reporting_window.as_of_end as is_current,
-        case
-            when stints.next_changed_at < reporting_window.as_of_end then stints.next_changed_at
-            else reporting_window.as_of_end
-        end as ended_at
-    from {{ ref('int_lead_stage_stints') }} as stints
-    cross join {{ ref('int_reporting_window') }} as reporting_window
-    where stints.changed_at < reporting_window.as_of_end
-),
-
-lifecycle_stages as (
-    select * from {{ ref('lifecycle_stages') }}
-),
-
-leads as (
-    select lead_id, is_deleted from {{ ref('stg_raw__leads') }}
-),
-
-entered as (
-    select
-        lead_id,
-        stage,
-        stage_order,
-        min(changed_at) as first_entered_at,
-        -- exact days (SPEC §7); a final stage has no duration
-        {{ exact_sum(seconds_between('changed_at', 'ended_at'), where='not is_terminal') }} / 86400.0 as days_in_stage,
-        max({{ seconds_between('changed_at', 'ended_at') }}) filter (where is_current and not is_terminal) / 86400.0 as current_stint_days,
-        bool_or(is_current) as is_current_stage
-    from stints
-    group by lead_id, stage, stage_order
-),
-
-reached as (
-    select
-        entered.lead_id,
-        lifecycle_stages.stage,
-        min(entered.first_entered_at) as first_reached_at
-    from entered
-    inner join lifecycle_stages as entered_stage on entered_stage.stage = entered.stage
-    inner join lifecycle_stages
-        on lifecycle_stages.stage = entered.stage
-        or (
-            entered_stage.reaches_earlier_stages
-            and not lifecycle_stages.is_terminal
-            and not lifecycle_stages.is_exit
-            and lifecycle_stages.stage_order <= entered_stage.stage_order
-        )
-    group by entered.lead_id, lifecycle_stages.stage
+        stage_days.*,
+        {{ days_in_stage('stage_days.closed_seconds', 'stage_days.current_since', 'reporting_window.as_of_end') }} as days_in_stage,
+        {{ seconds_between('stage_days.current_since', 'reporting_window.as_of_end') }} / 86400.0 as current_stint_days
+    from stage_days
+    cross join reporting_window
 ),
 
 final as (
     select
-        reached.lead_id,
-        reached.stage,
-        lifecycle_stages.stage_order,
-        reached.first_reached_at,
-        entered.first_entered_at,
-        cast({{ local_timestamp('entered.first_entered_at') }} as date) as first_entered_date,
-        entered.days_in_stage,
-        coalesce(entered.is_current_stage, false) as is_current_stage,
-        entered.current_stint_days,
-        coalesce(entered.current_stint_days > lifecycle_stages.stuck_after_days, false) as is_stuck,
-        -- deleted in the CRM: kept, counted nowhere (kpi_stage_days, the semantic layer)
-        coalesce(leads.is_deleted, false) as is_deleted
-    from reached
-    inner join lifecycle_stages using (stage)
-    left join entered using (lead_id, stage)
-    left join leads using (lead_id)
+        lead_id,
+        stage,
+        stage_order,
+        first_reached_at,
+        first_entered_at,
+        first_entered_date,
+        -- exact days (SPEC §7)
+        days_in_stage,
+        is_current_stage,
+        current_stint_days,
+        coalesce(current_stint_days > stuck_after_days, false) as is_stuck,
+        is_deleted
+    from timed
 )
 
 select * from final
