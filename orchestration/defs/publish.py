@@ -5,9 +5,9 @@ Readers (BI, analysts) only ever open the published file. The run never opens it
 sibling file and renames it over the old one, so a reader holding the old file open keeps a
 consistent snapshot and never blocks the run, and a crash before the rename changes nothing.
 
-The event facts (a row per call, a row per e-mail message) hold nearly all the published rows,
-and a night changes few of their months. The published file holds each as a view over one
-Parquet file per month in `<file name>.segments/` beside it. A segment's name carries its row
+The event facts (a row per call, per e-mail message, per stage change of a lead) hold most of
+the published rows, and a night changes few of their months. The published file holds each as
+a view over one Parquet file per month in `<file name>.segments/` beside it. A segment's name carries its row
 count and a checksum of its rows, so a month whose rows did not change keeps its file and a
 night writes only what changed. Segments are never overwritten, and those of the previous
 publish stay until the next one, so a reader holding the previous file open still reads whole
@@ -39,7 +39,11 @@ order by schema_name, table_name
 """
 
 # published as monthly segments: (schema, table) -> the date column that makes the month
-SEGMENTED_TABLES = {("marts", "fct_call"): "started_date", ("marts", "fct_email_message"): "sent_date"}
+SEGMENTED_TABLES = {
+    ("marts", "fct_call"): "started_date",
+    ("marts", "fct_email_message"): "sent_date",
+    ("marts", "fct_stage_transition"): "changed_date",
+}
 
 # the segments the published file reads, and the previous publish's: the ones kept
 SEGMENT_LIST = "published.json"
