@@ -4,15 +4,17 @@ Three nights in one workspace: the generated team history; the next day's export
 opens of older messages, leads and deals in their new version) with two calls nobody can
 resolve yet, and two leads sharing the number of a third call; then a night of late arrivals:
 the leads those two calls belong to (one by its number, one by the lead_id the call already
-named), one of the two leads with a new number, a call exported again with another result,
-an open and a reply of a message sent weeks before, and a backdated stage change. Stage history
-has late cases of its own: a meeting first logged on a lead id nobody knows, then corrected to
-a real lead (the unknown id must lose every stage it had); a deal won the morning after the
-last day, which night two leaves out (it is after the as-of day) and night three must take in
-once a Monday call moves the as-of day, though no row of that deal is new (a lead recycled to
-nurture on that Saturday, likewise); and a pricing-page visit known only by a lead's address. Touches have late cases that take a lead's only touch away
-though no row of that lead is new: a second lead with the number a call was resolved by, and a
-call exported again naming another lead. Both later nights must build incrementally, and every
+named), one of the two leads with a new number, a call of a month before exported again with
+another result, an open and a reply of a message sent weeks before, and a backdated stage
+change. Stage history has late cases of its own: a meeting first logged on a lead id nobody
+knows, then corrected to a real lead (the unknown id must lose every stage it had); a deal won
+the morning after the last day, which night two leaves out (it is after the as-of day) and night
+three must take in once a Monday call moves the as-of day, though no row of that deal is new (a
+lead recycled to nurture on that Saturday, likewise); and a pricing-page visit known only by a
+lead's address. Touches have late cases that take a lead's only touch away though no row of that
+lead is new: a second lead with the number a call was resolved by (the first lead was created
+on a day no other row of night three falls on, so only this changes that day's kpi_daily), and
+a call exported again naming another lead. Both later nights must build incrementally, and every
 published mart must equal, byte for byte, what `--full-refresh` then builds from the same raw
 tables. A mapping edit makes the next build a full one."""
 
@@ -39,6 +41,7 @@ SHARED_NUMBER = ("C_SHARED", "+81399990003", ("L_SHARED_A", "L_SHARED_B"), "+813
 # night two: the call resolves by its number to the lead; night three: a second lead with that number
 # arrives, the call resolves to nobody, and the first lead has no touch left
 LOST_BY_NUMBER = ("C_LOST_BY_NUMBER", "+81399990005", "L_LOST_BY_NUMBER", "L_SAME_NUMBER")
+LOST_LEAD_CREATED = date(2026, 3, 10)
 # night two: the call names the first lead; night three: exported again naming the second
 MOVED_CALL = ("C_MOVED", ("L_MOVED_FROM", "+81399990006"), ("L_MOVED_TO", "+81399990007"))
 MISLOGGED_MEETING = ("MTG_MISLOGGED", "L_NOBODY")  # logged on an unknown lead id, corrected on night three
@@ -73,8 +76,9 @@ def _night_two(generated: Path, inbox: Path) -> None:
     leads_file = inbox / f"leads_{LAST_DAY:%Y%m%d}.csv"
     leads = _read(leads_file)
     sharing = pd.DataFrame([_new_lead(leads, lead, number, "09:00") for lead in SHARED_NUMBER[2]]
-                           + [_new_lead(leads, lead, phone, "09:00") for lead, phone in
-                              ((lost_lead, lost_number), (moved_from, from_number), (moved_to, to_number))])
+                           + [_new_lead(leads, lead, phone, "09:00") for lead, phone in ((moved_from, from_number), (moved_to, to_number))]
+                           # created on a day no row of night three falls on: only its lost touch changes that day's counts
+                           + [_new_lead(leads, lost_lead, lost_number, "09:00", day=LOST_LEAD_CREATED)])
     _write(pd.concat([leads, sharing]), leads_file)
 
     meetings = _read(generated / "history" / "meetings.csv")
@@ -133,10 +137,11 @@ def _quiet_leads(generated: Path) -> pd.DataFrame:
     return quiet
 
 
-def _new_lead(leads: pd.DataFrame, lead_id: str, phone: str, created: str, updated: str | None = None) -> dict[str, str]:
-    """A lead in the template's shape, created (and last updated) at these times of the last day."""
+def _new_lead(leads: pd.DataFrame, lead_id: str, phone: str, created: str, updated: str | None = None,
+              day: date = LAST_DAY) -> dict[str, str]:
+    """A lead in the template's shape, created (and last updated) at these times of the day (the last)."""
     return {**leads.iloc[0].to_dict(), "lead_id": lead_id, "phone": phone, "email": f"{lead_id.lower()}@example.jp",
-            "created_at": f"{LAST_DAY} {created}:00", "updated_at": f"{LAST_DAY} {updated or created}:00", "status": "new"}
+            "created_at": f"{day} {created}:00", "updated_at": f"{day} {updated or created}:00", "status": "new"}
 
 
 def _night_three(generated: Path, inbox: Path) -> dict[str, str]:
@@ -149,7 +154,9 @@ def _night_three(generated: Path, inbox: Path) -> dict[str, str]:
     _write(pd.DataFrame(late_leads), inbox / "leads_late.csv")
 
     calls = _read(generated / "delta" / f"calls_{LAST_DAY:%Y%m%d}.csv")
-    re_exported = calls[calls["result"] == "no_answer"].iloc[[0]].assign(result="appointment")
+    # a call of a month before, exported again: its day's counts change, and no other row of that day is new
+    earlier_calls = _read(sorted((generated / "history").glob("calls_*.csv"))[-2])
+    re_exported = earlier_calls[earlier_calls["result"] == "no_answer"].iloc[[0]].assign(result="appointment")
     moved_call, (_, from_number), (moved_to, _) = MOVED_CALL
     _write(pd.concat([re_exported, pd.DataFrame([_new_call(calls, moved_call, moved_to, from_number)])]), inbox / "calls_reexport.csv")
 

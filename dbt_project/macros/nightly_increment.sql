@@ -54,3 +54,10 @@
     (({{ contact_type }} = 'phone' and {{ contact_value }} in (select phone from {{ leads_changed_this_build() }}))
      or ({{ contact_type }} = 'email' and {{ contact_value }} in (select email from {{ leads_changed_this_build() }})))
 {%- endmacro %}
+
+{#- In a day-keyed incremental model, a filter (`and …`) to the days it recounts this build. -#}
+{% macro recounted_days_only(date_column) -%}
+    {%- if is_incremental() %}
+    and {{ date_column }} in (select activity_date from {{ ref('int_activity_days_recounted') }})
+    {%- endif %}
+{%- endmacro %}

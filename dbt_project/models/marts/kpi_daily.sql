@@ -1,21 +1,28 @@
 -- Daily activity KPIs per IS rep (SPEC §5 行動KPI, §7 `marts.kpi_daily`): one row per
 -- (activity_date, rep_id) where the rep made a call, sent an IS email or set a meeting.
 -- Counts sit beside each rate so that any longer period is sum(numerator) / sum(denominator).
+-- Nightly, only the days a new row may count on (int_activity_days_recounted) are recounted.
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail', pre_hook="{% if is_incremental() %}delete from {{ this }} where activity_date in (select activity_date from {{ ref('int_activity_days_recounted') }}){% endif %}") }}
+-- depends_on: {{ ref('int_activity_days_recounted') }}
+
 with calls as (
     select * from {{ ref('int_calls_dispositioned') }}
+    where true {{ recounted_days_only('started_date') }}
 ),
 
 messages as (
     select * from {{ ref('int_email_messages_rolled_up') }}
-    where sender_type = 'rep' and sent_at is not null
+    where sender_type = 'rep' and sent_at is not null {{ recounted_days_only('sent_date') }}
 ),
 
 meetings as (
     select * from {{ ref('int_meetings_ranked') }}
+    where true {{ recounted_days_only('agreed_date') }}
 ),
 
 leads as (
     select * from {{ ref('int_leads_touched') }}
+    where true {{ recounted_days_only('created_date') }}
 ),
 
 inside_sales_reps as (
