@@ -7,9 +7,9 @@ consistent snapshot and never blocks the run, and a crash before the rename chan
 
 The event facts (a row per call, per e-mail message, per stage change of a lead) hold most of
 the published rows, and a night changes few of their months. The published file holds each as
-a view over one Parquet file per month in `<file name>.segments/` beside it. A segment's name carries its row
-count and a checksum of its rows, so a month whose rows did not change keeps its file and a
-night writes only what changed. Segments are never overwritten, and those of the previous
+a view over one Parquet file per month in `<file name>.segments/` beside it. A segment's name
+carries its row count and a checksum of its rows, so a month whose rows did not change keeps
+its file and a night writes only what changed. Segments are never overwritten, and those of the previous
 publish stay until the next one, so a reader holding the previous file open still reads whole
 tables. (The view names the segments by absolute path: a moved warehouse folder is published
 again by the next run, or by `iskpi run --full-refresh`.)
