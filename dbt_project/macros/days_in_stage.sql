@@ -8,3 +8,8 @@
             then coalesce({{ closed_seconds }}, 0) + coalesce({{ exact_decimal(seconds_between(current_since, as_of_end)) }}, 0)
         end as double) / 86400.0)
 {%- endmacro %}
+
+{#- The days of a lead's open stint, from its start to the as-of cut (null when it has none). -#}
+{% macro open_stint_days(current_since, as_of_end) -%}
+    ({{ seconds_between(current_since, as_of_end) }} / 86400.0)
+{%- endmacro %}

@@ -10,6 +10,12 @@
     (select max(build_id) from {{ source('audit', 'dbt_builds') }})
 {%- endmacro %}
 
+{#- True in a nightly (incremental) build, false in a full one: the models that list what a
+    nightly build recomputes are empty in a full build, which recomputes everything. -#}
+{% macro is_nightly_increment() -%}
+    not (select is_full_refresh from {{ source('audit', 'dbt_builds') }} where build_id = {{ this_build() }})
+{%- endmacro %}
+
 {% macro appended_this_build(relation) -%}
     (select * from {{ relation }}
      where _append_id > (select since_append_id from {{ source('audit', 'dbt_builds') }} where build_id = {{ this_build() }}))
@@ -35,14 +41,14 @@
     a model of lead ids; by default the leads restaged this build) before the model appends their
     new rows: a lead whose rows are all gone keeps none (delete+insert would keep them, since it
     deletes only the keys it inserts). -#}
-{% macro delete_restaged_leads(leads=none) -%}
+{% macro delete_recomputed_leads(leads=none) -%}
     {%- if is_incremental() -%}
     delete from {{ this }} where lead_id in (select lead_id from {{ leads or ref('int_leads_restaged') }})
     {%- endif -%}
 {%- endmacro %}
 
 {#- In a lead-keyed incremental model, a filter (`and …`) to the leads it recomputes this build. -#}
-{% macro restaged_leads_only(lead_id='lead_id', leads=none) -%}
+{% macro recomputed_leads_only(lead_id='lead_id', leads=none) -%}
     {%- if is_incremental() %}
     and {{ lead_id }} in (select lead_id from {{ leads or ref('int_leads_restaged') }})
     {%- endif %}
@@ -53,6 +59,13 @@
 {% macro contact_point_changed(contact_type='contact_type', contact_value='contact_value') -%}
     (({{ contact_type }} = 'phone' and {{ contact_value }} in (select phone from {{ leads_changed_this_build() }}))
      or ({{ contact_type }} = 'email' and {{ contact_value }} in (select email from {{ leads_changed_this_build() }})))
+{%- endmacro %}
+
+{#- Delete a day-keyed incremental model's rows of the days a nightly build recounts. -#}
+{% macro delete_recounted_days() -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }} where activity_date in (select activity_date from {{ ref('int_activity_days_recounted') }})
+    {%- endif -%}
 {%- endmacro %}
 
 {#- In a day-keyed incremental model, a filter (`and …`) to the days it recounts this build. -#}

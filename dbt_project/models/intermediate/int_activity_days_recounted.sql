@@ -6,21 +6,7 @@
 --     with a new version, and every meeting of a lead any of them names or that was retouched;
 --   * every day, when a rep has a new version (who counts as inside sales may change).
 -- Empty in a full build, which counts every day.
-with build as (
-    select is_full_refresh from {{ source('audit', 'dbt_builds') }} where build_id = {{ this_build() }}
-),
-
-redone_calls as (
-    select call_id from {{ ref('int_calls_dispositioned') }}
-    where built_in_build = {{ this_build() }} and not (select is_full_refresh from build)
-),
-
-redone_messages as (
-    select message_id from {{ ref('int_email_messages_rolled_up') }}
-    where built_in_build = {{ this_build() }} and not (select is_full_refresh from build)
-),
-
-new_meeting_versions as (
+with new_meeting_versions as (
     select meeting_id, lead_id from {{ source('raw', 'meetings') }}
     where meeting_id in (select meeting_id from {{ appended_this_build(source('raw', 'meetings')) }})
 ),
@@ -35,11 +21,7 @@ reranked_meetings as (
 ),
 
 instants as (
-    select started_at as happened_at from {{ source('raw', 'calls') }}
-    where call_id in (select call_id from redone_calls)
-    union all
-    select occurred_at from {{ source('raw', 'email_events') }}
-    where message_id in (select message_id from redone_messages)
+    select happened_at from {{ ref('int_activities_redone') }}
     union all
     select created_at from {{ source('raw', 'leads') }}
     where lead_id in (select lead_id from {{ ref('int_leads_retouched') }})
@@ -57,4 +39,4 @@ recounted as (
 select activity_date
 from recounted
 where activity_date is not null
-    and not (select is_full_refresh from build)
+    and {{ is_nightly_increment() }}

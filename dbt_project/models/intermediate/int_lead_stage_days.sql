@@ -7,7 +7,7 @@
 -- marts add the open stint's time up to the as-of day (macros/days_in_stage.sql).
 -- Nightly, only the leads restaged or with a change the moved cut crosses (int_leads_recut) are
 -- recomputed: every other lead's stints and their cut are what the last build saw.
-{{ config(materialized='incremental', incremental_strategy='append', pre_hook="{{ delete_restaged_leads(ref('int_leads_recut')) }}") }}
+{{ config(materialized='incremental', incremental_strategy='append', pre_hook="{{ delete_recomputed_leads(ref('int_leads_recut')) }}") }}
 
 with stints as (
     select
@@ -16,7 +16,7 @@ with stints as (
     from {{ ref('int_lead_stage_stints') }} as stints
     cross join {{ ref('int_reporting_window') }} as reporting_window
     where stints.changed_at < reporting_window.as_of_end
-        {{ restaged_leads_only('stints.lead_id', leads=ref('int_leads_recut')) }}
+        {{ recomputed_leads_only('stints.lead_id', leads=ref('int_leads_recut')) }}
 ),
 
 lifecycle_stages as (

@@ -9,27 +9,27 @@
 -- mql_score_threshold. That sign counts only while the lead has not yet gone past mql: a pricing
 -- page visited after the meeting does not send it back.
 -- Nightly, only the leads a new row may restage (int_leads_restaged) are recomputed.
-{{ config(materialized='incremental', incremental_strategy='append', pre_hook='{{ delete_restaged_leads() }}') }}
+{{ config(materialized='incremental', incremental_strategy='append', pre_hook='{{ delete_recomputed_leads() }}') }}
 -- depends_on: {{ ref('int_leads_restaged') }}
 
 with leads as (
     select * from {{ ref('stg_raw__leads') }}
-    where true {{ restaged_leads_only() }}
+    where true {{ recomputed_leads_only() }}
 ),
 
 status_history as (
     select * from {{ ref('stg_raw__lead_status_history') }}
-    where true {{ restaged_leads_only() }}
+    where true {{ recomputed_leads_only() }}
 ),
 
 meetings as (
     select * from {{ ref('stg_raw__meetings') }}
-    where not is_deleted {{ restaged_leads_only() }}
+    where not is_deleted {{ recomputed_leads_only() }}
 ),
 
 opportunities as (
     select * from {{ ref('stg_raw__opportunities') }}
-    where not is_deleted {{ restaged_leads_only() }}
+    where not is_deleted {{ recomputed_leads_only() }}
 ),
 
 opportunity_intervals as (
@@ -49,7 +49,7 @@ ma_activities as (
     -- equality only: `activity.lead_id is null` here made a nested loop over activities × addresses
     -- (4 s at team scale, minutes at enterprise); a given lead still wins through the coalesce
     left join addresses on addresses.email = activity.email
-    where true {{ restaged_leads_only('coalesce(activity.lead_id, addresses.lead_id)') }}
+    where true {{ recomputed_leads_only('coalesce(activity.lead_id, addresses.lead_id)') }}
 ),
 
 hot_actions as (

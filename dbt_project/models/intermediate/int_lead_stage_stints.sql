@@ -4,12 +4,12 @@
 -- Where the as-of day cuts history is the marts' to apply (fct_lead_stage, fct_stage_transition):
 -- the changes before any cut are the same whatever comes after it, so this table holds for every
 -- as-of day and a nightly build recomputes only the leads restaged (int_leads_restaged).
-{{ config(materialized='incremental', incremental_strategy='append', pre_hook='{{ delete_restaged_leads() }}') }}
+{{ config(materialized='incremental', incremental_strategy='append', pre_hook='{{ delete_recomputed_leads() }}') }}
 -- depends_on: {{ ref('int_leads_restaged') }}
 
 with events as (
     select * from {{ ref('int_lead_stage_events') }}
-    where true {{ restaged_leads_only() }}
+    where true {{ recomputed_leads_only() }}
 ),
 
 sequenced as (

@@ -3,11 +3,11 @@
 -- there closed before the as-of cut, when it first entered mql, and its current stage with the
 -- start of its open stint there.
 -- Nightly, only the leads int_leads_recut names are recomputed.
-{{ config(materialized='incremental', incremental_strategy='append', pre_hook="{{ delete_restaged_leads(ref('int_leads_recut')) }}") }}
+{{ config(materialized='incremental', incremental_strategy='append', pre_hook="{{ delete_recomputed_leads(ref('int_leads_recut')) }}") }}
 
 with stage_days as (
     select * from {{ ref('int_lead_stage_days') }}
-    where true {{ restaged_leads_only(leads=ref('int_leads_recut')) }}
+    where true {{ recomputed_leads_only(leads=ref('int_leads_recut')) }}
 ),
 
 final as (

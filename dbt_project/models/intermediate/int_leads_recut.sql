@@ -2,11 +2,7 @@
 -- (int_leads_restaged), and those with a change between the last build's as-of cut and this
 -- one's, whose stints the moved cut takes in, leaves out, closes or opens.
 -- Empty in a full build, which recomputes every lead.
-with build as (
-    select is_full_refresh from {{ source('audit', 'dbt_builds') }} where build_id = {{ this_build() }}
-),
-
-cuts as (
+with cuts as (
     select
         least({{ previous_as_of_end() }}, as_of_end) as moved_from,
         greatest({{ previous_as_of_end() }}, as_of_end) as moved_to
@@ -22,4 +18,4 @@ recut as (
 
 select lead_id
 from recut
-where not (select is_full_refresh from build)
+where {{ is_nightly_increment() }}

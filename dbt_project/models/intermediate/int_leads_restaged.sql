@@ -8,11 +8,7 @@
 --   * the leads of opportunities with a change between the last build's as-of cut and this
 --     one's: a change known now that the last build left out (or the other way round).
 -- Empty in a full build, which recomputes every lead.
-with build as (
-    select is_full_refresh from {{ source('audit', 'dbt_builds') }} where build_id = {{ this_build() }}
-),
-
-cut as (
+with cut as (
     select least({{ previous_as_of_end() }}, as_of_end) as moved_from
     from {{ ref('int_reporting_window') }}
 ),
@@ -63,4 +59,4 @@ restaged as (
 select lead_id
 from restaged
 where lead_id is not null
-    and not (select is_full_refresh from build)
+    and {{ is_nightly_increment() }}

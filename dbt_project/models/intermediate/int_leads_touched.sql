@@ -3,16 +3,16 @@
 -- business day after the day it was created).
 -- Nightly, only the leads whose dates or touches a new row may change (int_leads_retouched) are
 -- recounted.
-{{ config(materialized='incremental', incremental_strategy='append', pre_hook="{{ delete_restaged_leads(ref('int_leads_retouched')) }}") }}
+{{ config(materialized='incremental', incremental_strategy='append', pre_hook="{{ delete_recomputed_leads(ref('int_leads_retouched')) }}") }}
 
 with leads as (
     select * from {{ ref('stg_raw__leads') }}
-    where not is_deleted {{ restaged_leads_only(leads=ref('int_leads_retouched')) }}
+    where not is_deleted {{ recomputed_leads_only(leads=ref('int_leads_retouched')) }}
 ),
 
 touches as (
     select * from {{ ref('int_lead_touches') }}
-    where true {{ restaged_leads_only(leads=ref('int_leads_retouched')) }}
+    where true {{ recomputed_leads_only(leads=ref('int_leads_retouched')) }}
 ),
 
 calendar as (

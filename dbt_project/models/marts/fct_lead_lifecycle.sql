@@ -33,7 +33,7 @@ timed as (
             "case when stages.current_stage = '" ~ stage ~ "' then stages.current_since end",
             'reporting_window.as_of_end')) }} as double), 0) as days_in_{{ stage }},
         {% endfor %}
-        {{ seconds_between('stages.current_since', 'reporting_window.as_of_end') }} / 86400.0 as current_stint_days
+        {{ open_stint_days('stages.current_since', 'reporting_window.as_of_end') }} as current_stint_days
     from stages
     cross join reporting_window
 ),

@@ -15,7 +15,7 @@ timed as (
     select
         stage_days.*,
         {{ days_in_stage('stage_days.closed_seconds', 'stage_days.current_since', 'reporting_window.as_of_end') }} as days_in_stage,
-        {{ seconds_between('stage_days.current_since', 'reporting_window.as_of_end') }} / 86400.0 as current_stint_days
+        {{ open_stint_days('stage_days.current_since', 'reporting_window.as_of_end') }} as current_stint_days
     from stage_days
     cross join reporting_window
 ),

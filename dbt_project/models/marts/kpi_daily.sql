@@ -2,7 +2,7 @@
 -- (activity_date, rep_id) where the rep made a call, sent an IS email or set a meeting.
 -- Counts sit beside each rate so that any longer period is sum(numerator) / sum(denominator).
 -- Nightly, only the days a new row may count on (int_activity_days_recounted) are recounted.
-{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail', pre_hook="{% if is_incremental() %}delete from {{ this }} where activity_date in (select activity_date from {{ ref('int_activity_days_recounted') }}){% endif %}") }}
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail', pre_hook="{{ delete_recounted_days() }}") }}
 -- depends_on: {{ ref('int_activity_days_recounted') }}
 
 with calls as (
