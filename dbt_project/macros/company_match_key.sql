@@ -8,5 +8,16 @@
     {%- for form in var('company_legal_forms') -%}
         {%- do escaped.append(form | lower | replace('\\', '\\\\') | replace('.', '\\.') | replace('(', '\\(') | replace(')', '\\)')) -%}
     {%- endfor -%}
-    nullif(regexp_replace(lower({{ column }}), '{{ escaped | join("|") }}|\s', '', 'g'), '')
+    {{ return(adapter.dispatch('company_match_key', 'iskpi')(column, escaped | join('|') ~ '|\\s')) }}
+{%- endmacro %}
+
+{#- DuckDB's literals keep backslashes as written; 'g' replaces every match. -#}
+{% macro duckdb__company_match_key(column, pattern) -%}
+    nullif(regexp_replace(lower({{ column }}), '{{ pattern }}', '', 'g'), '')
+{%- endmacro %}
+
+{#- Spark replaces every match by default, and its literals read a backslash as an escape: each is
+    doubled so the regular expression gets the one written. -#}
+{% macro spark__company_match_key(column, pattern) -%}
+    nullif(regexp_replace(lower({{ column }}), '{{ pattern | replace('\\', '\\\\') }}', ''), '')
 {%- endmacro %}

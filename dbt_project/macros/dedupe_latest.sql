@@ -10,7 +10,7 @@
 #}
 {% macro dedupe_latest(relation, key_columns, updated_at=none, known_by=[]) -%}
     {%- set cutoff = as_of_end() -%}
-    select * exclude (_version)
+    select *
     from (
         select
             *,
@@ -31,6 +31,6 @@
         {%- if cutoff and known_by %}
           and {% for column in known_by %}({{ column }} is null or {{ column }} < {{ cutoff }}){% if not loop.last %} and {% endif %}{% endfor %}
         {%- endif %}
-    )
+    ) as versions
     where _version = 1
 {%- endmacro %}

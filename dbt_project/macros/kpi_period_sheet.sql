@@ -296,6 +296,6 @@ order by {{ period_column }}, scope_type, scope_id
     {%- if is_window_grain(grain) -%}
     cast(reporting_window.window_until - interval 1 day as date)
     {%- else -%}
-    cast(date_trunc('{{ grain }}', {{ date_column }}) + interval 1 {{ grain }} - interval 1 day as date)
+    cast(date_trunc('{{ grain }}', {{ date_column }}) + {{ one_period(grain) }} - interval 1 day as date)
     {%- endif -%}
 {%- endmacro %}

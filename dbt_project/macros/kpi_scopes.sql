@@ -1,7 +1,8 @@
 {#
   KPI scopes of SPEC §7 (`org` / `team` / `rep`) from one pass over attributed rows: the
   rows need a period column, `team` and `rep_id`. Rows without a rep (an opportunity with no
-  meeting, say) count at org scope only (SPEC §5), so their empty team / rep groups are dropped.
+  meeting, say) count at org scope only (SPEC §5), so their empty team / rep groups are dropped
+  (by the scope columns' names: Spark's HAVING sees only the grouping's output).
 
   Usage:  select {{ kpi_scope_columns('month_start') }}, stage, count(*) as n
           from x {{ kpi_scope_grouping('month_start', also_by=['stage']) }}
@@ -23,7 +24,5 @@
 {% macro kpi_scope_grouping(period, also_by=[]) -%}
     {%- set keys = [period] + also_by -%}
     group by grouping sets (({{ keys | join(', ') }}), ({{ keys | join(', ') }}, team), ({{ keys | join(', ') }}, rep_id))
-    having grouping(rep_id) = 1 and grouping(team) = 1
-        or grouping(rep_id) = 0 and rep_id is not null
-        or grouping(team) = 0 and team is not null
+    having scope_type = 'org' or scope_id is not null
 {%- endmacro %}

@@ -10,3 +10,8 @@
 {% macro duckdb__local_midnight(date_expression) -%}
     (cast({{ date_expression }} as timestamp) at time zone '{{ var("business_time_zone") }}')
 {%- endmacro %}
+
+{#- Spark's convert_timezone gives a timestamp without zone; an instant is its zoned timestamp. -#}
+{% macro spark__local_midnight(date_expression) -%}
+    to_utc_timestamp(cast({{ date_expression }} as timestamp), '{{ var("business_time_zone") }}')
+{%- endmacro %}

@@ -16,6 +16,21 @@
     not (select is_full_refresh from {{ source('audit', 'dbt_builds') }} where build_id = {{ this_build() }})
 {%- endmacro %}
 
+{#- How a model that carries history is materialised: incremental on DuckDB. Elsewhere a table
+    rebuilt whole each night: Spark's Parquet tables cannot delete the rows a night recomputes
+    (Delta or Iceberg tables could; their jars do not install from the package registries). -#}
+{% macro history_materialization() -%}
+    {{ return(adapter.dispatch('history_materialization', 'iskpi')()) }}
+{%- endmacro %}
+
+{% macro default__history_materialization() -%}
+    {{ return('table') }}
+{%- endmacro %}
+
+{% macro duckdb__history_materialization() -%}
+    {{ return('incremental') }}
+{%- endmacro %}
+
 {% macro appended_this_build(relation) -%}
     (select * from {{ relation }}
      where _append_id > (select since_append_id from {{ source('audit', 'dbt_builds') }} where build_id = {{ this_build() }}))
@@ -29,10 +44,24 @@
      where lead_id in (select lead_id from {{ appended_this_build(source('raw', 'leads')) }}))
 {%- endmacro %}
 
+{#- Keep this build's as-of cut in its build record (a post-hook of int_reporting_window). Only
+    incremental builds read it; where history is rebuilt whole, there is nothing to keep. -#}
+{% macro record_as_of_end() -%}
+    {{ return(adapter.dispatch('record_as_of_end', 'iskpi')()) }}
+{%- endmacro %}
+
+{% macro default__record_as_of_end() -%}
+{%- endmacro %}
+
+{% macro duckdb__record_as_of_end() -%}
+    update {{ source('audit', 'dbt_builds') }} set as_of_end = (select as_of_end from {{ this }}) where build_id = {{ this_build() }}
+{%- endmacro %}
+
 {#- The instant the last finished build cut stage history at (int_reporting_window): leads with
-    history between that cut and this build's are restaged though no row of theirs is new. -#}
+    history between that cut and this build's are restaged though no row of theirs is new. A
+    build that recorded no cut counts as cut before any data (1900). -#}
 {% macro previous_as_of_end() -%}
-    (select coalesce(as_of_end, '-infinity'::timestamptz) from {{ source('audit', 'dbt_builds') }}
+    (select coalesce(as_of_end, timestamp '1900-01-01 00:00:00') from {{ source('audit', 'dbt_builds') }}
      where build_id < {{ this_build() }} and finished_at is not null
      order by build_id desc limit 1)
 {%- endmacro %}

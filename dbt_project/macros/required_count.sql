@@ -4,5 +4,5 @@
   when the rate is 0 or unknown. orchestration/planning.py `required` is the same for iskpi plan.
 #}
 {% macro required_count(count, rate) -%}
-    ceil(round({{ count }} / nullif({{ rate }}, 0), 9))
+    cast(ceil(round({{ count }} / nullif({{ rate }}, 0), 9)) as double)
 {%- endmacro %}

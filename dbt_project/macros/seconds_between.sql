@@ -9,6 +9,10 @@
     (extract(epoch from {{ end_at }}) - extract(epoch from {{ start_at }}))
 {%- endmacro %}
 
+{% macro spark__seconds_between(start_at, end_at) -%}
+    ((unix_micros({{ end_at }}) - unix_micros({{ start_at }})) / 1000000)
+{%- endmacro %}
+
 {% macro duckdb__seconds_between(start_at, end_at) -%}
     ((epoch_us({{ end_at }}) - epoch_us({{ start_at }})) / 1000000)
 {%- endmacro %}

@@ -5,7 +5,7 @@ with seeded as (
 ),
 
 canonical as (
-    select unnest([{% for stage in canonical_stages() %}'{{ stage }}'{% if not loop.last %}, {% endif %}{% endfor %}]) as stage
+    select stage from (values {% for stage in canonical_stages() %}('{{ stage }}'){% if not loop.last %}, {% endif %}{% endfor %}) as stages (stage)
 )
 
 select coalesce(seeded.stage, canonical.stage) as stage

@@ -4,7 +4,7 @@
 -- message is kept and flagged `unresolved` (SPEC §3).
 -- Nightly, only the messages with events appended (an open days after the send), and those a
 -- changed lead may resolve differently, are redone.
-{{ config(materialized='incremental', unique_key='message_id', incremental_strategy='delete+insert') }}
+{{ config(materialized=history_materialization(), unique_key='message_id', incremental_strategy='delete+insert') }}
 
 with events as (
     select * from {{ ref('stg_raw__email_events') }}
@@ -32,11 +32,11 @@ addresses as (
 messages as (
     select
         message_id,
-        arg_min(sender_type, occurred_at) filter (where event_type = 'sent') as sender_type,
-        arg_min(rep_id, occurred_at) filter (where event_type = 'sent' and rep_id is not null) as sender_rep_id,
-        arg_min(lead_id, occurred_at) filter (where lead_id is not null) as given_lead_id,
-        arg_min(email, occurred_at) filter (where email is not null) as email,
-        arg_min(campaign_id, occurred_at) filter (where campaign_id is not null) as campaign_id,
+        min_by(sender_type, occurred_at) filter (where event_type = 'sent') as sender_type,
+        min_by(rep_id, occurred_at) filter (where event_type = 'sent' and rep_id is not null) as sender_rep_id,
+        min_by(lead_id, occurred_at) filter (where lead_id is not null) as given_lead_id,
+        min_by(email, occurred_at) filter (where email is not null) as email,
+        min_by(campaign_id, occurred_at) filter (where campaign_id is not null) as campaign_id,
         min(occurred_at) filter (where event_type = 'sent') as sent_at,
         min(occurred_date) filter (where event_type = 'sent') as sent_date,
         count(*) filter (where event_type = 'delivered') > 0 as is_delivered,
@@ -57,9 +57,8 @@ messages as (
 
 final as (
     select
-        messages.* exclude (given_lead_id),
+        messages.*,
         coalesce(known_leads.lead_id, addresses.lead_id) as lead_id,
-        messages.given_lead_id,
         case
             when known_leads.lead_id is not null then 'given'
             when addresses.lead_id is not null then 'email'

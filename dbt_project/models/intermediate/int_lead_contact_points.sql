@@ -2,7 +2,7 @@
 -- call or e-mail without a known lead_id is resolved by (SPEC §3 referential). A number or
 -- address shared by several leads identifies none of them.
 -- Nightly, only the numbers and addresses of the leads with a new version are redone.
-{{ config(materialized='incremental', incremental_strategy='append', pre_hook="{% if is_incremental() %}delete from {{ this }} where {{ contact_point_changed() }}{% endif %}") }}
+{{ config(materialized=history_materialization(), incremental_strategy='append', pre_hook="{% if is_incremental() %}delete from {{ this }} where {{ contact_point_changed() }}{% endif %}") }}
 
 with leads as (
     select * from {{ ref('stg_raw__leads') }}

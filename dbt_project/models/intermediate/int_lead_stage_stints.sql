@@ -4,7 +4,7 @@
 -- Where the as-of day cuts history is the marts' to apply (fct_lead_stage, fct_stage_transition):
 -- the changes before any cut are the same whatever comes after it, so this table holds for every
 -- as-of day and a nightly build recomputes only the leads restaged (int_leads_restaged).
-{{ config(materialized='incremental', incremental_strategy='append', pre_hook='{{ delete_recomputed_leads() }}') }}
+{{ config(materialized=history_materialization(), incremental_strategy='append', pre_hook='{{ delete_recomputed_leads() }}') }}
 -- depends_on: {{ ref('int_leads_restaged') }}
 
 with events as (
@@ -27,9 +27,9 @@ sequenced as (
 changes as (
     select
         *,
-        row_number() over (
+        cast(row_number() over (
             partition by lead_id order by changed_at, coalesce(stage_order, 99), stage, source, source_id
-        ) as transition_number
+        ) as bigint) as transition_number
     from sequenced
     where from_stage is distinct from stage
 ),

@@ -14,6 +14,8 @@ retouched as (
     union
     select lead_id from redone
     union
+    select resolved_lead_id from redone
+    union
     select lead_id from {{ source('raw', 'leads') }}
     where phone in (select phone from redone) or email in (select email from redone)
 )

@@ -3,7 +3,7 @@
 -- business day after the day it was created).
 -- Nightly, only the leads whose dates or touches a new row may change (int_leads_retouched) are
 -- recounted.
-{{ config(materialized='incremental', incremental_strategy='append', pre_hook="{{ delete_recomputed_leads(ref('int_leads_retouched')) }}") }}
+{{ config(materialized=history_materialization(), incremental_strategy='append', pre_hook="{{ delete_recomputed_leads(ref('int_leads_retouched')) }}") }}
 
 with leads as (
     select * from {{ ref('stg_raw__leads') }}

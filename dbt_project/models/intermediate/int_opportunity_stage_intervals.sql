@@ -36,10 +36,10 @@ history_span as (
     select
         opportunity_id,
         min(changed_at) as first_changed_at,
-        arg_min(stage, changed_at) filter (where not is_closed) as first_open_stage,
+        min_by(stage, changed_at) filter (where not is_closed) as first_open_stage,
         bool_or(is_closed) as has_closing_change,
         max(changed_at) as last_changed_at,
-        arg_max(is_closed, changed_at) as ends_closed
+        max_by(is_closed, changed_at) as ends_closed
     from history
     group by opportunity_id
 ),

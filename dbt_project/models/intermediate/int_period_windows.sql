@@ -20,8 +20,8 @@ current_periods as (
     select
         '{{ grain }}' as grain,
         cast(date_trunc('{{ grain }}', as_of_date) as date) as current_start,
-        cast(date_trunc('{{ grain }}', as_of_date) + interval 1 {{ grain }} as date) as current_until,
-        cast(date_trunc('{{ grain }}', as_of_date) - interval 1 {{ grain }} as date) as previous_start,
+        cast(date_trunc('{{ grain }}', as_of_date) + {{ one_period(grain) }} as date) as current_until,
+        cast(date_trunc('{{ grain }}', as_of_date) - {{ one_period(grain) }} as date) as previous_start,
         cast(date_trunc('{{ grain }}', first_activity_date) as date) as first_period_start,
         as_of_date
     from reporting_window
@@ -76,10 +76,10 @@ final as (
     select
         'trailing' as window_name,
         'month' as grain,
-        null::integer as business_days_elapsed,
+        cast(null as integer) as business_days_elapsed,
         false as is_partial,
-        null::date as current_start,
-        null::date as first_period_start,
+        cast(null as date) as current_start,
+        cast(null as date) as first_period_start,
         cast(date_trunc('month', as_of_date + 1) - interval 3 month as date) as window_from,
         cast(date_trunc('month', as_of_date + 1) as date) as window_until
     from reporting_window

@@ -2,7 +2,7 @@
 -- at (var `as_of_date`, else the last date with data) with the instant that day ends. The build
 -- record keeps that instant: the next nightly build restages the leads whose history it moves
 -- (macros/nightly_increment.sql).
-{{ config(post_hook="update {{ source('audit', 'dbt_builds') }} set as_of_end = (select as_of_end from {{ this }}) where build_id = {{ this_build() }}") }}
+{{ config(post_hook="{{ record_as_of_end() }}") }}
 
 with activity_days as (
     select min(started_date) as first_day, max(started_date) as last_day from {{ ref('stg_raw__calls') }}

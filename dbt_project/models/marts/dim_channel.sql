@@ -8,7 +8,7 @@ final as (
     select
         channel,
         coalesce(min(channel_group) filter (where is_mapped), 'unmapped') as channel_group,
-        list(raw_channel order by raw_channel) as raw_labels
+        {{ sorted_list('raw_channel') }} as raw_labels
     from labels
     group by channel
 )

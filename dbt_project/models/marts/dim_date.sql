@@ -14,13 +14,13 @@ spine as (
 ),
 
 public_holidays as (
-    select holiday_date, any_value(name order by name) as name
+    select holiday_date, min(name) as name
     from {{ source('raw', 'jp_public_holidays') }}
     group by holiday_date
 ),
 
 company_holidays as (
-    select holiday_date, any_value(name order by name) as name
+    select holiday_date, min(name) as name
     from {{ ref('company_holidays') }}
     group by holiday_date
 ),
@@ -28,7 +28,7 @@ company_holidays as (
 flagged as (
     select
         spine.date_day,
-        isodow(spine.date_day) >= 6 as is_weekend,
+        {{ iso_day_of_week('spine.date_day') }} >= 6 as is_weekend,
         public_holidays.holiday_date is not null as is_public_holiday,
         company_holidays.holiday_date is not null as is_company_holiday,
         coalesce(public_holidays.name, company_holidays.name) as holiday_name
@@ -43,14 +43,14 @@ final as (
         cast(date_trunc('week', date_day) as date) as week_start,
         cast(date_trunc('month', date_day) as date) as month_start,
         cast(date_trunc('quarter', date_day) as date) as quarter_start,
-        isodow(date_day) as iso_day_of_week,
+        {{ iso_day_of_week('date_day') }} as iso_day_of_week,
         is_weekend,
         is_public_holiday,
         is_company_holiday,
         holiday_name,
         not (is_weekend or is_public_holiday or is_company_holiday) as is_business_day,
-        sum(case when not (is_weekend or is_public_holiday or is_company_holiday) then 1 else 0 end)
-            over (order by date_day rows between unbounded preceding and current row) as business_day_seq
+        cast(sum(case when not (is_weekend or is_public_holiday or is_company_holiday) then 1 else 0 end)
+            over (order by date_day rows between unbounded preceding and current row) as bigint) as business_day_seq
     from flagged
 )
 

@@ -1,7 +1,7 @@
 -- One row per call (SPEC §7) with the flags of its disposition, its local date, weekday and
 -- hour (for "when to call"). The dialled phone number stays in the working database.
 -- Nightly, the rows int_calls_dispositioned redid in this build.
-{{ config(materialized='incremental', unique_key='call_id', incremental_strategy='delete+insert') }}
+{{ config(materialized=history_materialization(), unique_key='call_id', incremental_strategy='delete+insert') }}
 
 with calls as (
     select * from {{ ref('int_calls_dispositioned') }}
@@ -19,8 +19,8 @@ final as (
         direction,
         started_at,
         started_date,
-        isodow(started_at_local) as started_iso_day_of_week,
-        hour(started_at_local) as started_hour,
+        {{ iso_day_of_week('started_at_local') }} as started_iso_day_of_week,
+        cast(hour(started_at_local) as bigint) as started_hour,
         canonical_result,
         is_dial,
         rang as is_rang,

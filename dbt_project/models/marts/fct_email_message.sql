@@ -1,7 +1,7 @@
 -- One row per e-mail message (SPEC §7): sender, send date, and whether it was ever delivered,
 -- opened, clicked, replied to or bounced, with the first time of each.
 -- Nightly, the rows int_email_messages_rolled_up redid in this build.
-{{ config(materialized='incremental', unique_key='message_id', incremental_strategy='delete+insert') }}
+{{ config(materialized=history_materialization(), unique_key='message_id', incremental_strategy='delete+insert') }}
 
 with messages as (
     select * from {{ ref('int_email_messages_rolled_up') }}

@@ -8,14 +8,14 @@ with load_files as (
 ),
 
 rows_read as (
-    select load_files.source, file_reps.rep_id, sum(file_reps.rows_read) as rows_read
+    select load_files.source, file_reps.rep_id, cast(sum(file_reps.rows_read) as bigint) as rows_read
     from {{ source('audit', 'load_file_reps') }} as file_reps
     inner join load_files using (file_id)
     group by all
 ),
 
 violations as (
-    select entity as source, rep_id, rule, file_id, row_number
+    select entity as source, rep_id, rule, cast(file_id as string) || ':' || cast(row_number as string) as row_key
     from {{ source('audit', 'quarantine') }}
     where rule <> 'file.over_quarantine_threshold'
 ),
@@ -26,7 +26,7 @@ per_rule as (
         rep_id,
         coalesce(rule, 'all') as rule,
         count(*) as violations,
-        count(distinct (file_id, row_number)) as quarantined_rows
+        count(distinct row_key) as quarantined_rows
     from violations
     group by grouping sets ((source, rep_id, rule), (source, rep_id))
 ),

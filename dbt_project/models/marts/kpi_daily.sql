@@ -2,7 +2,7 @@
 -- (activity_date, rep_id) where the rep made a call, sent an IS email or set a meeting.
 -- Counts sit beside each rate so that any longer period is sum(numerator) / sum(denominator).
 -- Nightly, only the days a new row may count on (int_activity_days_recounted) are recounted.
-{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail', pre_hook="{{ delete_recounted_days() }}") }}
+{{ config(materialized=history_materialization(), incremental_strategy='append', on_schema_change='fail', pre_hook="{{ delete_recounted_days() }}") }}
 -- depends_on: {{ ref('int_activity_days_recounted') }}
 
 with calls as (

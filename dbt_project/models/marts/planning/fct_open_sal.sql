@@ -10,8 +10,11 @@ with lifecycle as (
 
 latest_meetings as (
     select lead_id, bant_budget, bant_need, bant_timing
-    from {{ ref('fct_meeting') }}
-    qualify row_number() over (partition by lead_id order by agreed_at desc, meeting_id desc) = 1
+    from (
+        select *, row_number() over (partition by lead_id order by agreed_at desc, meeting_id desc) as recency
+        from {{ ref('fct_meeting') }}
+    ) as meetings
+    where recency = 1
 ),
 
 open_opportunities as (
@@ -52,7 +55,7 @@ final as (
         ranks.probability,
         ranks.probability * coalesce(ranked.open_amount, 0) as expected_amount
     from ranked
-    inner join ranks using (rank)
+    inner join ranks on ranks.rank = ranked.rank
 )
 
 select * from final

@@ -54,20 +54,29 @@ chain as (
     inner join targets using (month_start, scope_type, scope_id)
 ),
 
+-- one row per factor that has both an actual and a target
 per_factor as (
-    unpivot chain
-    on
-        (dials_actual, dials_target) as dials,
-        (connect_rate_actual, connect_rate_target) as connect_rate,
-        (effective_per_connected_actual, effective_per_connected_target) as effective_per_connected,
-        (meeting_conversion_rate_actual, meeting_conversion_rate_target) as meeting_conversion_rate
-    into name factor value actual, target
+    {%- for factor in ['dials', 'connect_rate', 'effective_per_connected', 'meeting_conversion_rate'] %}
+    select
+        month_start,
+        scope_type,
+        scope_id,
+        meetings_set,
+        meetings_set_target,
+        dials_month_target,
+        '{{ factor }}' as factor,
+        {{ factor }}_actual as actual,
+        {{ factor }}_target as target
+    from chain
+    where {{ factor }}_actual is not null and {{ factor }}_target is not null
+    {{ "union all" if not loop.last }}
+    {%- endfor %}
 ),
 
 rated as (
     select
         per_factor.*,
-        max({{ safe_ratio('per_factor.actual', 'per_factor.target') }}) filter (where per_factor.factor = 'dials')
+        max(case when per_factor.factor = 'dials' then {{ safe_ratio('per_factor.actual', 'per_factor.target') }} end)
             over (partition by per_factor.month_start, per_factor.scope_type, per_factor.scope_id) as dials_attainment,
         factors.factor_order,
         factors.label_ja,

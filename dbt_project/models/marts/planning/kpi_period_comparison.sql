@@ -10,7 +10,7 @@ with windows as (
 
 periods as (
     {%- for grain in ['week', 'month', 'quarter'] %}
-    select '{{ grain }}' as grain, *, cast(period_start - interval 1 {{ grain }} as date) as previous_start
+    select '{{ grain }}' as grain, *, cast(period_start - {{ one_period(grain) }} as date) as previous_start
     from ({{ unpivot_kpis(ref('kpi_' ~ {'week': 'weekly', 'month': 'monthly', 'quarter': 'quarterly'}[grain]), grain ~ '_start') }})
     {{ "union all" if not loop.last }}
     {%- endfor %}

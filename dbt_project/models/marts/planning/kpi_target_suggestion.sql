@@ -18,8 +18,8 @@ with reporting_window as (
 window_months as (
     select
         count(*) filter (where dim_date.month_start >= date_trunc('month', reporting_window.first_activity_date)) as months_with_data,
-        string_agg(strftime(dim_date.month_start, '%Y-%m'), ', ' order by dim_date.month_start)
-            filter (where dim_date.month_start < date_trunc('month', reporting_window.first_activity_date)) as months_without_data
+        {{ sorted_string_agg("left(cast(dim_date.month_start as string), 7)", ', ',
+            where="dim_date.month_start < date_trunc('month', reporting_window.first_activity_date)") }} as months_without_data
     from (select distinct month_start from {{ ref('dim_date') }}) as dim_date
     cross join reporting_window
     where dim_date.month_start >= reporting_window.trailing_from and dim_date.month_start < reporting_window.trailing_until

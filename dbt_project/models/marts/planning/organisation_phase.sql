@@ -30,8 +30,10 @@ started as (
 tenure as (
     select
         *,
-        -- whole months: 1 April to 30 June is 2, to 1 July is 3 (datediff counts boundaries)
-        datediff('month', started_on, as_of_date) - case when day(as_of_date) < day(started_on) then 1 else 0 end
+        -- whole months: 1 April to 30 June is 2, to 1 July is 3 (month boundaries crossed, less
+        -- one when the day of the month has not come round again)
+        cast((year(as_of_date) - year(started_on)) * 12 + month(as_of_date) - month(started_on)
+            - case when day(as_of_date) < day(started_on) then 1 else 0 end as bigint)
             as months_active
     from started
 ),

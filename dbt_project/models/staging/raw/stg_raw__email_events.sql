@@ -1,5 +1,5 @@
 -- Events only accumulate: built once, then each night only the keys appended (macros/nightly_increment.sql).
-{{ config(materialized='incremental', unique_key='event_id', incremental_strategy='delete+insert') }}
+{{ config(materialized=history_materialization(), unique_key='event_id', incremental_strategy='delete+insert') }}
 
 with source as (
     {{ dedupe_latest(source('raw', 'email_events'), ['event_id'], known_by=['occurred_at']) }}
