@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-PROJECT = Path(__file__).resolve().parent.parent / "dbt_project"
+from orchestration.paths import DBT_PROJECT_DIR as PROJECT
 
 DUCKDB_ONLY = {
     "select * exclude (…)": r"\*\s*exclude\s*\(",

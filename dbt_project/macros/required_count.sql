@@ -4,5 +4,11 @@
   when the rate is 0 or unknown. orchestration/planning.py `required` is the same for iskpi plan.
 #}
 {% macro required_count(count, rate) -%}
-    cast(ceil(round({{ count }} / nullif({{ rate }}, 0), 9)) as double)
+    {{ rounded_up(count ~ ' / nullif(' ~ rate ~ ', 0)') }}
+{%- endmacro %}
+
+{#- A count needed, rounded up after rounding to 1e-9; a double on every engine (Spark's ceil
+    gives a bigint). -#}
+{% macro rounded_up(expression) -%}
+    cast(ceil(round({{ expression }}, 9)) as double)
 {%- endmacro %}

@@ -30,7 +30,7 @@ instants as (
 ),
 
 recounted as (
-    select distinct cast({{ local_timestamp('happened_at') }} as date) as activity_date from instants
+    select cast({{ local_timestamp('happened_at') }} as date) as activity_date from instants
     union
     select date_day from {{ ref('dim_date') }}
     where exists (select 1 from {{ appended_this_build(source('raw', 'reps')) }})

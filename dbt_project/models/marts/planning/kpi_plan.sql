@@ -91,7 +91,7 @@ final as (
         cast(dials.month_start - interval {{ var('plan_lead_time_months') }} month as date) as pipeline_needed_by,
         dials.sqls_needed,
         dials.sals_needed,
-        cast(ceil(round(dials.sals_needed * {{ var("plan_qc_per_sal") }}, 9)) as double) as qualification_calls_needed,
+        {{ rounded_up('dials.sals_needed * ' ~ var('plan_qc_per_sal')) }} as qualification_calls_needed,
         phase.organisation_phase
     from dials
     cross join phase
