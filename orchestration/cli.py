@@ -11,7 +11,7 @@ import click
 
 from orchestration.paths import SAMPLE_INPUT_DIR
 from orchestration.workspace import (
-    CONFIG_FILE, DEMO_WORKSPACE, Workspace, WorkspaceError, demo_workspace, find_workspace, init_workspace,
+    CONFIG_FILE, DEMO_WORKSPACE, ENGINES, Workspace, WorkspaceError, demo_workspace, find_workspace, init_workspace,
 )
 
 
@@ -57,10 +57,13 @@ def main(ctx: click.Context, workspace_dir: Path | None) -> None:
 @click.option("--business-time-zone", help="Time zone of timestamps without an offset. Default: Asia/Tokyo.")
 @click.option("--input-dir", help="Folder the night's exports are dropped in. Default: DIRECTORY/inbox.")
 @click.option("--warehouse", help="The published warehouse file. Default: DIRECTORY/warehouse/iskpi.duckdb.")
-def init(directory: Path, business_time_zone: str | None, input_dir: str | None, warehouse: str | None) -> None:
+@click.option("--engine", type=click.Choice(ENGINES),
+              help="What dbt builds the models on: duckdb, or spark (pip install 'iskpi[spark]'). Default: duckdb.")
+def init(directory: Path, business_time_zone: str | None, input_dir: str | None, warehouse: str | None, engine: str | None) -> None:
     """Create a team workspace in DIRECTORY: settings, mappings, targets and inbox folders."""
     try:
-        workspace = init_workspace(directory, business_time_zone=business_time_zone, input_dir=input_dir, warehouse=warehouse)
+        workspace = init_workspace(directory, business_time_zone=business_time_zone, input_dir=input_dir, warehouse=warehouse,
+                                   engine=engine)
     except WorkspaceError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Created the workspace {workspace.root}:")

@@ -18,6 +18,7 @@ from orchestration.defs.resources import WarehouseResource, dbt_environment, dbt
 from orchestration.defs.run_log import run_file_logger
 from orchestration.defs.schedules import NIGHTLY_JOB, NIGHTLY_SCHEDULE
 from orchestration.defs.transform import build_dbt_assets
+from orchestration.spark import check_spark_installed
 from orchestration.workspace import Workspace, demo_workspace, find_workspace
 
 
@@ -25,9 +26,11 @@ def build_defs(
     workspace: Workspace, as_of_date: str | None = None, run_log: Path | None = None, full_refresh: bool = False,
 ) -> Definitions:
     warehouse = WarehouseResource.for_workspace(workspace, as_of_date, run_log, full_refresh)
-    with dbt_environment(warehouse.work_db, warehouse.duckdb_limits):
-        ensure_dbt_manifest(workspace.root, warehouse.dbt_vars)
-    project = dbt_project(workspace.root)
+    if warehouse.on_spark:
+        check_spark_installed(workspace.settings.spark_method)
+    with dbt_environment(warehouse.dbt_variables):
+        ensure_dbt_manifest(workspace.root, warehouse.dbt_vars, warehouse.dbt_target)
+    project = dbt_project(workspace.root, warehouse.dbt_target)
     dbt_assets = build_dbt_assets(project)
     return Definitions(
         assets=[*RAW_ASSETS, jp_public_holidays, dbt_assets, *build_publish_assets(dbt_assets, to_postgres=warehouse.postgres_target is not None)],

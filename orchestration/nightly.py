@@ -14,7 +14,7 @@ from connectors.contract import entity_names
 from connectors.files import sha256_of, unmatched_files
 from orchestration.paths import SAMPLE_INPUT_DIR
 from orchestration.run_lock import RunInProgress, exclusive_run
-from orchestration.workspace import Workspace
+from orchestration.workspace import Workspace, WorkspaceError
 
 RUN_LOG_NAME = "iskpi-run-{:%Y%m%d-%H%M%S}.log"
 KEEP_RUN_LOGS = 30
@@ -119,7 +119,7 @@ def _run_locked(workspace: Workspace, as_of: date | None, full_refresh: bool) ->
     logging.getLogger("dagster").setLevel(logging.WARNING)
     try:
         defs = build_defs(workspace, as_of.isoformat() if as_of else None, log_file, full_refresh)
-    except DbtParseError as error:
+    except (DbtParseError, WorkspaceError) as error:  # a project that does not parse; Spark not installed
         return NightlyOutcome(False, str(error), log_file=log_file)
     try:
         result = defs.resolve_job_def("nightly").execute_in_process(

@@ -35,6 +35,10 @@ WORKSPACE_ENV = "ISKPI_WORKSPACE"
 DEMO_WORKSPACE = "iskpi-demo"
 
 
+ENGINES = ("duckdb", "spark")
+SPARK_METHODS = ("session", "thrift", "http")
+
+
 class WorkspaceError(Exception):
     """A workspace that cannot be used as it is; the message says what to do."""
 
@@ -89,6 +93,27 @@ class Settings:
     postgres_dsn: str | None = None
     postgres_lock_wait_seconds: float = 30.0
     postgres_reader_statement_timeout_seconds: float = 60.0
+    # the engine dbt builds the models on: duckdb (this machine), or spark (SPEC §8: past one machine)
+    engine: str = "duckdb"
+    # how dbt reaches Spark: session (a Spark in the run's process; spark_master local[N] or a
+    # cluster's master URL), thrift (a Spark Thrift server), http (a Databricks cluster)
+    spark_method: str = "session"
+    spark_master: str = "local[*]"
+    spark_driver_memory: str = "4g"
+    spark_host: str | None = None
+    spark_port: int | None = None
+    spark_cluster: str | None = None
+    # where the checked raw tables are landed as Parquet, and Spark's tables (its warehouse folder),
+    # as this machine sees them; on a cluster, folders it shares. spark_lake_uri: how Spark names
+    # the lake folder (hdfs://…, s3a://…), if not by this machine's path
+    spark_lake_dir: str | None = None  # None: <warehouse folder>/.work/lake
+    spark_lake_uri: str | None = None
+    spark_warehouse_dir: str | None = None  # None: <warehouse folder>/.work/spark
+
+    def __post_init__(self) -> None:
+        for name, allowed in (("engine", ENGINES), ("spark_method", SPARK_METHODS)):
+            if getattr(self, name) not in allowed:
+                raise WorkspaceError(f"{name} is {getattr(self, name)!r}; it is one of {', '.join(allowed)}")
 
     @property
     def thresholds(self) -> BlockingThresholds:
@@ -172,6 +197,25 @@ postgres_dsn:
 postgres_lock_wait_seconds: {postgres_lock_wait_seconds}
 postgres_reader_statement_timeout_seconds: {postgres_reader_statement_timeout_seconds}
 
+# The engine dbt builds the models on: duckdb, or spark when one machine is not enough (needs
+# `pip install 'iskpi[spark]'` and Java 17). Ingest, its checks and the published DuckDB file are
+# the same either way; on Spark the checked raw tables are landed as Parquet in spark_lake_dir.
+# spark_method: session runs Spark in the nightly process (spark_master: local[N], or a cluster's
+# master URL); thrift reaches a Spark Thrift server at spark_host:spark_port; http a Databricks
+# cluster (spark_host, spark_cluster; the token in ISKPI_SPARK_TOKEN). Off this machine, the lake
+# and Spark's warehouse folder must be shared folders: give their paths here, and spark_lake_uri
+# if Spark names the lake otherwise (hdfs://…, s3a://…).
+engine: {engine}
+spark_method: {spark_method}
+spark_master: {spark_master}
+spark_driver_memory: {spark_driver_memory}
+spark_host:
+spark_port:
+spark_cluster:
+spark_lake_dir:            # empty: warehouse/.work/lake
+spark_lake_uri:
+spark_warehouse_dir:       # empty: warehouse/.work/spark
+
 # Tables live in mappings/ (edit them as CSV; a value added is accepted on the next run, and rows
 # it had quarantined are re-admitted):
 #   channels.csv            raw channel label -> channel, channel group (unmapped labels are kept)
@@ -231,6 +275,16 @@ class Workspace:
         return self.root / "mappings"
 
     @property
+    def spark_lake_dir(self) -> Path:
+        given = self.settings.spark_lake_dir
+        return self._path(given) if given else work_dir_for(self.warehouse) / "lake"
+
+    @property
+    def spark_warehouse_dir(self) -> Path:
+        given = self.settings.spark_warehouse_dir
+        return self._path(given) if given else work_dir_for(self.warehouse) / "spark"
+
+    @property
     def sources_dir(self) -> Path:
         return self.root / SOURCES_DIR
 
@@ -288,7 +342,10 @@ def _read_settings(config_file: Path) -> Settings:
             values[name] = kind(value)
         except (TypeError, ValueError):
             raise WorkspaceError(f"{config_file}: {name} is {value!r}, expected a {kind.__name__}") from None
-    return Settings(**values)
+    try:
+        return Settings(**values)
+    except WorkspaceError as error:
+        raise WorkspaceError(f"{config_file}: {error}") from None
 
 
 def load_workspace(root: Path) -> Workspace:

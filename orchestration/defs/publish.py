@@ -31,11 +31,12 @@ from connectors.sql import DuckDBLimits, ident, literal
 from orchestration import progress
 from orchestration.defs.resources import WarehouseResource
 
+# tables, or views over Parquet where Spark built the marts (orchestration/spark.py)
 PUBLISHED_TABLES_SQL = """
-select schema_name, table_name from duckdb_tables()
-where database_name = 'work'
-  and (schema_name = 'marts' or (schema_name = 'audit' and table_name = 'load_files'))
-order by schema_name, table_name
+select table_schema, table_name from information_schema.tables
+where table_catalog = 'work'
+  and (table_schema = 'marts' or (table_schema = 'audit' and table_name = 'load_files'))
+order by table_schema, table_name
 """
 
 # published as monthly segments: (schema, table) -> the date column that makes the month
@@ -87,8 +88,8 @@ def _publish_segments(con: duckdb.DuckDBPyConnection, schema: str, table: str, m
     source = f"work.{ident(schema)}.{ident(table)}"
     month = f"coalesce(strftime({ident(month_column)}, '%Y-%m'), 'undated')"
     columns = con.execute(
-        "select string_agg(column_name || ' ' || data_type, ', ' order by column_index) from duckdb_columns() "
-        "where database_name = 'work' and schema_name = ? and table_name = ?", [schema, table],
+        "select string_agg(column_name || ' ' || data_type, ', ' order by ordinal_position) from information_schema.columns "
+        "where table_catalog = 'work' and table_schema = ? and table_name = ?", [schema, table],
     ).fetchone()[0]
     months = con.execute(
         f"select {month} as month, count(*), sum(hash(published_row)) from {source} as published_row group by all order by month"

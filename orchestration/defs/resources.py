@@ -23,6 +23,7 @@ from connectors.sql import DuckDBLimits
 from orchestration.loading import LoadSettings
 from orchestration.paths import DBT_PROJECT_DIR
 from orchestration.run_lock import exclusive_run
+from orchestration.spark import WORK_TARGET, dbt_target_for, spark_environment
 from orchestration.workspace import SOURCES_DIR, Workspace, work_db_for, work_dir_for
 
 
@@ -60,6 +61,13 @@ class WarehouseResource(ConfigurableResource):
     postgres_reader_statement_timeout_seconds: float = 60.0
     # `iskpi run`'s log file: dbt's output goes there too (under `dagster dev`, to Dagster's compute logs)
     run_log: str | None = None
+    # the engine dbt builds on, the profiles.yml target it builds with, and on Spark the
+    # environment that target reads and the folders of the landed raw tables and of Spark's tables
+    engine: str = "duckdb"
+    dbt_target: str = WORK_TARGET
+    spark_environment: dict[str, str] = {}
+    spark_lake_dir: str = ""
+    spark_warehouse_dir: str = ""
 
     _lock: ExitStack = PrivateAttr(default_factory=ExitStack)
 
@@ -88,6 +96,11 @@ class WarehouseResource(ConfigurableResource):
             postgres_dsn=(settings.postgres_dsn or "") if settings.postgres_publish else None,
             postgres_lock_wait_seconds=settings.postgres_lock_wait_seconds,
             postgres_reader_statement_timeout_seconds=settings.postgres_reader_statement_timeout_seconds,
+            engine=settings.engine,
+            dbt_target=dbt_target_for(settings),
+            spark_environment=spark_environment(workspace) if settings.engine == "spark" else {},
+            spark_lake_dir=str(workspace.spark_lake_dir),
+            spark_warehouse_dir=str(workspace.spark_warehouse_dir),
         )
 
     def setup_for_execution(self, context: InitResourceContext) -> None:
@@ -138,6 +151,15 @@ class WarehouseResource(ConfigurableResource):
         return DuckDBLimits(temp_directory=self.duckdb_temp_directory or str(self.work_dir / "tmp"),
                             memory_limit=self.duckdb_memory_limit, threads=self.duckdb_threads)
 
+    @property
+    def on_spark(self) -> bool:
+        return self.engine == "spark"
+
+    @property
+    def dbt_variables(self) -> dict[str, str]:
+        """The environment profiles.yml reads for this run's target."""
+        return {"ISKPI_WORK_DB": str(self.work_db), **self.duckdb_limits.environment(), **self.spark_environment}
+
     def load_settings(self) -> LoadSettings:
         return LoadSettings(
             work_db=self.work_db,
@@ -162,15 +184,20 @@ PROJECT_FILES = ("dbt_project.yml", "profiles.yml")
 PROJECT_FOLDERS = ("models", "macros", "tests")
 
 
-# dbt's own folders in the project copy: its parse (where MetricFlow looks for the semantic manifest)
+# dbt's own folders in the project copy: its parse (where MetricFlow looks for the semantic
+# manifest), another target's parse (target-spark), its logs
 DBT_OUTPUT_FOLDERS = ("target", "logs")
+
+
+def _is_dbt_output(folder: str) -> bool:
+    return folder in DBT_OUTPUT_FOLDERS or folder.startswith("target-")
 
 
 def project_copy_files(project_dir: Path) -> list[Path]:
     """Everything in the copy that comes from the package or the mappings, not from dbt."""
     if not project_dir.exists():
         return []
-    return [p for p in project_dir.rglob("*") if p.relative_to(project_dir).parts[0] not in DBT_OUTPUT_FOLDERS]
+    return [p for p in project_dir.rglob("*") if not _is_dbt_output(p.relative_to(project_dir).parts[0])]
 
 
 def _sync(source_files: dict[str, Path], target_dir: Path) -> None:
@@ -203,16 +230,19 @@ def materialise_dbt_project(workspace_dir: Path) -> Path:
     return project_dir
 
 
-def dbt_project(workspace_dir: Path) -> DbtProject:
+def dbt_project(workspace_dir: Path, target: str = WORK_TARGET) -> DbtProject:
+    """The workspace's project copy, with a parse folder per target: a parse is the target's own
+    (relation names, the adapter's macros), and the Spark night's must not replace the DuckDB one
+    that `iskpi metrics` reads."""
     project_dir = workspace_dbt_dir(workspace_dir) / "project"
-    return DbtProject(project_dir=project_dir, target_path=Path("target"), profiles_dir=project_dir, target="work")
+    target_path = Path("target" if target == WORK_TARGET else f"target-{target}")
+    return DbtProject(project_dir=project_dir, target_path=target_path, profiles_dir=project_dir, target=target)
 
 
 @contextmanager
-def dbt_environment(work_db: Path, limits: DuckDBLimits) -> Iterator[None]:
-    """The working database profiles.yml attaches, and the DuckDB limits, set for the dbt
+def dbt_environment(variables: dict[str, str]) -> Iterator[None]:
+    """Set the environment profiles.yml reads (WarehouseResource.dbt_variables) for the dbt
     subprocesses of a block."""
-    variables = {"ISKPI_WORK_DB": str(work_db), **limits.environment()}
     previous = {name: os.environ.get(name) for name in variables}
     os.environ.update(variables)
     try:
@@ -253,22 +283,22 @@ class DbtParseError(Exception):
     """The dbt project does not parse (a mapping's header changed, say); the message is dbt's."""
 
 
-def ensure_dbt_manifest(workspace_dir: Path, dbt_vars: str | None = None) -> Path:
+def ensure_dbt_manifest(workspace_dir: Path, dbt_vars: str | None = None, target: str = WORK_TARGET) -> Path:
     """Sync the workspace's project copy and parse it when anything changed since the last parse.
 
     A run parses with its build's vars and inside its dbt_environment, so the build finds the
     parse's partial_parse.msgpack valid (same vars, same rendered profile) instead of parsing again."""
     project_dir = materialise_dbt_project(workspace_dir)
-    project = dbt_project(workspace_dir)
+    project = dbt_project(workspace_dir, target)
     manifest = project.manifest_path
     parsed_at = manifest.stat().st_mtime if manifest.exists() else 0
     if any(p.stat().st_mtime > parsed_at for p in project_copy_files(project_dir)) or project_dir.stat().st_mtime > parsed_at:
-        target = project_dir / project.target_path
-        env = {**os.environ, "DBT_TARGET_PATH": str(target), "DBT_LOG_PATH": str(target),
+        parse_dir = project_dir / project.target_path
+        env = {**os.environ, "DBT_TARGET_PATH": str(parse_dir), "DBT_LOG_PATH": str(parse_dir),
                "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DBT_PROFILES_DIR": str(project_dir)}
         variables = ["--vars", dbt_vars] if dbt_vars else []
         # the build passes --target too: the partial parse is keyed on it
-        parsed = subprocess.run([dbt_executable(), "parse", "--quiet", *variables, "--target", "work"], cwd=project_dir, env=env, capture_output=True, text=True)
+        parsed = subprocess.run([dbt_executable(), "parse", "--quiet", *variables, "--target", target], cwd=project_dir, env=env, capture_output=True, text=True)
         if parsed.returncode != 0:
             raise DbtParseError(f"dbt could not parse the project in {project_dir}:\n{(parsed.stdout + parsed.stderr)[-3000:]}")
         manifest.touch()

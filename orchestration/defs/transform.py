@@ -10,11 +10,13 @@ from pathlib import Path
 from dagster import AssetExecutionContext, AssetsDefinition
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
+from connectors.lake import land_checked_tables
 from expectations.gate import ensure_audit
 from orchestration import progress
 from orchestration.build_state import BuildPlan, begin_build, finish_build, project_fingerprint
-from orchestration.defs.resources import WarehouseResource, project_copy_files, dbt_environment
+from orchestration.defs.resources import WORK_TARGET, WarehouseResource, dbt_environment, project_copy_files
 from orchestration.loading import connect
+from orchestration.spark import FULL_BUILD_REASON, mirror_spark_tables, spark_table_folders
 
 TRANSLATOR = DagsterDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
@@ -22,18 +24,21 @@ TRANSLATOR = DagsterDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_a
 def build_dbt_assets(project: DbtProject) -> AssetsDefinition:
     # One target folder for every nightly build of the workspace, overwritten each time (and keeping
     # its partial parse): dagster-dbt's default, a new folder per run, grows by ~9 MB a night.
-    nightly_target = Path("..") / "nightly"  # beside the project copy, apart from the parse MetricFlow reads
+    # beside the project copy, apart from the parse MetricFlow reads; a target's own (a parse is keyed on it)
+    nightly_target = Path("..") / ("nightly" if project.target == WORK_TARGET else f"nightly-{project.target}")
 
     @dbt_assets(manifest=project.manifest_path, dagster_dbt_translator=TRANSLATOR)
     def warehouse_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
         plan = _plan_build(warehouse, Path(dbt.project_dir))
+        if warehouse.on_spark:
+            _land_checked_tables(warehouse)
         # unit tests check the models' logic on fixed fixtures, not the night's data: CI runs them
         # (tests/test_planning_marts.py), as dbt advises, and the nightly build does not
         arguments = ["build", "--vars", warehouse.dbt_vars, "--exclude-resource-type", "unit_test",
                      *(["--full-refresh"] if plan.is_full_refresh else [])]
         nodes = len(context.selected_asset_keys) + len(context.selected_asset_check_keys)
         with ExitStack() as scope:
-            scope.enter_context(dbt_environment(warehouse.work_db, warehouse.duckdb_limits))
+            scope.enter_context(dbt_environment(warehouse.dbt_variables))
             if warehouse.run_log:  # dagster-dbt echoes every dbt event to stdout: keep it in the run's log
                 scope.enter_context(redirect_stdout(scope.enter_context(open(warehouse.run_log, "a", encoding="utf-8"))))
             task = scope.enter_context(progress.task("dbt build", total=nodes, unit="models and tests"))
@@ -45,6 +50,8 @@ def build_dbt_assets(project: DbtProject) -> AssetsDefinition:
         if _every_model_built(invocation.target_path / "run_results.json", started):
             # a failed test blocks the publish, not the next night's increment: the models are whole
             with connect(warehouse.work_db, warehouse.duckdb_limits) as con:
+                if warehouse.on_spark:
+                    mirror_spark_tables(con, spark_table_folders(project.manifest_path, Path(warehouse.spark_warehouse_dir)))
                 finish_build(con, plan.build_id)
         progress.note(f"{nodes} models and tests; {plan.reason}")
         if not invocation.is_successful():
@@ -55,7 +62,11 @@ def build_dbt_assets(project: DbtProject) -> AssetsDefinition:
 
 def _plan_build(warehouse: WarehouseResource, project_dir: Path) -> BuildPlan:
     fingerprint = project_fingerprint(project_dir, project_copy_files(project_dir), warehouse.dbt_vars)
-    if warehouse.full_refresh:
+    if warehouse.on_spark:
+        # and a DuckDB build after it is a full one: DuckDB's own history models missed this night
+        fingerprint = f"{warehouse.dbt_target}:{fingerprint}"
+        asked = FULL_BUILD_REASON
+    elif warehouse.full_refresh:
         asked = "full build asked for (--full-refresh)"
     elif warehouse.as_of_date:  # the history models hold what is known now, not by a past day
         asked = f"full build as of {warehouse.as_of_date}"
@@ -64,6 +75,14 @@ def _plan_build(warehouse: WarehouseResource, project_dir: Path) -> BuildPlan:
     with connect(warehouse.work_db, warehouse.duckdb_limits) as con:
         ensure_audit(con)
         return begin_build(con, fingerprint, asked)
+
+
+def _land_checked_tables(warehouse: WarehouseResource) -> None:
+    """The checked raw tables and the load audit, this build's record included, as Parquet for Spark."""
+    with connect(warehouse.work_db, warehouse.duckdb_limits) as con:
+        landed = land_checked_tables(con, Path(warehouse.spark_lake_dir))
+    written = sum(t.rows_written for t in landed if t.table.startswith("raw."))
+    progress.note(f"{written:,} raw rows landed in {warehouse.spark_lake_dir}")
 
 
 def _every_model_built(run_results: Path, started: float) -> bool:
