@@ -25,11 +25,13 @@ def workspace_for(warehouse: Path, input_dir: Path | None = None, **settings: ob
     return workspace.with_overrides(**overrides)
 
 
-def dbt_by_hand(workspace_dir: Path, work_db: Path, target: Path, *arguments: str) -> subprocess.CompletedProcess:
+def dbt_by_hand(
+    workspace_dir: Path, work_db: Path, target: Path, *arguments: str, variables: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess:
     """dbt run on the workspace's project copy (the one its nightly build ran) against `work_db`,
-    writing to a target folder of its own."""
+    writing to a target folder of its own; `variables`: more of the environment profiles.yml reads."""
     project_dir = materialise_dbt_project(workspace_dir)
-    env = {**os.environ, "ISKPI_WORK_DB": str(work_db), "DBT_PROFILES_DIR": str(project_dir),
+    env = {**os.environ, **(variables or {}), "ISKPI_WORK_DB": str(work_db), "DBT_PROFILES_DIR": str(project_dir),
            "DBT_TARGET_PATH": str(target), "DBT_LOG_PATH": str(target)}
     return subprocess.run([dbt_executable(), *arguments], cwd=project_dir, env=env, capture_output=True, text=True)
 

@@ -1,0 +1,143 @@
+"""The same dbt project on Apache Spark (SPEC §8, `engine: spark`): the real nightly job, in
+Spark's local session mode, over the bundled sample and over the hand-worked KPI fixture, publishes
+marts equal to the DuckDB build's (tests/mart_equality.py: rates to 1e-12, every other cell
+exactly); and so does the sample built through a Spark Thrift server, as on a cluster.
+
+Each Spark build takes minutes, so each input is built once, for the whole module."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+import kpi_fixture
+from mart_equality import compare_marts
+from orchestration.defs.resources import WarehouseResource
+from orchestration.nightly import NightlyOutcome, run_nightly
+from orchestration.paths import SAMPLE_INPUT_DIR
+from workspaces import dbt_by_hand, workspace_for
+
+pytestmark = [pytest.mark.e2e, pytest.mark.spark]
+
+
+def _night(input_dir: Path, warehouse: Path, **settings: object) -> NightlyOutcome:
+    outcome = run_nightly(workspace_for(warehouse, input_dir, **settings))
+    assert outcome.success, outcome.message
+    return outcome
+
+
+@pytest.fixture(scope="module")
+def spark_sample(tmp_path_factory) -> Path:
+    warehouse = tmp_path_factory.mktemp("spark_sample") / "iskpi.duckdb"
+    _night(SAMPLE_INPUT_DIR, warehouse, engine="spark", spark_master="local[2]")
+    return warehouse
+
+
+def test_every_mart_of_the_sample_built_on_spark_equals_duckdbs(bundled_run, spark_sample):
+    comparison = compare_marts(bundled_run, spark_sample)
+    assert comparison.differences == []
+    assert comparison.tables >= 35 and comparison.cells > 500_000  # the sample's marts, not an empty warehouse
+
+
+def test_the_kpi_fixture_built_on_spark_equals_duckdbs(tmp_path_factory):
+    exports = kpi_fixture.write(tmp_path_factory.mktemp("kpi_exports"))
+    on_duckdb = tmp_path_factory.mktemp("kpi_duckdb") / "iskpi.duckdb"
+    on_spark = tmp_path_factory.mktemp("kpi_spark") / "iskpi.duckdb"
+    _night(exports, on_duckdb)
+    _night(exports, on_spark, engine="spark", spark_master="local[2]")
+    comparison = compare_marts(on_duckdb, on_spark)
+    assert comparison.differences == []
+    with duckdb.connect(str(on_spark), read_only=True) as con:
+        assert con.execute("select count(*) from marts.kpi_monthly").fetchone()[0] > 0
+
+
+def test_the_spark_night_landed_the_raw_layer_and_published_from_sparks_tables(spark_sample):
+    """What Spark built is what was published: the working database's marts are views over the
+    Parquet files in Spark's warehouse folder, and the raw rows Spark read are the checked ones."""
+    work = spark_sample.parent / ".work"
+    with duckdb.connect(str(work / "iskpi.work.duckdb"), read_only=True) as con:
+        kinds = dict(con.execute("select table_type, count(*) from information_schema.tables where table_schema = 'marts' group by all").fetchall())
+        assert kinds == {"VIEW": kinds.get("VIEW")} and kinds["VIEW"] >= 35
+        definition = con.execute("select sql from duckdb_views() where schema_name = 'marts' and view_name = 'kpi_daily'").fetchone()[0]
+        assert str(work / "spark" / "marts.db" / "kpi_daily") in definition
+        for table in ("calls", "leads", "email_events"):
+            in_lake = con.execute(f"select count(*) from read_parquet('{work}/lake/raw/{table}/*.parquet')").fetchone()[0]
+            assert in_lake == con.execute(f"select count(*) from raw.{table}").fetchone()[0] > 0
+
+
+def test_every_dbt_unit_test_passes_on_spark(spark_sample, tmp_path):
+    workspace = workspace_for(spark_sample, SAMPLE_INPUT_DIR, engine="spark", spark_master="local[2]")
+    warehouse = WarehouseResource.for_workspace(workspace)
+    completed = dbt_by_hand(workspace.root, warehouse.work_db, tmp_path / "unit-tests", "test", "--select", "test_type:unit",
+                            "--target", "spark", variables=warehouse.dbt_variables)
+    assert completed.returncode == 0, completed.stdout[-3000:]
+    unit_tests = json.loads((tmp_path / "unit-tests" / "manifest.json").read_bytes())["unit_tests"]
+    # every unit test the project has, passed
+    assert len(re.findall(r"\d+ of \d+ PASS ", completed.stdout)) == len(unit_tests) >= 6, completed.stdout[-3000:]
+
+
+def test_a_second_spark_night_lands_nothing_new_and_publishes_the_same_marts(spark_sample, tmp_path):
+    """Over Spark's tables of the night before (replaced, not appended to), with no new export."""
+    first_night = tmp_path / "first_night.duckdb"
+    shutil.copyfile(spark_sample, first_night)
+    raw_lake = spark_sample.parent / ".work" / "lake" / "raw"
+    landed = {p: p.stat().st_mtime_ns for p in raw_lake.rglob("appends-*.parquet")}
+    assert len(landed) >= 10
+    _night(SAMPLE_INPUT_DIR, spark_sample, engine="spark", spark_master="local[2]")
+    assert {p: p.stat().st_mtime_ns for p in raw_lake.rglob("appends-*.parquet")} == landed  # the appended raw tables
+    comparison = compare_marts(first_night, spark_sample)
+    assert comparison.differences == []
+
+
+@pytest.fixture(scope="module")
+def thrift_server(tmp_path_factory):
+    """A Spark Thrift server on this machine (PySpark ships its jar), in its own process with its
+    own warehouse folder, as a cluster offers one: (port, warehouse folder)."""
+    import pyspark
+
+    folder = tmp_path_factory.mktemp("thrift_spark")
+    with socket.socket() as probe:
+        probe.bind(("localhost", 0))
+        port = probe.getsockname()[1]
+    conf = {"spark.sql.warehouse.dir": str(folder),
+            "spark.hadoop.javax.jdo.option.ConnectionURL": f"jdbc:derby:;databaseName={folder}/metastore_db;create=true",
+            "spark.driver.extraJavaOptions": f"-Dderby.stream.error.file={folder}/derby.log",
+            "spark.sql.session.timeZone": "UTC", "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
+            "spark.sql.shuffle.partitions": "4", "spark.ui.enabled": "false"}
+    command = [str(Path(pyspark.__file__).parent / "bin" / "spark-submit"), "--master", "local[2]",
+               "--class", "org.apache.spark.sql.hive.thriftserver.HiveThriftServer2",
+               *(argument for name, value in conf.items() for argument in ("--conf", f"{name}={value}")),
+               "spark-internal", "--hiveconf", f"hive.server2.thrift.port={port}", "--hiveconf", "hive.server2.thrift.bind.host=localhost"]
+    with (folder / "server.log").open("wb") as log:
+        server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                socket.create_connection(("localhost", port), timeout=1).close()
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, (folder / "server.log").read_text()[-3000:]
+                time.sleep(1)
+        yield port, folder
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+
+
+def test_the_sample_built_through_a_spark_thrift_server_equals_duckdbs(bundled_run, thrift_server, tmp_path_factory):
+    port, spark_folder = thrift_server
+    warehouse = tmp_path_factory.mktemp("thrift_sample") / "iskpi.duckdb"
+    _night(SAMPLE_INPUT_DIR, warehouse, engine="spark", spark_method="thrift", spark_host="localhost", spark_port=port,
+           spark_warehouse_dir=str(spark_folder))
+    comparison = compare_marts(bundled_run, warehouse)
+    assert comparison.differences == []
+    assert comparison.tables >= 35 and comparison.cells > 500_000
