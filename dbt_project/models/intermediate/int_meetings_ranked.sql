@@ -17,15 +17,21 @@ ranked as (
     from meetings
 ),
 
+-- a join and a count, not a correlated subquery: Spark plans a subquery correlated on `<=` as a
+-- nested loop over every meeting and touch (minutes at team scale, where DuckDB takes a second)
+touches_before as (
+    select ranked.meeting_id, count(*) as touches_before
+    from ranked
+    inner join touches on touches.lead_id = ranked.lead_id and touches.touched_at <= ranked.agreed_at
+    group by ranked.meeting_id
+),
+
 final as (
     select
         ranked.*,
-        (
-            select count(*)
-            from touches
-            where touches.lead_id = ranked.lead_id and touches.touched_at <= ranked.agreed_at
-        ) as touches_before
+        coalesce(touches_before.touches_before, 0) as touches_before
     from ranked
+    left join touches_before on touches_before.meeting_id = ranked.meeting_id
 )
 
 select * from final
