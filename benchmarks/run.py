@@ -2,6 +2,7 @@
 
     python -m benchmarks.run --scale team            # ≈ 2 min
     python -m benchmarks.run --scale enterprise      # ≈ 4 GB of CSV; give it the better part of an hour
+    python -m benchmarks.run --scale team --engine spark   # the same runs with dbt on Spark (local mode)
 
 In one run, on the same files (benchmarks/generate.py): the floor (benchmarks/floor.py), a full
 `iskpi run` over the history in a fresh workspace, a one-day nightly delta on top of it, and the
@@ -30,6 +31,7 @@ import pandas as pd
 
 from benchmarks.generate import SCALES, last_export_day
 from orchestration.defs.publish import segments_dir
+from orchestration.workspace import ENGINES
 
 CORE_COLUMNS = ["dials", "rang_calls", "connected_calls", "effective_contacts", "connected_talk_seconds",
                 "emails_sent", "emails_opened", "emails_replied", "meetings_set", "leads_assigned"]
@@ -81,7 +83,7 @@ def kpi_daily_agreement(results: dict[str, Path]) -> dict[str, int]:
     return differing
 
 
-def run(scale: str, data_dir: Path, results_dir: Path) -> dict:
+def run(scale: str, data_dir: Path, results_dir: Path, engine: str = "duckdb") -> dict:
     exports = data_dir / scale
     last_day = last_export_day()
     repo = Path(__file__).resolve().parent.parent
@@ -94,7 +96,7 @@ def run(scale: str, data_dir: Path, results_dir: Path) -> dict:
                         "--last-day", last_day.isoformat()], cwd=repo, check=True, stdout=subprocess.DEVNULL)
         print(f"generated {scale} exports ending {last_day} in {time.perf_counter() - started:.0f} s", flush=True)
     history, delta = exports / "history", exports / "delta"
-    work = data_dir / f"{scale}-run"
+    work = data_dir / f"{scale}-{engine}-run"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     log = work / "benchmark.log"
@@ -103,7 +105,7 @@ def run(scale: str, data_dir: Path, results_dir: Path) -> dict:
     workspace = work / "workspace"
 
     steps = [timed("floor (DuckDB, one pass)", [python, "-m", "benchmarks.floor", str(history), str(work / "floor.parquet")], repo, log)]
-    subprocess.run([iskpi, "init", str(workspace)], check=True, capture_output=True)
+    subprocess.run([iskpi, "init", str(workspace), "--engine", engine], check=True, capture_output=True)
     link_into(history, workspace / "inbox")
     steps.append(timed("iskpi run (full)", [iskpi, "run"], workspace, log))
     warehouse = workspace / "warehouse" / "iskpi.duckdb"
@@ -123,7 +125,7 @@ def run(scale: str, data_dir: Path, results_dir: Path) -> dict:
     floor, full = by_name["floor (DuckDB, one pass)"].seconds, by_name["iskpi run (full)"].seconds
     delta_s, pandas_s = by_name["iskpi run (one-day delta)"].seconds, by_name["pandas script (kpi_daily)"].seconds
     figures = {
-        "scale": scale, "reps_x_months": f"{SCALES[scale].is_reps}x{SCALES[scale].months}", "last_day": str(last_day),
+        "scale": scale, "engine": engine, "reps_x_months": f"{SCALES[scale].is_reps}x{SCALES[scale].months}", "last_day": str(last_day),
         "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB",
         "csv_mib": size_mib(history), "delta_csv_mib": size_mib(delta),
@@ -135,13 +137,13 @@ def run(scale: str, data_dir: Path, results_dir: Path) -> dict:
         "kpi_daily_cells_differing_from_floor": kpi_daily_agreement(
             {"floor": work / "floor.parquet", "iskpi": work / "iskpi.parquet", "pandas": work / "pandas.parquet"}),
     }
-    print(f"CSV {figures['csv_mib']:,.0f} MiB; full run {figures['full_over_floor']}× the floor; delta {figures['delta_share_of_full']:.0%} "
+    print(f"CSV {figures['csv_mib']:,.0f} MiB; dbt on {engine}; full run {figures['full_over_floor']}× the floor; delta {figures['delta_share_of_full']:.0%} "
           f"of the full run; pandas {figures['pandas_over_floor']}× the floor")
     print(f"disk after full run: published {disk_after_full['published_mib']:,.0f} MiB, work {disk_after_full['work_mib']:,.0f} MiB; "
           f"after delta: published {figures['disk_after_delta']['published_mib']:,.0f} MiB, work {figures['disk_after_delta']['work_mib']:,.0f} MiB")
     print(f"kpi_daily cells differing from the floor: {figures['kpi_daily_cells_differing_from_floor']}")
     results_dir.mkdir(parents=True, exist_ok=True)
-    result_file = results_dir / f"{scale}-{datetime.now():%Y%m%d-%H%M%S}.json"
+    result_file = results_dir / f"{scale}{'' if engine == 'duckdb' else '-' + engine}-{datetime.now():%Y%m%d-%H%M%S}.json"
     result_file.write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"figures in {result_file}")
     return figures
@@ -152,8 +154,9 @@ def main() -> None:
     parser.add_argument("--scale", choices=sorted(SCALES), default="team")
     parser.add_argument("--data", type=Path, default=Path("benchmarks/.data"), help="where exports and run folders go (≈ 2× the CSV)")
     parser.add_argument("--results", type=Path, default=Path("benchmarks/results"))
+    parser.add_argument("--engine", choices=ENGINES, default="duckdb", help="what dbt builds on (iskpi.yml `engine`)")
     args = parser.parse_args()
-    run(args.scale, args.data.resolve(), args.results.resolve())
+    run(args.scale, args.data.resolve(), args.results.resolve(), args.engine)
 
 
 if __name__ == "__main__":
