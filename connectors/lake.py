@@ -59,8 +59,9 @@ def _land(con: duckdb.DuckDBPyConnection, schema: str, table: str, folder: Path)
     signature = hashlib.sha256(";".join(f"{name} {kind}" for name, kind, *_ in columns).encode()).hexdigest()[:12]
     folder.mkdir(parents=True, exist_ok=True)
     if "_append_id" not in (name for name, *_ in columns):
-        rows = _write(con, f"select * from {source}", folder / f"whole-{signature}.parquet")
-        _remove_all_but(folder, folder / f"whole-{signature}.parquet")
+        path = folder / f"whole-{signature}.parquet"
+        rows = _write(con, f"select * from {source}", path)
+        _remove_all_but(folder, path)
         return LandedTable(f"{schema}.{table}", rows, whole=True)
 
     through = con.execute(f"select coalesce(max(_append_id), 0) from {source}").fetchone()[0]

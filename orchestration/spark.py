@@ -73,9 +73,9 @@ def spark_table_folders(manifest: Path, spark_warehouse: Path) -> dict[tuple[str
     }
 
 
-def mirror_spark_tables(con: duckdb.DuckDBPyConnection, folders: dict[tuple[str, str], Path]) -> int:
+def mirror_spark_tables(con: duckdb.DuckDBPyConnection, folders: dict[tuple[str, str], Path]) -> None:
     """Make each table Spark built a view of the working database over its Parquet files, in place
-    of whatever a DuckDB build left under that name. Returns the number of views."""
+    of whatever a DuckDB build left under that name."""
     existing = dict(con.execute(
         "select table_schema || '.' || table_name, table_type from information_schema.tables where table_catalog = current_database()"
     ).fetchall())
@@ -86,4 +86,3 @@ def mirror_spark_tables(con: duckdb.DuckDBPyConnection, folders: dict[tuple[str,
             con.execute(f"drop table {name}")
         # Spark names its files part-*; `_SUCCESS` and hidden files are not data
         con.execute(f"create or replace view {name} as select * from read_parquet({literal(str(folder / '*.parquet'))})")
-    return len(folders)

@@ -193,6 +193,12 @@ def _is_dbt_output(folder: str) -> bool:
     return folder in DBT_OUTPUT_FOLDERS or folder.startswith("target-")
 
 
+def per_target(folder: str, target: str) -> str:
+    """A dbt output folder's name for a target: a parse is keyed on its target, so each keeps its own
+    (the DuckDB one, which `iskpi metrics` reads, under the plain name)."""
+    return folder if target == WORK_TARGET else f"{folder}-{target}"
+
+
 def project_copy_files(project_dir: Path) -> list[Path]:
     """Everything in the copy that comes from the package or the mappings, not from dbt."""
     if not project_dir.exists():
@@ -235,8 +241,7 @@ def dbt_project(workspace_dir: Path, target: str = WORK_TARGET) -> DbtProject:
     (relation names, the adapter's macros), and the Spark night's must not replace the DuckDB one
     that `iskpi metrics` reads."""
     project_dir = workspace_dbt_dir(workspace_dir) / "project"
-    target_path = Path("target" if target == WORK_TARGET else f"target-{target}")
-    return DbtProject(project_dir=project_dir, target_path=target_path, profiles_dir=project_dir, target=target)
+    return DbtProject(project_dir=project_dir, target_path=Path(per_target("target", target)), profiles_dir=project_dir, target=target)
 
 
 @contextmanager

@@ -14,7 +14,7 @@ from connectors.lake import land_checked_tables
 from expectations.gate import ensure_audit
 from orchestration import progress
 from orchestration.build_state import BuildPlan, begin_build, finish_build, project_fingerprint
-from orchestration.defs.resources import WORK_TARGET, WarehouseResource, dbt_environment, project_copy_files
+from orchestration.defs.resources import WarehouseResource, dbt_environment, per_target, project_copy_files
 from orchestration.loading import connect
 from orchestration.spark import FULL_BUILD_REASON, mirror_spark_tables, spark_table_folders
 
@@ -23,9 +23,9 @@ TRANSLATOR = DagsterDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_a
 
 def build_dbt_assets(project: DbtProject) -> AssetsDefinition:
     # One target folder for every nightly build of the workspace, overwritten each time (and keeping
-    # its partial parse): dagster-dbt's default, a new folder per run, grows by ~9 MB a night.
-    # beside the project copy, apart from the parse MetricFlow reads; a target's own (a parse is keyed on it)
-    nightly_target = Path("..") / ("nightly" if project.target == WORK_TARGET else f"nightly-{project.target}")
+    # its partial parse): dagster-dbt's default, a new folder per run, grows by ~9 MB a night. It sits
+    # beside the project copy, apart from the parse MetricFlow reads.
+    nightly_target = Path("..") / per_target("nightly", project.target)
 
     @dbt_assets(manifest=project.manifest_path, dagster_dbt_translator=TRANSLATOR)
     def warehouse_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
