@@ -26,6 +26,11 @@ from connectors.source_formats import TEMPLATE, FormatError, Source, SourceForma
 
 CHUNK_BYTES = 1 << 20
 UTF8_BOM = codecs.BOM_UTF8
+# A UTF-8 file some of whose lines hold bytes that are not UTF-8 (a stray byte, a line pasted from
+# elsewhere): read as UTF-8 with those bytes as U+FFFD, and the rows holding them quarantined
+# (rule <entity>.row.decodable). Read as CP932 instead, every Japanese character would be mojibake.
+UTF8_WITH_UNDECODABLE_LINES = "utf-8, some lines undecodable"
+UNDECODABLE = "\ufffd"
 DELIMITERS = (",", "\t", ";")
 
 
@@ -182,18 +187,36 @@ def _decodes_as(path: Path, encoding: str) -> bool:
     return True
 
 
+def _utf8_evidence(path: Path) -> tuple[int, int]:
+    """Lines that are not UTF-8, and lines with non-ASCII text that are: a CP932 line of Japanese is
+    almost never valid UTF-8, so UTF-8 lines outnumbering the broken ones say the file is UTF-8."""
+    broken = valid = 0
+    with path.open("rb") as stream:
+        for line in stream:
+            if line.isascii():
+                continue
+            try:
+                line.decode("utf-8")
+                valid += 1
+            except UnicodeDecodeError:
+                broken += 1
+    return broken, valid
+
+
 def detect_encoding(path: Path) -> str:
-    """`utf-8-sig`, `utf-8` or `cp932`; anything else is refused with a message."""
+    """`utf-8-sig`, `utf-8`, UTF8_WITH_UNDECODABLE_LINES or `cp932`, decided on the file's own
+    evidence; anything else is refused with a message."""
     with path.open("rb") as stream:
         head = stream.read(4)
-    if head.startswith(UTF8_BOM):
-        if _decodes_as(path, "utf-8-sig"):
-            return "utf-8-sig"
-    elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise UnreadableFile(f"{path.name}: the file is UTF-16; save it as UTF-8 (CSV UTF-8) or Shift_JIS (CP932) and rerun")
-    elif _decodes_as(path, "utf-8"):
-        return "utf-8"
-    elif _decodes_as(path, "cp932"):
+    has_bom = head.startswith(UTF8_BOM)
+    if _decodes_as(path, "utf-8-sig"):
+        return "utf-8-sig" if has_bom else "utf-8"
+    broken, valid = _utf8_evidence(path)
+    if has_bom or (valid and valid >= broken):
+        return UTF8_WITH_UNDECODABLE_LINES
+    if _decodes_as(path, "cp932"):
         return "cp932"
     raise UnreadableFile(
         f"{path.name}: the file is neither UTF-8 nor Shift_JIS (CP932); "
@@ -221,7 +244,10 @@ def readable_copy(path: Path, encoding: str, scratch_dir: Path, file_id: int) ->
             shutil.copyfile(path, target)
         return target
     target = scratch_dir / f"{file_id}.utf8.csv"
-    decoder = codecs.getincrementaldecoder(encoding)()
+    if encoding == UTF8_WITH_UNDECODABLE_LINES:
+        decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="replace")
+    else:
+        decoder = codecs.getincrementaldecoder(encoding)()
     with path.open("rb") as source, target.open("w", encoding="utf-8", newline="") as sink:
         while chunk := source.read(CHUNK_BYTES):
             sink.write(decoder.decode(chunk))

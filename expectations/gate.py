@@ -248,6 +248,8 @@ def readmit(
 
 
 def _value_expression(rule: Rule) -> str:
+    if rule.inspected_column is None:  # a rule on the whole row: no one value to show
+        return "null::varchar"
     return f"cast({ident(rule.inspected_column)} as varchar)"
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import yaml
 
 from connectors.contract import load_contract
+from connectors.files import UNDECODABLE
 from connectors.sql import ident, literal
 
 SUITES_DIR = Path(__file__).with_name("suites")
@@ -30,7 +31,7 @@ RECHECKABLE_KINDS = ("references", "one_of", "plausible")
 @dataclass(frozen=True)
 class Rule:
     entity: str
-    kind: str  # required | parseable | plausible | single_line | one_of | between | references | not_before
+    kind: str  # required | parseable | plausible | single_line | one_of | between | references | not_before | decodable
     column: str
     values: tuple[str, ...] = ()
     min: float | None = None
@@ -50,9 +51,11 @@ class Rule:
         return f"{self.entity}.{self.column}.{suffix}"
 
     @property
-    def inspected_column(self) -> str:
+    def inspected_column(self) -> str | None:
         """The landing column the rule reads: the file's own text where the rule is about what the
-        file said (empty, unparseable), else the typed value."""
+        file said (empty, unparseable), else the typed value; None for a rule on the whole row."""
+        if self.kind == "decodable":
+            return None
         parsed = load_contract()[self.entity].column(self.column).is_parsed
         if self.kind == "parseable" or (self.kind == "required" and parsed):
             return self.column + "__text"
@@ -60,6 +63,9 @@ class Rule:
 
     def describe(self) -> str:
         """What the rule demands, in words a user can act on."""
+        if self.kind == "decodable":
+            return ("the line must be text in the file's encoding (it holds bytes that are not UTF-8: "
+                    "correct that line, or save the whole file again as CSV UTF-8, and rerun)")
         return {
             "required": f"{self.column} must not be empty",
             "parseable": f"{self.column} must be a valid {load_contract()[self.entity].column(self.column).type}",
@@ -104,6 +110,9 @@ class Rule:
                 f"{column} is not null and {column} not in "
                 f"(select {key} from raw.{ident(self.ref_entity)} where {key} is not null)"
             )
+        if self.kind == "decodable":  # the bytes that were not UTF-8 read as U+FFFD (connectors/files.py)
+            texts = ", ".join(ident(c.name + "__text" if c.is_parsed else c.name) for c in load_contract()[self.entity].columns)
+            return f"contains(concat_ws('', {texts}), {literal(UNDECODABLE)})"
         if self.kind == "not_before":
             other = ident(self.other_column)
             return f"{column} is not null and {other} is not null and {column} < {other}"
@@ -169,6 +178,7 @@ def rules_for(entity: str, mappings_dir: Path) -> tuple[Rule, ...]:
             rules.append(Rule(entity, "plausible", column.name, future_ok=column.future_ok))
         if column.type == "code":
             rules.append(Rule(entity, "single_line", column.name))
+    rules.append(Rule(entity, "decodable", "row"))
     for spec in _suite(entity)["rules"]:
         rule = _suite_rule(entity, spec, mappings_dir)
         contract.column(rule.column)  # a rule on a column the contract lacks is a typo

@@ -61,6 +61,11 @@ CASES = [
     Case("nul_in_a_field", "calls", (CALLS_HEADER + "\n" + ok("E08", lead_id="L\x00X") + "\n").encode(), loaded=1),
     Case("binary_garbage", "calls", bytes(range(256)) * 40, status="rejected"),
     Case("truncated_in_a_quote", "calls", (CALLS_HEADER + "\n" + ok("E10") + '\nE10b,R1,"unfinished').encode(), status="rejected"),
+    # UTF-8 Japanese but for one stray byte: read as UTF-8, that one row quarantined (never CP932 mojibake)
+    Case("utf8_with_a_stray_byte", "calls", (CALLS_HEADER + "\n" + ok("E53", lead_id="田中商事", result="不在") + "\n"
+                                             + ok("E53b", lead_id="東京SDR") + "\n").encode()
+         + ok("E53c", lead_id="XX").replace("XX", "\udcb0").encode("utf-8", "surrogateescape") + b"\n",
+         loaded=2, violations={"calls.row.decodable": 1}),
     Case("latin1_bytes", "calls", (CALLS_HEADER + "\n" + ok("E11", lead_id="café")).encode("latin-1") + b"\n",
          status="rejected", message=("UTF-8", "Shift_JIS")),
     # -- headers -------------------------------------------------------------------------------
@@ -203,6 +208,17 @@ def test_hostile_strings_are_kept_as_data_and_hurt_nothing(corpus_loads):
         assert con.execute("select count(*) from audit.load_files").fetchone()[0] >= len(CASES)
         ids = {row[0] for row in con.execute("select call_id from raw.calls").fetchall()}
     assert {"E47", "E 47", "E48"} <= ids  # trimmed at the ends, inner space kept, NFKC
+
+
+def test_a_stray_byte_leaves_the_utf8_text_readable_and_names_no_value(corpus_loads):
+    _, settings = corpus_loads
+    with duckdb.connect(str(settings.work_db), read_only=True) as con:
+        lead_ids = dict(con.execute("select call_id, lead_id from raw.calls where call_id like 'E53%'").fetchall())
+        held = con.execute("select row_number, column_name, value from audit.quarantine where rule = 'calls.row.decodable'").fetchall()
+        encoding = con.execute("select encoding from audit.load_files where file_name = 'calls_utf8_with_a_stray_byte.csv'").fetchone()[0]
+    assert lead_ids == {"E53": "田中商事", "E53b": "東京SDR"}
+    assert held == [(3, "row", None)]
+    assert encoding.startswith("utf-8")
 
 
 def test_extra_columns_are_reported_and_kept_aside(corpus_loads):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from connectors.contract import entity_names
-from connectors.files import UnreadableFile, detect_encoding, discover, entity_of, readable_copy, unmatched_files
+from connectors.files import UTF8_WITH_UNDECODABLE_LINES, UnreadableFile, detect_encoding, discover, entity_of, readable_copy, unmatched_files
 
 TEXT = "rep_id,rep_name\nR1,髙橋 ①㈱\n"
 
@@ -35,6 +35,25 @@ def test_cp932_characters_shift_jis_lacks_survive(tmp_path):
     with pytest.raises(UnicodeEncodeError):
         TEXT.encode("shift_jis")
     assert "髙橋 ①㈱" in readable_copy(path, detect_encoding(path), tmp_path / "s", file_id=1).read_text(encoding="utf-8")
+
+
+def test_a_utf8_file_with_one_stray_byte_is_utf8_not_cp932(tmp_path):
+    """Japanese UTF-8 bytes also decode as CP932: one bad byte must not turn the file into mojibake."""
+    path = tmp_path / "reps_fix.csv"
+    lines = [f"R00{i},田中 営業,is,東京SDR,sdr" for i in range(1, 6)]
+    path.write_bytes(("rep_id,rep_name,department,team,role\n" + "\n".join(lines) + "\n").encode() + b"R009,\xb0,is,x,sdr\n")
+    encoding = detect_encoding(path)
+    assert encoding == UTF8_WITH_UNDECODABLE_LINES
+    text = readable_copy(path, encoding, tmp_path / "scratch", file_id=1).read_text(encoding="utf-8")
+    assert "田中 営業,is,東京SDR" in text and "逕ー" not in text
+    assert text.splitlines()[-1] == "R009,\ufffd,is,x,sdr"
+
+
+def test_a_cp932_file_with_a_line_that_happens_to_be_utf8_stays_cp932(tmp_path):
+    """Half-width katakana pairs can form valid UTF-8: a minority of such lines does not flip a CP932 file."""
+    path = tmp_path / "reps.csv"
+    path.write_bytes("rep_id,rep_name\nR1,髙橋 ①㈱\nR2,山田\nR3,ﾃｽ\n".encode("cp932"))
+    assert detect_encoding(path) == "cp932"
 
 
 def test_utf16_is_refused_with_what_to_do(tmp_path):
