@@ -64,6 +64,7 @@ class Output:
     columns: Mapping[str, str]  # canonical column -> SQL text expression over the source columns
     where: str | None = None
     group_by: tuple[str, ...] = ()
+    having: str | None = None  # with group_by: which groups are rows of the entity (e.g. a call's legs that make a dial)
 
 
 @dataclass(frozen=True)
@@ -203,11 +204,14 @@ def _parse_output(path: Path, table_name: str, entity: str, output: dict, contra
     missing = [c for c in contract[entity].required_columns if c not in given]
     if missing:
         raise _fail(path, f"tables.{table_name}.outputs.{entity}: required column(s) {', '.join(missing)} not given")
+    if output.get("having") and not output.get("group_by"):
+        raise _fail(path, f"tables.{table_name}.outputs.{entity}: `having` filters groups; give `group_by` too")
     return Output(
         entity,
         {c: _column_expression(path, table_name, entity, c, s) for c, s in given.items()},
         output.get("where"),
         tuple(output.get("group_by") or ()),
+        output.get("having"),
     )
 
 
@@ -375,7 +379,9 @@ def project(table: SourceTable, output: Output, headers: tuple[str, ...], scan: 
     where = f"where {output.where}" if output.where else ""
     if output.group_by:
         group = ", ".join(output.group_by)
-        sql = f"select min(_source_row) as _row_number, {', '.join(expressions)} from {source} src {where} group by {group}"
+        having = f"having {output.having}" if output.having else ""
+        sql = (f"select min(_source_row) as _row_number, {', '.join(expressions)} from {source} src {where} "
+               f"group by {group} {having}")
     else:
         sql = f"select _source_row as _row_number, {', '.join(expressions)} from {source} src {where}"
     return Projection(sql, f"select count(*) from {scan}", missing, tuple(unmatched), unused)

@@ -218,7 +218,9 @@ ev-4,2026-03-31 18:00:00,,UNSUBSCRIBED,hs1@example.jp,SOURCE_RECIPIENT,[]
         # legs: CA01 a softphone call (parent from the rep's client, child dialling the prospect);
         # CA03 an inbound call (the prospect's parent, a child ringing the rep); CA05 an
         # outbound-api call with no child, answered by a machine; CA06 still ringing; CA07 on
-        # 30 February (a seed's bad date), quarantined
+        # 30 February (a seed's bad date), quarantined; CA09 the rep's client reaching the app with no
+        # <Dial> (no child leg: no dial); CA10 completed after 0 s (answered by nobody: no_answer);
+        # CA11/CA12 one client calling another (internal: no dial, not quarantined)
         "twilio_call.csv": ("""id,parent_call_id,account_id,from,to,direction,status,duration,start_time,end_time,answered_by,price,price_unit
 CA01,,AC1,client:tanaka,+81322220001,inbound,completed,95,2026-03-09 01:00:00.000000 UTC,2026-03-09 01:01:35.000000 UTC,,,USD
 CA02,CA01,AC1,+815012340000,+81322220001,outbound-dial,completed,80,2026-03-09 01:00:10.000000 UTC,2026-03-09 01:01:30.000000 UTC,human,-0.0158,USD
@@ -228,6 +230,10 @@ CA05,,AC1,client:tanaka,+81322220002,outbound-api,completed,20,2026-03-09 03:00:
 CA06,,AC1,client:tanaka,+81322220003,outbound-api,ringing,,2026-03-09 04:00:00.000000 UTC,,,,USD
 CA07,,AC1,client:tanaka,+81322220004,outbound-api,no-answer,0,2026-02-30 17:23:13.000000 UTC,,,,USD
 CA08,,AC1,client:tanaka,+81322220005,outbound-api,busy,0,2026-03-09 05:00:00.000000 UTC,,,,USD
+CA09,,AC1,client:tanaka,+815012340000,inbound,completed,2,2026-03-09 06:00:00.000000 UTC,,,,USD
+CA10,,AC1,client:tanaka,+81322220001,outbound-api,completed,0,2026-03-09 06:10:00.000000 UTC,,,,USD
+CA11,,AC1,client:tanaka,+815012340000,inbound,completed,30,2026-03-09 06:20:00.000000 UTC,,,,USD
+CA12,CA11,AC1,client:tanaka,client:suzuki,outbound-dial,completed,28,2026-03-09 06:20:02.000000 UTC,,,,USD
 """, "utf-8"),
     },
     "zoom_phone": {
@@ -390,6 +396,7 @@ EXPECTED_ROWS: dict[str, dict[str, list[dict[str, object]]]] = {
             {"call_id": "CA03", "rep_id": "R_TW", "phone": "+81322220009", "direction": "inbound", "result": "connected", "talk_seconds": 40, "started_at": "2026-03-09 02:00:00"},
             {"call_id": "CA05", "rep_id": "R_TW", "phone": "+81322220002", "direction": "outbound", "result": "voicemail", "talk_seconds": 20, "started_at": "2026-03-09 03:00:00"},
             {"call_id": "CA08", "rep_id": "R_TW", "phone": "+81322220005", "direction": "outbound", "result": "busy", "talk_seconds": 0, "started_at": "2026-03-09 05:00:00"},
+            {"call_id": "CA10", "rep_id": "R_TW", "phone": "+81322220001", "direction": "outbound", "result": "no_answer", "talk_seconds": 0, "started_at": "2026-03-09 06:10:00"},
         ],
     },
     "zoom_phone": {
@@ -444,8 +451,9 @@ EXPECTED_KPIS: dict[str, dict[str, float]] = {
              "is_sourced_won_amount": 1_000_000},
     # connected 90 s, busy, no answer; the reply is to the one e-mail sent
     "R_HS": {"dials": 3, "ring_rate": 2 / 3, "connect_rate": 1 / 3, "avg_talk_seconds": 90, "emails_sent": 1, "reply_rate": 1 / 1},
-    # the softphone call (connected, 80 s of the prospect's leg), a voicemail, a busy line; the inbound call is no dial
-    "R_TW": {"dials": 3, "ring_rate": 2 / 3, "connect_rate": 1 / 3, "avg_talk_seconds": 80},
+    # the softphone call (connected, 80 s of the prospect's leg), a voicemail, a busy line, a completed
+    # leg of 0 s (rang, not connected); the inbound call, the client leg with no <Dial> and the internal call are no dials
+    "R_TW": {"dials": 4, "ring_rate": 3 / 4, "connect_rate": 1 / 4, "avg_talk_seconds": 80},
     "R_ZM": {"dials": 3, "ring_rate": 3 / 3, "connect_rate": 1 / 3, "avg_talk_seconds": 125},
     "R_AC": {"dials": 2, "ring_rate": 2 / 2, "connect_rate": 1 / 2, "avg_talk_seconds": 61},
     # M-1 appointment (240 s), M-2 不在; M-3 is inbound
@@ -456,7 +464,7 @@ EXPECTED_KPIS: dict[str, dict[str, float]] = {
 
 # rep -> local day -> dials in kpi_daily
 EXPECTED_DAILY_DIALS: dict[str, dict[str, int]] = {
-    "R_SF": {"2026-03-02": 3}, "R_HS": {"2026-03-03": 3}, "R_TW": {"2026-03-09": 3}, "R_ZM": {"2026-03-10": 3},
+    "R_SF": {"2026-03-02": 3}, "R_HS": {"2026-03-03": 3}, "R_TW": {"2026-03-09": 4}, "R_ZM": {"2026-03-10": 3},
     "R_AC": {"2026-03-11": 2}, "R_MI": {"2026-03-12": 2}, "R_KT": {"2026-03-13": 2}, "R_SR": {"2026-03-16": 2},
 }
 

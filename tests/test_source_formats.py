@@ -220,14 +220,14 @@ def test_an_unmatched_vendor_user_is_reported_and_readmitted_once_mapped(tmp_pat
         load_entity(entity, discover([inbox], entity, entity_names(), settings.formats), settings, now)
     calls = discover([inbox], "calls", entity_names(), settings.formats)
     first = load_entity("calls", calls, settings, now)
-    assert first.outcomes[0].violations == {"calls.rep_id.references_reps": 5, "calls.started_at.parseable": 1}
-    assert any("twilio:client:tanaka (5 rows)" in line and "rep_identities.csv" in line for line in first.advice)
+    assert first.outcomes[0].violations == {"calls.rep_id.references_reps": 6, "calls.started_at.parseable": 1}
+    assert any("twilio:client:tanaka (6 rows)" in line and "rep_identities.csv" in line for line in first.advice)
 
     (mappings / "rep_identities.csv").write_text(format_fixtures.REP_IDENTITIES, encoding="utf-8")
     second = load_entity("calls", calls, settings, now)
-    # the file is not read again; its held rows are, and the four with a good date are in
+    # the file is not read again; its held rows are, and the five with a good date are in
     assert second.skipped == ["twilio/twilio_call.csv"]
-    assert [r.rows_readmitted for r in second.readmitted] == [4]
+    assert [r.rows_readmitted for r in second.readmitted] == [5]
     with duckdb.connect(str(settings.work_db), read_only=True) as con:
         assert con.execute("select list(distinct rep_id) from raw.calls").fetchone()[0] == ["R_TW"]
 
