@@ -24,6 +24,8 @@ def local(con, text):
         ("2026-04-01T09:05:00+09:00", datetime(2026, 4, 1, 9, 5)),
         ("２０２６／０４／０１　９：０５", datetime(2026, 4, 1, 9, 5)),
         ("2026-03-31T23:30:00Z", datetime(2026, 4, 1, 8, 30)),  # the JST date line
+        ("2026-04-01T14:05:00+14:00", datetime(2026, 4, 1, 9, 5)),  # Kiribati: the largest real offset
+        ("2026-04-01T12:05:00-1200", datetime(2026, 4, 2, 9, 5)),
     ],
 )
 def test_timestamps_parse_to_the_same_local_instant(con, text, expected):
@@ -32,7 +34,10 @@ def test_timestamps_parse_to_the_same_local_instant(con, text, expected):
 
 # with an offset too: DuckDB's strptime over a list of formats would roll 30 February over to 2 March
 @pytest.mark.parametrize("text", ["2026-02-30 10:00:00", "2026/13/01 10:00", "yesterday", "10:00",
-                                  "2026-02-30T10:00:00Z", "2022-02-30 17:23:13.000000+00:00"])
+                                  "2026-02-30T10:00:00Z", "2022-02-30 17:23:13.000000+00:00",
+                                  # no real offset: DuckDB would move the time by days
+                                  "2026-04-20T10:00:00+99:99", "2026-04-20T10:00:00+14:30", "2026-04-20T10:00:00-15:00",
+                                  "2026-04-20T10:00:00+09:60"])
 def test_impossible_timestamps_do_not_parse(con, text):
     assert local(con, text) is None
 
