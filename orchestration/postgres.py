@@ -20,8 +20,13 @@ DuckDB publish: a night copies and replaces only the months whose rows changed.
 Access (`iskpi grants`, and every publish for what it creates): `iskpi_reader` reads every row of
 the marts and nothing else: no raw table, no audit table, no writes, statement and lock timeouts.
 Each team gets `iskpi_team_<team>`, which reads only its team's rows through row-level security
-on every mart with a team or rep column: rows of the team, of its reps, never org-level rows.
-Marts without such a column (dates, channels, campaigns, accounts) it reads whole.
+on every mart with a team, rep or lead column: rows of the team, of its reps, of the leads its
+reps own, never org-level rows. The marts without any (WHOLE_MARTS: dates, channels, campaigns,
+accounts, the organisation's phase, the unmapped labels) it reads whole.
+Role and policy names always fit PostgreSQL's 63 bytes: a name that would not is cut and given a
+short digest of the whole (`fitted_name`), the same every night, and the role carries the team's
+name as its comment. Roles are cluster-wide: a team's role reads that team in every database this
+project publishes to, and every publish (re)grants what a role needs in its own database.
 Nothing PII is published: only what the DuckDB file publishes, which holds none.
 """
 
@@ -77,6 +82,9 @@ SCALAR_TYPES = {
 
 # a mart without a team or scope column: its rep column, the first of these it has
 REP_COLUMNS = ("rep_id", "owner_rep_id", "sal_rep_id", "changed_by_rep_id")
+# the marts no team key can split, which every team role reads whole (the README lists them)
+WHOLE_MARTS = ("dim_account", "dim_channel", "dim_date", "kpi_campaign", "metricflow_time_spine",
+               "organisation_phase", "unmapped_labels")
 
 
 class PostgresPublishError(Exception):
@@ -151,13 +159,24 @@ def pg_type(duckdb_type: str, where: str) -> str:
         raise PostgresPublishError(f"{where} is a DuckDB {duckdb_type}, which the PostgreSQL publish cannot map yet") from None
 
 
+def fitted_name(name: str) -> str:
+    """`name` if it fits PostgreSQL's identifier limit, else its longest prefix that fits beside
+    `_` and 8 hex digits of its digest: PostgreSQL would cut it silently, and the next night's
+    comparison with the uncut name would create it again."""
+    encoded = name.encode()
+    if len(encoded) <= MAX_ROLE_NAME_BYTES:
+        return name
+    digest = hashlib.sha256(encoded).hexdigest()[:8]
+    prefix = encoded[: MAX_ROLE_NAME_BYTES - len(digest) - 1].decode(errors="ignore")  # never half a character
+    return f"{prefix}_{digest}"
+
+
 def team_role(team: str) -> str:
-    role = TEAM_ROLE_PREFIX + team
-    if len(role.encode()) > MAX_ROLE_NAME_BYTES:
-        raise PostgresPublishError(
-            f"team {team!r}: its role name {role!r} is longer than PostgreSQL's {MAX_ROLE_NAME_BYTES} bytes; shorten the team name in reps"
-        )
-    return role
+    return fitted_name(TEAM_ROLE_PREFIX + team)
+
+
+def _policy_name(role: str) -> str:
+    return fitted_name(f"{role}_rows")
 
 
 # -- reading the published DuckDB file ---------------------------------------------------------------
@@ -253,12 +272,12 @@ def _published_state(pg: psycopg.Connection) -> dict[tuple[str, str], tuple[str,
 
 def _team_key(columns: list[str]) -> str | None:
     """What says which team a mart's row belongs to: `team`, `scope` (scope_type, scope_id), a rep
-    column, or None: every role reads the mart whole."""
+    column, `lead_id` (the lead's owner), or None: every role reads the mart whole."""
     if "team" in columns:
         return "team"
     if {"scope_type", "scope_id"} <= set(columns):
         return "scope"
-    return next((c for c in REP_COLUMNS if c in columns), None)
+    return next((c for c in (*REP_COLUMNS, "lead_id") if c in columns), None)
 
 
 def _row_filter(key: str, team: str) -> sql.Composable:
@@ -268,36 +287,46 @@ def _row_filter(key: str, team: str) -> sql.Composable:
         return sql.SQL("team = {}").format(sql.Literal(team))
     if key == "scope":
         return sql.SQL("(scope_type = 'team' and scope_id = {}) or (scope_type = 'rep' and scope_id in {})").format(sql.Literal(team), team_reps)
+    if key == "lead_id":
+        return sql.SQL("lead_id in (select lead_id from marts.dim_lead where owner_rep_id in {})").format(team_reps)
     return sql.SQL("{} in {}").format(sql.Identifier(key), team_reps)
 
 
-def _ensure_roles(pg: psycopg.Connection, roles: list[str], target: PostgresTarget, refresh: bool) -> None:
-    """Each role, able to log in (an administrator sets its password) and to use the marts'
-    schema, read-only and with timeouts; `refresh` sets those again on roles that exist."""
-    existing = {r for (r,) in pg.execute("select rolname from pg_roles where rolname = any(%s)", [roles]).fetchall()}
+def _ensure_roles(pg: psycopg.Connection, roles: dict[str, str], target: PostgresTarget, refresh: bool) -> None:
+    """Each role (name → what it is for, its comment), able to log in (an administrator sets its
+    password) and to use the marts' schema of this database, read-only and with timeouts;
+    `refresh` sets those again on roles that exist. Roles are cluster-wide, so one another
+    database's publish created still gets its USAGE here."""
+    names = list(roles)
+    existing = {r for (r,) in pg.execute("select rolname from pg_roles where rolname = any(%s)", [names]).fetchall()}
+    using = {r for (r,) in pg.execute(
+        "select rolname from pg_roles where rolname = any(%s) and has_schema_privilege(oid, %s, 'USAGE')", [names, READ_SCHEMA]
+    ).fetchall()}
     settings = {
         "default_transaction_read_only": "on",
         "statement_timeout": f"{target.reader_statement_timeout_seconds:g}s",
         "lock_timeout": READER_LOCK_TIMEOUT,
         "idle_in_transaction_session_timeout": READER_IDLE_IN_TRANSACTION_TIMEOUT,
     }
-    for role in roles:
-        if role in existing and not refresh:
-            continue
+    for role, purpose in roles.items():
         name = sql.Identifier(role)
         if role not in existing:
             pg.execute(sql.SQL("create role {} login").format(name))
-        for setting, value in settings.items():
-            pg.execute(sql.SQL("alter role {} set {} = {}").format(name, sql.Identifier(setting), sql.Literal(value)))
-        pg.execute(sql.SQL("grant usage on schema {} to {}").format(sql.Identifier(READ_SCHEMA), name))
+        if role not in existing or refresh:
+            pg.execute(sql.SQL("comment on role {} is {}").format(name, sql.Literal(purpose)))
+            for setting, value in settings.items():
+                pg.execute(sql.SQL("alter role {} set {} = {}").format(name, sql.Identifier(setting), sql.Literal(value)))
+        if role not in using:
+            pg.execute(sql.SQL("grant usage on schema {} to {}").format(sql.Identifier(READ_SCHEMA), name))
 
 
 def _ensure_access(pg: psycopg.Connection, tables: list[PublishedTable], teams: list[str], target: PostgresTarget,
                    refresh: bool = False) -> None:
     """Roles, their grants and the row-level security of every mart. Inside the publish's
     transaction it adds only what is missing, so an unchanged night takes no lock."""
-    roles = [READER_ROLE, *(team_role(t) for t in teams)]
-    _ensure_roles(pg, roles, target, refresh)
+    purposes = {READER_ROLE: "iskpi: every row of the marts"} | {team_role(t): f"iskpi team: {t}" for t in teams}
+    roles = list(purposes)
+    _ensure_roles(pg, purposes, target, refresh)
     policies = set(pg.execute("select tablename, policyname from pg_policies where schemaname = %s", [READ_SCHEMA]).fetchall())
     readable = set(pg.execute(
         "select c.relname, r.rolname from pg_class c join pg_namespace n on n.oid = c.relnamespace "
@@ -312,7 +341,7 @@ def _ensure_access(pg: psycopg.Connection, tables: list[PublishedTable], teams: 
         if key is None:
             continue
         wanted = {f"{READER_ROLE}_all_rows": (READER_ROLE, sql.SQL("true"))}
-        wanted |= {f"{team_role(t)}_rows": (team_role(t), _row_filter(key, t)) for t in teams}
+        wanted |= {_policy_name(team_role(t)): (team_role(t), _row_filter(key, t)) for t in teams}
         missing = {name: spec for name, spec in wanted.items() if (table.name, name) not in policies}
         if not missing:
             continue

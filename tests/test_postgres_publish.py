@@ -17,7 +17,15 @@ from pytest_postgresql import factories
 
 from connectors.sql import DuckDBLimits
 from orchestration.nightly import run_nightly
-from orchestration.postgres import READER_ROLE, PostgresPublishError, PostgresTarget, publish_to_postgres, team_role
+from orchestration.postgres import (
+    READER_ROLE,
+    WHOLE_MARTS,
+    PostgresPublishError,
+    PostgresTarget,
+    fitted_name,
+    publish_to_postgres,
+    team_role,
+)
 from workspaces import workspace_for
 
 pytestmark = pytest.mark.e2e
@@ -235,6 +243,77 @@ def test_a_team_role_reads_only_its_teams_rows(published, server):
         assert any(kind == "rep" for kind, _ in scopes)
         assert team.execute("select count(*) from marts.kpi_targets_vs_actuals where scope_type = 'org'").fetchone()[0] == 0
         assert team.execute("select count(*) from marts.dim_date").fetchone()[0] == all_dates  # no team column: whole
+    # a lead's stages are its owner's team's: fct_lead_stage has no team or rep column of its own
+    with duckdb.connect(str(published), read_only=True) as con:
+        team_stages, all_stages = con.execute(
+            "select count(*) filter (where lead_id in (select lead_id from marts.dim_lead where owner_rep_id in "
+            "(select unnest(?::varchar[])))), count(*) from marts.fct_lead_stage", [list(team_reps)]).fetchone()
+    assert 0 < team_stages < all_stages
+    with psycopg.connect(dsn(server, team_role(TEAM))) as team:
+        assert team.execute("select count(*) from marts.fct_lead_stage").fetchone()[0] == team_stages
+
+
+def test_the_marts_a_team_reads_whole_are_exactly_the_listed_ones(published, server):
+    with psycopg.connect(dsn(server), autocommit=True) as admin:
+        secured = {t for (t,) in admin.execute(
+            "select relname from pg_class where relnamespace = 'marts'::regnamespace and relkind = 'r' and relrowsecurity").fetchall()}
+        marts = {t for (t,) in admin.execute(
+            "select relname from pg_class where relnamespace = 'marts'::regnamespace and relkind = 'r'").fetchall()}
+    assert marts - secured == set(WHOLE_MARTS)
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    assert all(f"`{name}`" in readme for name in WHOLE_MARTS)
+
+
+LONG_TEAM = "東京インサイドセールス第一営業部"  # 16 characters: 48 bytes, `iskpi_team_` + `_rows` make 64
+
+
+def test_role_and_policy_names_always_fit_and_stay_the_same(tmp_path):
+    long_role = team_role(LONG_TEAM)
+    assert len(long_role.encode()) <= 63 and long_role == team_role(LONG_TEAM)
+    assert team_role(LONG_TEAM + "二") != team_role(LONG_TEAM + "三")  # cut to the same prefix, told apart by the digest
+    assert len(fitted_name(long_role + "_rows").encode()) <= 63
+    assert team_role(TEAM) == "iskpi_team_" + TEAM  # a name that fits is unchanged
+
+
+def small_published_file(path: Path, teams: dict[str, list[str]]) -> Path:
+    """A published DuckDB file of three marts: each team's reps, a day of dials each, their leads' stages."""
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema marts")
+        con.execute("create table marts.dim_rep (rep_id varchar, team varchar)")
+        con.execute("create table marts.kpi_daily (rep_id varchar, dials bigint)")
+        con.execute("create table marts.dim_lead (lead_id varchar, owner_rep_id varchar)")
+        con.execute("create table marts.fct_lead_stage (lead_id varchar, stage varchar)")
+        for team, reps in teams.items():
+            for rep in reps:
+                con.execute("insert into marts.dim_rep values (?, ?)", [rep, team])
+                con.execute("insert into marts.kpi_daily values (?, 10)", [rep])
+                con.execute("insert into marts.dim_lead values (?, ?)", [f"L-{rep}", rep])
+                con.execute("insert into marts.fct_lead_stage values (?, 'mql'), (?, 'sal')", [f"L-{rep}"] * 2)
+    return path
+
+
+def test_a_long_team_name_publishes_every_night_and_a_second_database_gets_its_grants(server, tmp_path):
+    """Policies named past 63 bytes were cut by PostgreSQL and created again the next night
+    (DuplicateObject, every night); roles that existed already never got USAGE on another database's marts."""
+    published_file = small_published_file(tmp_path / "small.duckdb", {LONG_TEAM: ["RL1", "RL2"], "大阪BDR": ["RO1"]})
+    with psycopg.connect(dsn(server), autocommit=True) as admin:
+        for database in ("iskpi_long_a", "iskpi_long_b"):
+            admin.execute(f"drop database if exists {database}")
+            admin.execute(f"create database {database}")
+    for database in ("iskpi_long_a", "iskpi_long_a", "iskpi_long_b"):  # two nights, then a second warehouse
+        target_db = PostgresTarget(dsn(server).replace(DATABASE, database), lock_wait_seconds=1.0)
+        publish_to_postgres(published_file, target_db, limits(tmp_path))
+    for database in ("iskpi_long_a", "iskpi_long_b"):
+        conninfo = dsn(server, team_role(LONG_TEAM)).replace(DATABASE, database)
+        with psycopg.connect(conninfo) as team:
+            assert sorted(r for (r,) in team.execute("select rep_id from marts.kpi_daily").fetchall()) == ["RL1", "RL2"]
+            assert team.execute("select count(*) from marts.fct_lead_stage").fetchone()[0] == 4
+        with psycopg.connect(dsn(server, READER_ROLE).replace(DATABASE, database)) as reader:
+            assert reader.execute("select count(*) from marts.kpi_daily").fetchone()[0] == 3
+    with psycopg.connect(dsn(server), autocommit=True) as admin:
+        comment = admin.execute("select shobj_description(oid, 'pg_authid') from pg_roles where rolname = %s",
+                                [team_role(LONG_TEAM)]).fetchone()[0]
+    assert LONG_TEAM in comment
 
 
 def test_iskpi_grants_sets_the_roles_again(published, server):
