@@ -30,7 +30,7 @@ import duckdb
 import pandas as pd
 
 from benchmarks.generate import SCALES, last_export_day
-from orchestration.defs.publish import segments_dir
+from orchestration.workspace import segments_dir
 from orchestration.workspace import ENGINES
 
 CORE_COLUMNS = ["dials", "rang_calls", "connected_calls", "effective_contacts", "connected_talk_seconds",

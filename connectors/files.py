@@ -167,6 +167,14 @@ def unmatched_files(folders: list[Path], entities: list[str], formats: Mapping[s
     return named + links + folders_unknown + unrecognised
 
 
+def private_folder(folder: Path) -> Path:
+    """The folder, made if missing, that only its owner may enter: the working database (every
+    lead's e-mail and phone) and the run logs live in one, whatever the umask made of the rest."""
+    folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o700)
+    return folder
+
+
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as stream:

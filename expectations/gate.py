@@ -13,6 +13,7 @@ per file, rows_read = rows_loaded + rows_readmitted + rows_quarantined + exact_d
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -437,6 +438,20 @@ def reconcile(con: duckdb.DuckDBPyConnection, entity: str, file_ids: list[int]) 
     return problems
 
 
+# What a label never looks like, and a lead's contact details do: a value like these, found where a
+# label was expected (a file whose header order does not match its data), is described, never shown.
+PERSONAL_VALUE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+|^[+(（]?\d[\d\s()（）+\-‐－ー]{6,}$")
+
+
+def looks_personal(value: str) -> bool:
+    return bool(PERSONAL_VALUE.search(value))
+
+
+def shown_value(value: str) -> str:
+    """A held value as a message may repeat it: a label as it is, an e-mail address or a phone number never."""
+    return "(a value like an e-mail address or phone number: is the header in the data's order?)" if looks_personal(value) else repr(value)
+
+
 def _held_values(con: duckdb.DuckDBPyConnection, entity: str, rule: Rule, file_ids: list[int]) -> list[tuple[str, int]]:
     """The values a rule quarantined in these files or still holds back, most frequent first."""
     return con.execute(
@@ -461,12 +476,13 @@ def unknown_value_advice(
         unknown = _held_values(con, entity, rule, file_ids)
         if not unknown:
             continue
-        values = ", ".join(f"{value!r} ({n} row{'s' if n > 1 else ''})" for value, n in unknown[:10])
+        values = ", ".join(f"{shown_value(value)} ({n} row{'s' if n > 1 else ''})" for value, n in unknown[:10])
         more = f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
         if rule.mapping:
             path = mappings_dir / rule.mapping
             header = path.read_text(encoding="utf-8-sig").splitlines()[0].split(",")
-            line = ",".join(unknown[0][0] if column == header[0] else f"<{column}>" for column in header)
+            example = next((value for value, _ in unknown if not looks_personal(value)), f"<{header[0]}>")
+            line = ",".join(example if column == header[0] else f"<{column}>" for column in header)
             advice.append(
                 f"{rule.name}: unknown value {values}{more}. Add a line for each to {path} "
                 f"(after its last line, e.g. `{line}`); the rows are re-admitted on the next run."

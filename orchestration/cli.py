@@ -11,7 +11,7 @@ import click
 
 from orchestration.paths import SAMPLE_INPUT_DIR
 from orchestration.workspace import (
-    CONFIG_FILE, DEMO_WORKSPACE, ENGINES, Workspace, WorkspaceError, demo_workspace, find_workspace, init_workspace,
+    CONFIG_FILE, DEMO_WORKSPACE, ENGINES, Workspace, WorkspaceError, demo_workspace, find_workspace, init_workspace, segments_dir,
 )
 
 
@@ -198,7 +198,18 @@ def query(context: Context, sql: str, warehouse_path: Path | None) -> None:
     """Run SQL against the published warehouse (read-only); SQL is one statement in DuckDB's dialect."""
     import duckdb
 
-    with duckdb.connect(str(published_warehouse(context, warehouse_path)), read_only=True) as con:
+    published = published_warehouse(context, warehouse_path)
+    try:
+        statements = duckdb.extract_statements(sql)
+    except duckdb.Error as error:
+        raise click.ClickException(f"the query failed: {error}") from None
+    if len(statements) != 1 or statements[0].type not in (duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN):
+        raise click.ClickException("iskpi query reads: give it one select (or show, describe, explain) statement")
+    with duckdb.connect(str(published), read_only=True) as con:
+        # the published file's own segments and nothing else: no file written, no other file or database read
+        con.execute("set allowed_directories = ?", [[str(segments_dir(published.resolve()))]])
+        con.execute("set enable_external_access = false")
+        con.execute("set lock_configuration = true")
         try:
             click.echo(con.sql(sql))
         except duckdb.Error as error:

@@ -16,7 +16,7 @@ import duckdb
 
 from connectors import normalize, source_formats
 from connectors.contract import load_contract
-from connectors.files import ExportFile
+from connectors.files import ExportFile, private_folder
 from connectors.landing import LandedFile, RejectedFile, create_landing_table, land_file
 from connectors.source_formats import LINKS_ENTITY, SourceFormat
 from connectors.sql import DuckDBLimits, ident, literal
@@ -51,7 +51,7 @@ class EntityLoad:
 
 
 def connect(work_db: Path, limits: DuckDBLimits) -> duckdb.DuckDBPyConnection:
-    work_db.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(work_db.parent)
     con = limits.apply(duckdb.connect(str(work_db)))
     # a row's hash includes its timestamps as text, which must not depend on the session's zone
     con.execute("set TimeZone = 'UTC'")

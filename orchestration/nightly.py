@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 
 from connectors.contract import entity_names
-from connectors.files import sha256_of, unmatched_files
+from connectors.files import private_folder, sha256_of, unmatched_files
 from orchestration.paths import SAMPLE_INPUT_DIR
 from orchestration.run_lock import RunInProgress, exclusive_run
 from orchestration.workspace import Workspace, WorkspaceError
@@ -72,7 +72,7 @@ def sample_mixing(workspace: Workspace, work_db: Path) -> str | None:
 
 
 def _new_log_file(workspace: Workspace) -> Path:
-    workspace.logs_dir.mkdir(parents=True, exist_ok=True)
+    private_folder(workspace.logs_dir)
     for old in sorted(workspace.logs_dir.glob("iskpi-run-*.log"))[:-KEEP_RUN_LOGS + 1]:
         old.unlink()
     return workspace.logs_dir / RUN_LOG_NAME.format(datetime.now())

@@ -13,6 +13,8 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
+from connectors.files import private_folder
+
 _held: dict[Path, int] = {}  # lock file -> depth, so the CLI and the job's resource can both take it
 
 
@@ -40,7 +42,7 @@ def exclusive_run(work_dir: Path, wait_seconds: float, command: str = "iskpi run
         finally:
             _held[path] -= 1
         return
-    work_dir.mkdir(parents=True, exist_ok=True)
+    private_folder(work_dir)
     handle = path.open("a+", encoding="utf-8")
     deadline = time.monotonic() + wait_seconds
     try:

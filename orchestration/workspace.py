@@ -236,6 +236,11 @@ def work_dir_for(warehouse: Path) -> Path:
     return warehouse.parent / ".work"
 
 
+def segments_dir(published: Path) -> Path:
+    """Where the published file's event facts live as monthly Parquet segments (orchestration/defs/publish.py)."""
+    return published.with_name(f"{published.name}.segments")
+
+
 def work_db_for(warehouse: Path) -> Path:
     """The working database the nightly build writes, of which the warehouse file is the published copy."""
     return work_dir_for(warehouse) / f"{warehouse.stem}.work.duckdb"

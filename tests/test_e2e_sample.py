@@ -118,3 +118,33 @@ def test_input_quality_credits_each_rep_with_the_rows_it_broke(sample_run):
     }
     clean_rep = totals[totals["rep_id"] == "R003"].iloc[0]
     assert clean_rep.quarantined_rows == 0 and clean_rep.input_quality == 0.0
+
+
+def test_the_working_database_and_logs_are_the_owners_alone(sample_run):
+    """The working database holds every lead's e-mail and phone; the published views name the
+    warehouse folder it sits in, so its folder (and the logs') admit the owner only."""
+    _, warehouse, outcome = sample_run
+    assert (warehouse.parent / ".work").stat().st_mode & 0o777 == 0o700
+    assert outcome.log_file.parent.stat().st_mode & 0o777 == 0o700
+
+
+def test_iskpi_query_reads_the_published_marts_and_nothing_else(sample_run, tmp_path):
+    from click.testing import CliRunner
+
+    from orchestration.cli import main
+
+    _, warehouse, _ = sample_run
+    work_db = warehouse.parent / ".work" / f"{warehouse.stem}.work.duckdb"
+
+    def query(sql: str):
+        return CliRunner().invoke(main, ["query", "--warehouse", str(warehouse), sql])
+
+    read = query("select count(*) as calls from marts.fct_call")  # a view over the file's own segments
+    assert read.exit_code == 0 and "calls" in read.output, read.output
+    written = tmp_path / "out.csv"
+    for sql in (f"copy (select 42) to '{written}'", f"attach '{work_db}' as work",
+                f"select * from read_csv('{work_db.parent / 'run.lock'}')", "set enable_external_access = true",
+                "select 1; select 2"):
+        refused = query(sql)
+        assert refused.exit_code != 0 and "Traceback" not in refused.output, (sql, refused.output)
+    assert not written.exists()

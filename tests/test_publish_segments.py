@@ -7,7 +7,8 @@ import duckdb
 import pytest
 
 from connectors.sql import DuckDBLimits
-from orchestration.defs.publish import publish_warehouse, segments_dir
+from orchestration.defs.publish import publish_warehouse
+from orchestration.workspace import segments_dir
 
 CALLS = """
 create schema marts; create schema audit;

@@ -122,6 +122,23 @@ def test_refusal_messages_never_repeat_a_rows_content(tmp_path):
         assert value not in stored and not any(value in m for m in messages.values())
 
 
+def test_advice_on_unknown_values_never_repeats_a_phone_number_or_address(tmp_path):
+    """A leads file whose header order does not match its data puts phones where a status belongs:
+    the advice is printed and logged, so it describes such values instead of repeating them."""
+    settings = load_settings(tmp_path)
+    load_entity("reps", [_export(tmp_path, "reps", "reps.csv", "rep_id,rep_name,department,role\nR1,佐藤,is,sdr\n")], settings, NOW)
+    shifted = _export(tmp_path, "leads", "leads_shifted.csv",
+                      "lead_id,lead_type,owner_rep_id,created_at,status\n"
+                      "L1,inbound,R1,2026-04-01 09:00,090-1111-2222\n"
+                      "L2,inbound,R1,2026-04-01 09:00,taro@example.com\n"
+                      "L3,inbound,R1,2026-04-01 09:00,保留中\n")
+    load = load_entity("leads", [shifted], settings, NOW)
+    advice = " ".join(load.advice)
+    assert "leads.status.one_of" in advice and "'保留中' (1 row)" in advice
+    assert "090-1111-2222" not in advice and "taro@example.com" not in advice
+    assert "e-mail address or phone number" in advice
+
+
 def test_a_mapping_edit_is_read_on_the_next_load_and_names_the_line_to_add(tmp_path):
     import shutil
 

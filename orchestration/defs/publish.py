@@ -30,6 +30,7 @@ from dagster import AssetKey, AssetsDefinition, MaterializeResult, asset
 from connectors.sql import DuckDBLimits, ident, literal
 from orchestration import progress
 from orchestration.defs.resources import WarehouseResource
+from orchestration.workspace import segments_dir
 
 # tables, or views over Parquet where Spark built the marts (orchestration/spark.py)
 PUBLISHED_TABLES_SQL = """
@@ -48,10 +49,6 @@ SEGMENTED_TABLES = {
 
 # the segments the published file reads, and the previous publish's: the ones kept
 SEGMENT_LIST = "published.json"
-
-
-def segments_dir(published: Path) -> Path:
-    return published.with_name(f"{published.name}.segments")
 
 
 def publish_warehouse(work_db: Path, published: Path, limits: DuckDBLimits) -> list[str]:
