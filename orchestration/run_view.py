@@ -9,6 +9,7 @@ from collections.abc import Callable
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from orchestration import progress
 from orchestration.nightly import NightlyOutcome
@@ -51,16 +52,21 @@ class ConsoleView(progress.Listener):
 
     def phase_started(self, step: str) -> None:
         if self.header:  # only once something runs: a refused run says one line and nothing else
-            self.console.print(self.header)
+            self._say(self.header)
             self.header = ""
         self.step = step
         self.started[step] = time.monotonic()
 
     def phase_finished(self, step: str, succeeded: bool) -> None:
         elapsed = time.monotonic() - self.started.get(step, time.monotonic())
-        mark = "[green]✓[/]" if succeeded else "[red]✗[/]"
         note = self.notes.get(step, "" if succeeded else "failed")
-        self.console.print(f"{mark} {phase_label(step):<34} {elapsed:6.1f} s  {note}")
+        self.console.print(Text.assemble(("✓", "green") if succeeded else ("✗", "red"),
+                                         f" {phase_label(step):<34} {elapsed:6.1f} s  {note}"))
+
+    def _say(self, line: str = "", style: str = "") -> None:
+        """A line as it is: file names, labels and messages come from the data, and `[/]` in one
+        must print as itself, not be read as rich's markup."""
+        self.console.print(Text(line, style=style))
 
     def note(self, text: str) -> None:
         if self.step is not None:
@@ -92,9 +98,9 @@ class ConsoleView(progress.Listener):
             return nightly()
 
     def summary(self, outcome: NightlyOutcome, seconds: float) -> None:
-        print_ = self.console.print
+        print_ = self._say
         if outcome.refused:
-            print_(outcome.message, markup=False)
+            print_(outcome.message)
             return
         if outcome.tables:
             table = Table(title=None, show_edge=False, pad_edge=False)
@@ -104,7 +110,7 @@ class ConsoleView(progress.Listener):
                 table.add_row(t.table, f"{t.files:,}", f"{t.rows_loaded:,}", f"{t.rows_quarantined:,}",
                               f"{t.rows_readmitted:,}", f"{t.exact_duplicates:,}")
             print_()
-            print_(table)
+            self.console.print(table)
         for warning in outcome.warnings:
             print_(f"note: {warning}")
         if outcome.unmatched_files:
@@ -124,16 +130,16 @@ class ConsoleView(progress.Listener):
         if outcome.success:
             details = [line for line in outcome.message.splitlines() if line.startswith("  ")]
             for line in details:
-                print_(line.strip(), soft_wrap=True)
+                print_(line.strip())
             print_(f"Published {outcome.published} ({outcome.published_tables} tables) in {seconds:.0f} s.")
             if outcome.reports:
                 print_(f"The manager's sheets: {outcome.reports} (daily.html, weekly.html, monthly.html)")
             print_('Query it: iskpi query "select * from marts.kpi_daily limit 10"')
         else:
             if outcome.published:
-                print_(f"[yellow]Published {outcome.published}, but a later step failed:[/]")
+                print_(f"Published {outcome.published}, but a later step failed:", style="yellow")
             else:
-                print_("[red]Nothing was published[/]; BI keeps the warehouse it had.")
-            print_(outcome.message, soft_wrap=True, markup=False)
+                print_("Nothing was published; BI keeps the warehouse it had.", style="red")
+            print_(outcome.message)
         if outcome.log_file:
             print_(f"dbt and Dagster logs: {outcome.log_file}")

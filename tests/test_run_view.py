@@ -1,0 +1,39 @@
+"""What `iskpi run` prints: every text that comes from the data prints as it is."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from rich.console import Console
+
+from orchestration.nightly import NightlyOutcome
+from orchestration.run_view import ConsoleView
+
+
+def printed(outcome: NightlyOutcome, phases: dict[str, str] | None = None) -> str:
+    out = io.StringIO()
+    view = ConsoleView(Console(file=out, width=200, highlight=False, soft_wrap=True))
+    for step, note in (phases or {}).items():
+        view.phase_started(step)
+        view.note(note)
+        view.phase_finished(step, True)
+    view.summary(outcome, 1.0)
+    return out.getvalue()
+
+
+def test_brackets_in_file_names_labels_and_messages_print_as_they_are():
+    """rich read `[/]` in a held value as markup and ended the run with a MarkupError after publishing."""
+    outcome = NightlyOutcome(
+        True, "  calls: unknown value '[/]' (1 row)", unmatched_files=["notes_[bold].txt"],
+        unmapped_labels=[("channel", "[red]広告[/red]", 3)], warnings=["mapping [x].csv was missing"],
+        published=Path("/w/iskpi.duckdb"), published_tables=3,
+    )
+    text = printed(outcome, {"raw__calls": "2 files: calls_[1].csv"})
+    for shown in ("'[/]'", "notes_[bold].txt", "[red]広告[/red] (3)", "mapping [x].csv", "calls_[1].csv"):
+        assert shown in text
+
+
+def test_a_failed_run_prints_its_message_whole():
+    text = printed(NightlyOutcome(False, "step x failed: [/] in a value", log_file=Path("/w/logs/[a].log")))
+    assert "Nothing was published" in text and "[/] in a value" in text and "/w/logs/[a].log" in text
