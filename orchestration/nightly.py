@@ -108,6 +108,10 @@ def _run_locked(workspace: Workspace, as_of: date | None, full_refresh: bool) ->
 
     warnings = [f"mapping {name} was missing from {workspace.mappings_dir}: the default was copied there"
                 for name in workspace.ensure_mappings()]
+    try:
+        warnings += workspace.mappings_in_utf8()
+    except WorkspaceError as refusal:
+        return NightlyOutcome(False, str(refusal), refused=True)
     warehouse = WarehouseResource.for_workspace(workspace)
     refusal = sample_mixing(workspace, warehouse.work_db)
     if refusal:

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import yaml
 
+from connectors.files import UnreadableFile, detect_encoding
 from orchestration.paths import DEFAULT_MAPPINGS_DIR
 from orchestration.thresholds import BlockingThresholds
 
@@ -317,6 +318,26 @@ class Workspace:
                 shutil.copyfile(default, self.mappings_dir / default.name)
                 added.append(default.name)
         return added
+
+    def mappings_in_utf8(self) -> list[str]:
+        """Rewrite as UTF-8 (with the BOM Excel looks for, so it still opens them as they were) the
+        mappings Japanese Excel saved as CP932, which dbt and DuckDB cannot read; return a note for
+        each. A mapping in neither encoding is refused, named."""
+        notes = []
+        for mapping in sorted(self.mappings_dir.glob("*.csv")):
+            try:
+                encoding = detect_encoding(mapping)
+            except UnreadableFile as refusal:
+                raise WorkspaceError(f"mapping {mapping}: {str(refusal).split(': ', 1)[1]}") from None
+            if encoding == "cp932":
+                rewritten = mapping.with_name(f".{mapping.name}.utf8")
+                rewritten.write_text(mapping.read_text(encoding="cp932"), encoding="utf-8-sig", newline="")
+                rewritten.replace(mapping)
+                notes.append(f"mapping {mapping} was saved as Shift_JIS (CP932); it was rewritten as UTF-8, "
+                             "which Excel opens as before")
+            elif encoding not in ("utf-8", "utf-8-sig"):
+                raise WorkspaceError(f"mapping {mapping}: some lines are not UTF-8; save it again as CSV UTF-8 and rerun")
+        return notes
 
 
 def _value_type(setting: str) -> type:

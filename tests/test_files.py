@@ -93,3 +93,19 @@ def test_files_of_no_table_and_links_are_reported_not_loaded(tmp_path):
     (tmp_path / "reps_x.csv").symlink_to(secret)
     assert [f.name for f in discover([tmp_path], "reps", entity_names())] == []
     assert unmatched_files([tmp_path], entity_names()) == ["calls-20260401.csv", "reps_x.csv (a symbolic link)"]
+
+
+def test_mappings_saved_as_cp932_are_rewritten_as_utf8_and_others_refused_by_name(tmp_path):
+    from orchestration.workspace import WorkspaceError, init_workspace
+
+    workspace = init_workspace(tmp_path / "ws")
+    channels = workspace.mappings_dir / "channels.csv"
+    text = channels.read_text(encoding="utf-8-sig")
+    channels.write_bytes(text.encode("cp932"))
+    (notes,) = workspace.mappings_in_utf8()
+    assert "channels.csv" in notes and "Shift_JIS" in notes
+    assert channels.read_text(encoding="utf-8-sig") == text
+    assert workspace.mappings_in_utf8() == []  # once UTF-8, left alone
+    channels.write_bytes(text.encode("utf-8") + b"x,\xff\xfe\n" * 40)
+    with pytest.raises(WorkspaceError, match="channels.csv: .*CSV UTF-8"):
+        workspace.mappings_in_utf8()

@@ -155,9 +155,13 @@ def formats_warehouse(tmp_path_factory) -> Path:
     # the Twilio export holds a call on 30 February: one bad row of five, quarantined
     workspace = workspace_for(warehouse, inbox, max_quarantine_share=0.5)
     (workspace.mappings_dir / "rep_identities.csv").write_text(format_fixtures.REP_IDENTITIES, encoding="utf-8")
+    # the channel mapping as Japanese Excel saves a CSV: CP932 (dbt could not parse the project)
+    channels = workspace.mappings_dir / "channels.csv"
+    channels.write_bytes(channels.read_text(encoding="utf-8-sig").encode("cp932"))
     # as of the month's end: the deals closed late in March are closed by then
     outcome = run_nightly(workspace, date(2026, 3, 31))
     assert outcome.success, outcome.message
+    assert any("channels.csv was saved as Shift_JIS" in warning for warning in outcome.warnings)
     return warehouse
 
 
