@@ -32,6 +32,7 @@ UTF8_BOM = codecs.BOM_UTF8
 UTF8_WITH_UNDECODABLE_LINES = "utf-8, some lines undecodable"
 UNDECODABLE = "\ufffd"
 DELIMITERS = (",", "\t", ";")
+PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
 
 
 class UnreadableFile(Exception):
@@ -49,10 +50,27 @@ class ExportFile:
     def name(self) -> str:
         """As messages and audit.load_files name it: a vendor file with its format's folder."""
         if self.source.table is None:
-            return self.path.name
-        name = f"{self.path.parent.name}/{self.path.name}"
+            return printable_name(self.path.name)
+        name = f"{printable_name(self.path.parent.name)}/{printable_name(self.path.name)}"
         parts = self.source.table.outputs_for(self.entity)
         return name if len(parts) == 1 else f"{name} [{parts.index(self.source.output) + 1}/{len(parts)}]"
+
+
+def printable_name(name: str) -> str:
+    """A file name as text: a Shift_JIS name unzipped on Linux is not UTF-8 (Python holds its bytes
+    as surrogates, which no message, log or database takes); read it as CP932, else escape its bytes."""
+    raw = os.fsencode(name)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = raw.decode("cp932")
+        if not PRIVATE_USE.search(text):  # Python's cp932 reads stray 0xFD–0xFF bytes as private-use characters
+            return text
+    except UnicodeDecodeError:
+        pass
+    return raw.decode("utf-8", errors="backslashreplace")
 
 
 def entity_of(file_name: str, entities: list[str]) -> str | None:
@@ -153,14 +171,14 @@ def discover(
 def unmatched_files(folders: list[Path], entities: list[str], formats: Mapping[str, SourceFormat] | None = None) -> list[str]:
     """Files in the input folders that no entity or format takes: reported in the run summary, never loaded."""
     formats = formats or {}
-    named = sorted(p.name for p in _candidates(folders) if entity_of(p.name, entities) is None)
-    links = sorted(p.name + " (a symbolic link)" for folder in folders for p in folder.iterdir() if p.is_symlink())
+    named = sorted(printable_name(p.name) for p in _candidates(folders) if entity_of(p.name, entities) is None)
+    links = sorted(printable_name(p.name) + " (a symbolic link)" for folder in folders for p in folder.iterdir() if p.is_symlink())
     folders_unknown = sorted(
-        f"{p.name}/ (no format of that name: {', '.join(sorted(formats)) or 'none'}; a team's own goes in sources/<name>.yml)"
+        f"{printable_name(p.name)}/ (no format of that name: {', '.join(sorted(formats)) or 'none'}; a team's own goes in sources/<name>.yml)"
         for folder in folders for p in folder.iterdir() if p.is_dir() and p.name not in formats and not p.name.startswith(".")
     )
     unrecognised = sorted(
-        f"{folder.name}/{path.name} (its header matches no {source_format.name} table; `iskpi source check` shows why)"
+        f"{printable_name(folder.name)}/{printable_name(path.name)} (its header matches no {source_format.name} table; `iskpi source check` shows why)"
         for folder, source_format in _format_folders(folders, formats)
         for path in _files(folder) if recognise(path, source_format) is None
     )
@@ -217,7 +235,7 @@ def detect_encoding(path: Path) -> str:
     with path.open("rb") as stream:
         head = stream.read(4)
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise UnreadableFile(f"{path.name}: the file is UTF-16; save it as UTF-8 (CSV UTF-8) or Shift_JIS (CP932) and rerun")
+        raise UnreadableFile(f"{printable_name(path.name)}: the file is UTF-16; save it as UTF-8 (CSV UTF-8) or Shift_JIS (CP932) and rerun")
     has_bom = head.startswith(UTF8_BOM)
     if _decodes_as(path, "utf-8-sig"):
         return "utf-8-sig" if has_bom else "utf-8"
@@ -227,7 +245,7 @@ def detect_encoding(path: Path) -> str:
     if _decodes_as(path, "cp932"):
         return "cp932"
     raise UnreadableFile(
-        f"{path.name}: the file is neither UTF-8 nor Shift_JIS (CP932); "
+        f"{printable_name(path.name)}: the file is neither UTF-8 nor Shift_JIS (CP932); "
         "save it as CSV UTF-8 or CSV (Shift_JIS) and rerun"
     )
 
@@ -237,12 +255,12 @@ GLOB_CHARACTERS = re.compile(r"[*?\[\]{}]")
 
 
 def readable_copy(path: Path, encoding: str, scratch_dir: Path, file_id: int) -> Path:
-    """A path DuckDB reads as exactly this file: the file itself when it is UTF-8 and its path has
-    no glob character, else a link or UTF-8 copy in scratch named by its file id. The caller
+    """A path DuckDB reads as exactly this file: the file itself when it is UTF-8 and its path is
+    text with no glob character, else a link or UTF-8 copy in scratch named by its file id. The caller
     deletes a scratch copy once the file is landed."""
     scratch_dir.mkdir(parents=True, exist_ok=True)
     if encoding in ("utf-8", "utf-8-sig"):
-        if not GLOB_CHARACTERS.search(str(path)):
+        if not GLOB_CHARACTERS.search(str(path)) and printable_name(str(path)) == str(path):
             return path
         target = scratch_dir / f"{file_id}.csv"
         target.unlink(missing_ok=True)
