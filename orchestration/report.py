@@ -34,6 +34,7 @@ from matplotlib import pyplot as plt  # noqa: E402  (after choosing the headless
 # Text stays text in the SVG: the browser draws Japanese labels with its own fonts.
 plt.rcParams["svg.fonttype"] = "none"
 plt.rcParams["svg.hashsalt"] = "iskpi"  # the same data gives the same file
+plt.rcParams["text.parse_math"] = False  # a rep named `$\evilcmd{x}$` is a name, not math to typeset
 
 TEMPLATES = Path(__file__).with_name("templates")
 PLAN_ITEMS = {

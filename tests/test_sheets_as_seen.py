@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from orchestration.report import Sheet, Table, kpi_labels, write_csv, write_workbook
+from orchestration.report import Sheet, Table, bar_chart, kpi_labels, line_chart, write_csv, write_workbook
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # .ci/run installs Chromium and sets this, so there a missing browser fails instead of skipping
@@ -153,3 +153,10 @@ def test_text_that_looks_like_a_formula_stays_text_in_the_workbook_and_the_csvs(
     assert [c.value for c in book["B"][1:]] == [1, 2, 3]
     written = write_csv(values, tmp_path / "notes_raw.csv").read_text(encoding="utf-8-sig")
     assert "'=HYPERLINK" in written and "'+81-3" in written
+
+
+def test_chart_labels_from_the_data_are_drawn_as_they_are_not_as_math():
+    """A rep named like TeX math failed the manager's sheets every night (`Unknown symbol`)."""
+    svg = bar_chart(["$\\evilcmd{x}$", "田中"], [3, 4])
+    assert "$\\evilcmd{x}$" in svg
+    assert "$5 $x^2$" in line_chart(["2026-04", "2026-05"], {"$5 $x^2$": [1.0, 2.0]})
