@@ -9,6 +9,7 @@ import duckdb
 import pytest
 
 from workspaces import run_nightly
+from orchestration.defs.quality import MIN_ROWS_JUDGED
 from orchestration.thresholds import BlockingThresholds
 
 pytestmark = pytest.mark.e2e
@@ -72,17 +73,23 @@ def test_file_over_the_quarantine_threshold_is_blocked_whole(published):
 
 def test_calls_that_resolve_to_no_lead_block_publishing_over_the_threshold(published):
     inputs, warehouse, before = published
+    # one corrected cold call is a handful of rows, which no share judges; then a file of twenty
     (inputs / "calls_20990103.csv").write_text(
         "call_id,rep_id,lead_id,phone,direction,started_at,result,talk_seconds\n"
-        "U1,R001,,03-9999-0001,outbound,2026-05-01 10:00,busy,0\n"
-        "U2,R001,NOBODY,03-9999-0002,outbound,2026-05-01 10:01,no_answer,0\n"
-        "U3,R001,,,outbound,2026-05-01 10:02,busy,0\n",
+        "U0,R001,,03-9999-0000,outbound,2026-05-01 09:59,busy,0\n",
         encoding="utf-8",
     )
-    outcome = run_nightly(inputs, warehouse, BlockingThresholds(max_unresolved_share=0.5))
+    assert run_nightly(inputs, warehouse, BlockingThresholds(max_unresolved_share=0.99)).success
+    before = warehouse.read_bytes()
+    rows = [f"U{i},R001,{'NOBODY' if i % 2 else ''},{'03-9999-%04d' % i if i % 3 else ''},outbound,2026-05-01 10:{i:02d},busy,0"
+            for i in range(1, MIN_ROWS_JUDGED + 1)]
+    (inputs / "calls_20990103b.csv").write_text(
+        "call_id,rep_id,lead_id,phone,direction,started_at,result,talk_seconds\n" + "\n".join(rows) + "\n", encoding="utf-8",
+    )
+    outcome = run_nightly(inputs, warehouse, BlockingThresholds(max_unresolved_share=0.99))
     assert not outcome.success
-    assert "calls_20990103.csv: 3 of 3 calls (100%) name no known lead" in outcome.message
-    assert "more than the 50% allowed" in outcome.message
+    assert f"calls_20990103b.csv: {MIN_ROWS_JUDGED} of {MIN_ROWS_JUDGED} calls (100%) name no known lead" in outcome.message
+    assert "more than the 99% allowed" in outcome.message
     assert "lead_resolution = 'unresolved'" in outcome.message
     assert warehouse.read_bytes() == before
     # the same file passes under the default threshold: cold calls are still dials

@@ -2,7 +2,9 @@
 
 Activity whose lead cannot be resolved is kept (a cold call to a number not yet in the CRM is
 still a dial), but a file in which most of it is unresolved usually means the leads export is
-missing or a phone or address column changed its format: such a file stops the publish.
+missing or a phone or address column changed its format: such a file stops the publish. A share
+of a handful of rows says nothing (a corrected cold call re-exported with its file's other rows,
+which are duplicates, brings one new row), so a file is judged once it brings MIN_ROWS_JUDGED rows.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from orchestration.defs.resources import WarehouseResource
 from orchestration.loading import connect
 
 UNRESOLVED_LEADS = "unresolved_leads"
+MIN_ROWS_JUDGED = 20
 
 # model with a lead_resolution and a source_file_id per row -> what a row is, and how it resolves
 RESOLVED_ACTIVITY = {
@@ -45,7 +48,7 @@ def _build_check(model: str, rows_are: str, matched_by: str):
     def unresolved_leads(warehouse: WarehouseResource) -> AssetCheckResult:
         limit = warehouse.max_unresolved_share
         files = unresolved_by_file(warehouse, model)
-        over = [(i, name, n, u) for i, name, n, u in files if n and u / n > limit]
+        over = [(i, name, n, u) for i, name, n, u in files if n >= MIN_ROWS_JUDGED and u / n > limit]
         problems = [
             f"{name}: {u} of {n} {rows_are} ({u / n:.0%}) name no known lead and match no lead's {matched_by}, "
             f"more than the {limit:.0%} allowed. See them with `iskpi query --warehouse {warehouse.work_db} "
@@ -56,7 +59,8 @@ def _build_check(model: str, rows_are: str, matched_by: str):
         total, unresolved = sum(f[2] for f in files), sum(f[3] for f in files)
         return AssetCheckResult(
             passed=not problems,
-            description="\n".join(problems) or f"{unresolved} of {total} {rows_are} unresolved; no file over {limit:.0%}",
+            description="\n".join(problems) or (f"{unresolved} of {total} {rows_are} unresolved; no file of "
+                                                 f"{MIN_ROWS_JUDGED} or more over {limit:.0%}"),
             metadata={"files_over_threshold": [name for _, name, _, _ in over], "unresolved": unresolved, "total": total},
         )
 
