@@ -9,9 +9,9 @@ The event facts (a row per call, per e-mail message, per stage change of a lead)
 the published rows, and a night changes few of their months. The published file holds each as
 a view over one Parquet file per month in `<file name>.segments/` beside it. A segment's name
 carries its row count and a checksum of its rows, so a month whose rows did not change keeps
-its file and a night writes only what changed. Segments are never overwritten, and those of the previous
-publish stay until the next one, so a reader holding the previous file open still reads whole
-tables. (The view names the segments by absolute path: a moved warehouse folder is published
+its file and a night writes only what changed. Segments are never overwritten, and those of the
+last KEPT_PUBLISHES publishes stay, so a reader holding an earlier file open (a BI connection kept
+for days) still reads whole tables. (The view names the segments by absolute path: a moved warehouse folder is published
 again by the next run, or by `iskpi run --full-refresh`.)
 """
 
@@ -47,8 +47,12 @@ SEGMENTED_TABLES = {
     ("marts", "fct_stage_transition"): "changed_date",
 }
 
-# the segments the published file reads, and the previous publish's: the ones kept
+# the segments each of the last publishes reads, newest first: the ones kept
 SEGMENT_LIST = "published.json"
+# A BI tool may hold a connection to the published file open for days; it goes on reading the file
+# it opened, whose segments stay for this many publishes (a week of nights). Only the months a
+# night changed are new files, so that costs a few copies of the latest months.
+KEPT_PUBLISHES = 7
 
 
 def publish_warehouse(work_db: Path, published: Path, limits: DuckDBLimits) -> list[str]:
@@ -117,16 +121,19 @@ def _publish_segments(con: duckdb.DuckDBPyConnection, schema: str, table: str, m
 
 
 def _keep_only(folder: Path, published_now: list[Path]) -> None:
-    """Delete segments neither the published file nor the one before it reads."""
+    """Delete the segments none of the last KEPT_PUBLISHES published files reads."""
     listing = folder / SEGMENT_LIST
     if not folder.exists():
         return
-    previous = set(json.loads(listing.read_text())) if listing.exists() else set()
-    keep = previous | {str(p) for p in published_now}
+    earlier = json.loads(listing.read_text()) if listing.exists() else []
+    if earlier and isinstance(earlier[0], str):  # written by a version that kept one publish
+        earlier = [earlier]
+    kept = [sorted(str(p) for p in published_now), *earlier][:KEPT_PUBLISHES]
+    keep = {path for publish in kept for path in publish}
     for path in folder.glob("*/*.parquet"):
         if str(path) not in keep:
             path.unlink()
-    listing.write_text(json.dumps(sorted(str(p) for p in published_now)))
+    listing.write_text(json.dumps(kept))
 
 
 @asset(
