@@ -14,6 +14,7 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
+import io
 import os
 import re
 import shutil
@@ -117,22 +118,38 @@ def read_header(path: Path) -> list[str]:
 def _read_header(path: Path, mtime_ns: int, size: int) -> tuple[str, ...]:
     del mtime_ns, size  # the cache key: a file replaced under the same name is read again
     with path.open("rb") as stream:
-        first = stream.readline(1 << 20)
+        head = stream.read(4)
+    utf16 = "utf-16" if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else _utf16_without_bom(path)
+    with path.open("rb") as stream:
+        lines = io.TextIOWrapper(stream, encoding=utf16, errors="replace", newline="") if utf16 else stream
+        first = _decoded(lines.readline(MAX_HEADER_CHARACTERS))
+        if EXCEL_SEPARATOR_LINE.match(first.lstrip(BOM)):
+            first = _decoded(lines.readline(MAX_HEADER_CHARACTERS))
+    return split_header(first)[0]
+
+
+def _decoded(line: str | bytes) -> str:
+    """A first line as text: UTF-8 (with or without BOM), else CP932, without reading on."""
+    if isinstance(line, str):
+        return line
     for encoding in ("utf-8-sig", "cp932"):
         try:
-            line = first.decode(encoding)
-            break
+            return line.decode(encoding)
         except UnicodeDecodeError:
             continue
-    else:
-        line = first.decode("utf-8", errors="replace")
-    return split_header(line)[0]
+    return line.decode("utf-8", errors="replace")
+
+
+# Excel's "sep=," first line names the delimiter; the header follows it
+EXCEL_SEPARATOR_LINE = re.compile(r"^sep=(.)\r?\n?$")
+BOM = "\ufeff"
+MAX_HEADER_CHARACTERS = 1 << 20
 
 
 def split_header(line: str) -> tuple[tuple[str, ...], str]:
     """A header line's names and its delimiter: a comma unless the line is plainly separated by
-    tabs or semicolons (TSV, European-locale Excel)."""
-    line = line.rstrip("\r\n")
+    tabs or semicolons (TSV, European-locale Excel). A BOM saved twice is no part of a name."""
+    line = line.lstrip(BOM).rstrip("\r\n")
     delimiter = max(DELIMITERS, key=lambda d: (line.count(d), d == ","))
     return tuple(next(csv.reader([line], delimiter=delimiter), [])), delimiter
 
@@ -229,13 +246,40 @@ def _utf8_evidence(path: Path) -> tuple[int, int]:
     return broken, valid
 
 
+def _utf16_without_bom(path: Path) -> str | None:
+    """`utf-16-le` or `-be` for a file whose ASCII characters each have a NUL beside them (what a
+    UTF-16 file saved without its BOM looks like), else None."""
+    with path.open("rb") as stream:
+        head = stream.read(1024)
+    head = head[: len(head) // 2 * 2]
+    if len(head) < 4:
+        return None
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    half = len(head) // 2
+    # UTF-8 and CP932 text holds no NUL but by accident; UTF-16 holds one beside every ASCII
+    # character (delimiters, digits, the header), always on the same side
+    if odd >= half / 4 and even <= half / 50:
+        return "utf-16-le"
+    if even >= half / 4 and odd <= half / 50:
+        return "utf-16-be"
+    return None
+
+
 def detect_encoding(path: Path) -> str:
-    """`utf-8-sig`, `utf-8`, UTF8_WITH_UNDECODABLE_LINES or `cp932`, decided on the file's own
-    evidence; anything else is refused with a message."""
+    """`utf-8-sig`, `utf-8`, UTF8_WITH_UNDECODABLE_LINES, `utf-16` (with its BOM, or `-le`/`-be`
+    without: Excel's "Unicode text") or `cp932`, decided on the file's own evidence; anything else
+    is refused with a message."""
     with path.open("rb") as stream:
         head = stream.read(4)
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        raise UnreadableFile(f"{printable_name(path.name)}: the file is UTF-32; save it as UTF-8 (CSV UTF-8) and rerun")
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise UnreadableFile(f"{printable_name(path.name)}: the file is UTF-16; save it as UTF-8 (CSV UTF-8) or Shift_JIS (CP932) and rerun")
+        if _decodes_as(path, "utf-16"):
+            return "utf-16"
+        raise UnreadableFile(f"{printable_name(path.name)}: the file starts as UTF-16 but is not; save it as CSV UTF-8 and rerun")
+    utf16 = _utf16_without_bom(path)
+    if utf16 and _decodes_as(path, utf16):
+        return utf16
     has_bom = head.startswith(UTF8_BOM)
     if _decodes_as(path, "utf-8-sig"):
         return "utf-8-sig" if has_bom else "utf-8"
@@ -254,12 +298,13 @@ def detect_encoding(path: Path) -> str:
 GLOB_CHARACTERS = re.compile(r"[*?\[\]{}]")
 
 
-def readable_copy(path: Path, encoding: str, scratch_dir: Path, file_id: int) -> Path:
+def readable_copy(path: Path, encoding: str, scratch_dir: Path, file_id: int, one_line_end: bool = False) -> Path:
     """A path DuckDB reads as exactly this file: the file itself when it is UTF-8 and its path is
-    text with no glob character, else a link or UTF-8 copy in scratch named by its file id. The caller
-    deletes a scratch copy once the file is landed."""
+    text with no glob character, else a link or UTF-8 copy in scratch named by its file id.
+    `one_line_end` writes the copy with every CRLF and lone CR as LF: DuckDB reads one kind of
+    line end per file. The caller deletes a scratch copy once the file is landed."""
     scratch_dir.mkdir(parents=True, exist_ok=True)
-    if encoding in ("utf-8", "utf-8-sig"):
+    if encoding in ("utf-8", "utf-8-sig") and not one_line_end:
         if not GLOB_CHARACTERS.search(str(path)) and printable_name(str(path)) == str(path):
             return path
         target = scratch_dir / f"{file_id}.csv"
@@ -273,9 +318,31 @@ def readable_copy(path: Path, encoding: str, scratch_dir: Path, file_id: int) ->
     if encoding == UTF8_WITH_UNDECODABLE_LINES:
         decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="replace")
     else:
-        decoder = codecs.getincrementaldecoder(encoding)()
+        decoder = codecs.getincrementaldecoder("utf-8-sig" if encoding == "utf-8" else encoding)()
+    held = ""  # a CR that ends a chunk may begin a CRLF
     with path.open("rb") as source, target.open("w", encoding="utf-8", newline="") as sink:
         while chunk := source.read(CHUNK_BYTES):
-            sink.write(decoder.decode(chunk))
-        sink.write(decoder.decode(b"", final=True))
+            text = held + decoder.decode(chunk)
+            if one_line_end:
+                held, text = (text[-1], text[:-1]) if text.endswith("\r") else ("", text)
+                text = LINE_END.sub("\n", text)
+            sink.write(text)
+        sink.write(LINE_END.sub("\n", held + decoder.decode(b"", final=True)) if one_line_end else decoder.decode(b"", final=True))
     return target
+
+
+LINE_END = re.compile("\r\n?")
+
+
+def mixed_line_ends(path: Path) -> bool:
+    """Whether the file ends its lines in more than one way (CRLF, LF, CR alone)."""
+    crlf = cr = lf = 0
+    last = b""
+    with path.open("rb") as stream:
+        while chunk := stream.read(CHUNK_BYTES):
+            chunk = last + chunk
+            last, chunk = (chunk[-1:], chunk[:-1]) if chunk.endswith(b"\r") else (b"", chunk)
+            pairs = chunk.count(b"\r\n")
+            crlf, cr, lf = crlf + pairs, cr + chunk.count(b"\r") - pairs, lf + chunk.count(b"\n") - pairs
+    cr += len(last)
+    return sum(1 for n in (crlf, cr, lf) if n) > 1

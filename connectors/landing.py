@@ -12,6 +12,7 @@ format does not read are the vendor's own and are not kept.
 
 from __future__ import annotations
 
+import csv
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,9 +20,19 @@ from pathlib import Path
 import duckdb
 
 from connectors.contract import Entity
-from connectors.files import ExportFile, UnreadableFile, detect_encoding, readable_copy, split_header
+from connectors.files import (
+    BOM,
+    EXCEL_SEPARATOR_LINE,
+    MAX_HEADER_CHARACTERS,
+    ExportFile,
+    UnreadableFile,
+    detect_encoding,
+    mixed_line_ends,
+    readable_copy,
+    split_header,
+)
 from connectors.normalize import SQL_TYPES, typed_expression
-from connectors.source_formats import project, timestamp_columns
+from connectors.source_formats import header_key, project, timestamp_columns
 from connectors.sql import ident, literal
 
 
@@ -53,26 +64,53 @@ CSV_ERROR_DETAILS = re.compile(r"^(Expected Number of Columns: \d+ Found: \d+|Va
 
 @dataclass(frozen=True)
 class CsvLayout:
-    headers: tuple[str, ...]  # made unique: a repeated header gets a `_2` suffix
+    headers: tuple[str, ...]  # made unique: a repeated header gets a `_2` suffix, an empty one a name
     delimiter: str
+    skip_lines: int = 0  # Excel's `sep=,` line before the header
+    repeated: tuple[str, ...] = ()  # names the header holds more than once
+
+
+# a header of more columns than any export has is a broken file, refused before DuckDB spends minutes on it
+MAX_COLUMNS = 2000
 
 
 def _csv_layout(path: Path, name: str) -> CsvLayout:
     """The header row and delimiter, read here so that DuckDB need not sniff: its sniffer takes
     time quadratic in the longest line (minutes for a 10 MB field)."""
     with path.open(encoding="utf-8-sig", errors="replace", newline="") as stream:
-        first_line = stream.readline(1 << 20)
+        first_line = stream.readline(MAX_HEADER_CHARACTERS)
+        separator = EXCEL_SEPARATOR_LINE.match(first_line.lstrip(BOM))
+        if separator:
+            first_line = stream.readline(MAX_HEADER_CHARACTERS)
     if not first_line.strip():
         raise UnreadableFile(f"{name}: the file is empty or its first line is blank; export it again with its header row and rerun")
+    if len(first_line) >= MAX_HEADER_CHARACTERS:
+        raise UnreadableFile(f"{name}: the header line is over {MAX_HEADER_CHARACTERS:,} characters long: this is no export "
+                             "table's header; export the table again and rerun")
     names, delimiter = split_header(first_line)
+    if separator and separator.group(1) in first_line:
+        names = tuple(next(csv.reader([first_line.lstrip(BOM).rstrip("\r\n")], delimiter=separator.group(1))))
+        delimiter = separator.group(1)
+    if len(names) > MAX_COLUMNS:
+        raise UnreadableFile(f"{name}: the header has {len(names):,} columns, more than the {MAX_COLUMNS:,} any export has; "
+                             "check the delimiter and the first line, export the table again and rerun")
     headers: list[str] = []
-    for header in names:
-        unique, n = header, 1
+    for position, header in enumerate(names, start=1):
+        unique, n = header or f"_unnamed_{position}", 1  # a line ending in a delimiter has an empty last name
         while unique in headers:
             n += 1
             unique = f"{header}_{n}"
         headers.append(unique)
-    return CsvLayout(tuple(headers), delimiter)
+    repeated = tuple(dict.fromkeys(h for i, h in enumerate(names) if h and h in names[:i]))
+    return CsvLayout(tuple(headers), delimiter, 1 if separator else 0, repeated)
+
+
+def _repeated_refusal(export: ExportFile, file_id: int, repeated: list[str]) -> RejectedFile:
+    return RejectedFile(
+        export, file_id,
+        f"{export.name}: the header names {', '.join(repeated)} more than once, so which column holds it is unclear; "
+        "keep one of each and rerun",
+    )
 
 
 def _csv_scan(path: Path, layout: CsvLayout, short_lines: bool = False) -> str:
@@ -80,7 +118,7 @@ def _csv_scan(path: Path, layout: CsvLayout, short_lines: bool = False) -> str:
     columns = "{" + ", ".join(f"{literal(h)}: 'VARCHAR'" for h in layout.headers) + "}"
     return (
         f"read_csv({literal(str(path))}, header = true, auto_detect = false, columns = {columns}, "
-        f"delim = {literal(layout.delimiter)}, quote = '\"', escape = '\"', max_line_size = {MAX_LINE_BYTES}"
+        f"delim = {literal(layout.delimiter)}, quote = '\"', escape = '\"', max_line_size = {MAX_LINE_BYTES}, skip = {layout.skip_lines}"
         f"{', null_padding = true' if short_lines else ''})"
     )
 
@@ -128,9 +166,30 @@ def land_file(
     """Append one file to landing.<entity>, or say why the whole file is refused."""
     try:
         encoding = detect_encoding(export.path)
-        readable = readable_copy(export.path, encoding, scratch_dir, file_id)
     except UnreadableFile as refusal:
         return RejectedFile(export, file_id, str(refusal))
+    landed = _land_copy(con, entity, export, file_id, scratch_dir, business_time_zone, encoding, one_line_end=False)
+    # DuckDB reads one kind of line end per file: a file that mixes CRLF, LF and CR (lines pasted
+    # from another system) is read again from a copy with one, found only when the read failed
+    if isinstance(landed, RejectedFile) and landed.message.endswith(CSV_REFUSAL_END) and mixed_line_ends(export.path):
+        landed = _land_copy(con, entity, export, file_id, scratch_dir, business_time_zone, encoding, one_line_end=True)
+    return landed
+
+
+CSV_REFUSAL_END = "; fix the file and rerun"
+
+
+def _land_copy(
+    con: duckdb.DuckDBPyConnection,
+    entity: Entity,
+    export: ExportFile,
+    file_id: int,
+    scratch_dir: Path,
+    business_time_zone: str,
+    encoding: str,
+    one_line_end: bool,
+) -> LandedFile | RejectedFile:
+    readable = readable_copy(export.path, encoding, scratch_dir, file_id, one_line_end)
     try:
         try:
             layout = _csv_layout(readable, export.name)
@@ -159,6 +218,10 @@ def _land_template(
     by_key = {}
     for header in headers:
         by_key.setdefault(_header_key(con.execute("select iskpi_text(?)", [header]).fetchone()[0] or ""), header)
+    contract_keys = {_header_key(c) for c in entity.column_names}
+    repeated = [h for h in layout.repeated if _header_key(h) in contract_keys]
+    if repeated:
+        return _repeated_refusal(export, file_id, repeated)
     source_of = {}
     for column in entity.columns:
         header = by_key.get(_header_key(column.name))
@@ -198,6 +261,10 @@ def _land_vendor(
 ) -> LandedFile | RejectedFile:
     """A vendor export: its format's projection gives the canonical text columns."""
     table, output = export.source.table, export.source.output
+    read = {table.header_for(c, {header_key(h): h for h in layout.repeated}) for c in table.columns}
+    repeated = [h for h in layout.repeated if h in read]
+    if repeated:
+        return _repeated_refusal(export, file_id, repeated)
     scan = _csv_scan(readable, layout, table.footer_lines)
     projection = project(
         table, output, layout.headers, scan, export.source.time_zone or business_time_zone,
@@ -223,7 +290,7 @@ def _land_vendor(
         source_rows = con.execute(projection.source_rows_sql).fetchone()[0]
     except duckdb.Error as error:
         return RejectedFile(
-            export, file_id, f"{export.name}: could not be read as CSV ({csv_error_summary(error)}); fix the file and rerun"
+            export, file_id, f"{export.name}: could not be read as CSV ({csv_error_summary(error)}){CSV_REFUSAL_END}"
         )
     return _insert_typed(con, entity, export, file_id, texts, encoding, (), source_rows)
 
@@ -255,7 +322,7 @@ def _insert_typed(
         )
     except duckdb.Error as error:
         return RejectedFile(
-            export, file_id, f"{export.name}: could not be read as CSV ({csv_error_summary(error)}); fix the file and rerun"
+            export, file_id, f"{export.name}: could not be read as CSV ({csv_error_summary(error)}){CSV_REFUSAL_END}"
         )
     rows_read = con.execute(
         f"select count(*) from landing.{entity.name} where _file_id = ?", [file_id]

@@ -51,8 +51,22 @@ def ok(call_id: str, **overrides: str) -> str:
 
 CASES = [
     # -- encodings and bytes -------------------------------------------------------------------
-    Case("utf16_le", "calls", ("\ufeff" + CALLS_HEADER + "\n" + ok("E01") + "\n").encode("utf-16-le"), status="rejected", message=("UTF-16",)),
-    Case("utf16_be", "calls", ("\ufeff" + CALLS_HEADER + "\n" + ok("E02") + "\n").encode("utf-16-be"), status="rejected", message=("UTF-16",)),
+    # Excel's "Unicode text": UTF-16 with its BOM, or without it, read like any other encoding
+    Case("utf16_le", "calls", ("\ufeff" + CALLS_HEADER + "\n" + ok("E01") + "\n").encode("utf-16-le"), loaded=1),
+    Case("utf16_be", "calls", ("\ufeff" + CALLS_HEADER + "\n" + ok("E02") + "\n").encode("utf-16-be"), loaded=1),
+    Case("utf16_without_bom", "calls", (CALLS_HEADER + "\n" + ok("E02b", result="不在") + "\n").encode("utf-16-le"), loaded=1),
+    Case("utf32", "calls", ("\ufeff" + CALLS_HEADER + "\n" + ok("E02c") + "\n").encode("utf-32-le"), status="rejected", message=("UTF-32",)),
+    Case("doubled_bom", "calls", ("\ufeff\ufeff" + CALLS_HEADER + "\n" + ok("E02d") + "\n").encode(), loaded=1),
+    Case("excel_sep_line", "calls", ("sep=,\n" + CALLS_HEADER + "\n" + ok("E02e") + "\n").encode(), loaded=1),
+    Case("excel_sep_line_semicolon", "calls", ("sep=;\n" + CALLS_HEADER.replace(",", ";") + "\n" + ok("E02f").replace(",", ";") + "\n").encode(), loaded=1),
+    Case("every_line_ends_in_a_comma", "calls", (CALLS_HEADER + ",\n" + ok("E02g") + ",\n" + ok("E02h") + ",\n").encode(), loaded=2),
+    Case("mixed_line_ends", "calls", (CALLS_HEADER + "\r\n" + ok("E02i") + "\n" + ok("E02j") + "\r" + ok("E02k") + "\r\n").encode(), loaded=3),
+    Case("header_over_a_mebibyte", "calls", (CALLS_HEADER + "," + "x" * (1 << 20) + "\n" + ok("E02l") + "\n").encode(),
+         status="rejected", message=("header line",)),
+    Case("hundred_thousand_columns", "calls", (",".join(f"c{i}" for i in range(100_000)) + "\n" + "," * 99_999 + "\n").encode(),
+         status="rejected", message=("100,000 columns",)),
+    Case("a_contract_column_twice", "calls", (CALLS_HEADER + ",result\n" + ok("E02m") + ",no_answer\n").encode(),
+         status="rejected", message=("result", "more than once")),
     calls("cp932", ok("E03", result="不在"), encoding="cp932", loaded=1),
     calls("cp932_maru_kabu", ok("E04", lead_id="㈱テスト①髙"), encoding="cp932", loaded=1),
     calls("utf8_bom", ok("E05"), encoding="utf-8-sig", loaded=1),
@@ -76,7 +90,7 @@ CASES = [
     calls("headers_reordered", "busy,0,E14,R1,,03-1234-5678,outbound,2026-04-01 09:00",
           header="result,talk_seconds,call_id,rep_id,lead_id,phone,direction,started_at", loaded=1),
     calls("headers_full_width_and_case", ok("E15"), header="Call_ID,ＲＥＰ＿ＩＤ,lead_id, phone ,direction,started_at,result,talk_seconds", loaded=1),
-    calls("duplicated_header", ok("E16") + ",extra", header=CALLS_HEADER + ",result", loaded=1),
+    calls("duplicated_other_header", ok("E16") + ",a,b", header=CALLS_HEADER + ",備考,備考", loaded=1),
     calls("extra_column", ok("E17") + ",メモ", header=CALLS_HEADER + ",備考", loaded=1),
     Case("semicolon_delimiter", "calls", (CALLS_HEADER.replace(",", ";") + "\n" + ok("E18").replace(",", ";") + "\n").encode(), loaded=1),
     Case("tab_delimiter", "calls", (CALLS_HEADER.replace(",", "\t") + "\n" + ok("E19").replace(",", "\t") + "\n").encode(), loaded=1),

@@ -5,7 +5,16 @@ from __future__ import annotations
 import pytest
 
 from connectors.contract import entity_names
-from connectors.files import UTF8_WITH_UNDECODABLE_LINES, UnreadableFile, detect_encoding, discover, entity_of, readable_copy, unmatched_files
+from connectors.files import (
+    UTF8_WITH_UNDECODABLE_LINES,
+    UnreadableFile,
+    detect_encoding,
+    discover,
+    entity_of,
+    mixed_line_ends,
+    readable_copy,
+    unmatched_files,
+)
 
 TEXT = "rep_id,rep_name\nR1,髙橋 ①㈱\n"
 
@@ -56,11 +65,28 @@ def test_a_cp932_file_with_a_line_that_happens_to_be_utf8_stays_cp932(tmp_path):
     assert detect_encoding(path) == "cp932"
 
 
-def test_utf16_is_refused_with_what_to_do(tmp_path):
+@pytest.mark.parametrize("encoding, detected", [("utf-16", "utf-16"), ("utf-16-le", "utf-16-le"), ("utf-16-be", "utf-16-be")])
+def test_utf16_with_or_without_its_bom_is_read(tmp_path, encoding, detected):
+    path = tmp_path / "reps.csv"
+    path.write_text(TEXT, encoding=encoding)
+    assert detect_encoding(path) == detected
+    assert readable_copy(path, detected, tmp_path / "scratch", file_id=1).read_text(encoding="utf-8") == TEXT
+
+
+def test_utf32_is_refused_by_its_name(tmp_path):
     path = tmp_path / "calls.csv"
-    path.write_text(TEXT, encoding="utf-16")
-    with pytest.raises(UnreadableFile, match="calls.csv: the file is UTF-16; save it as UTF-8"):
+    path.write_text(TEXT, encoding="utf-32")
+    with pytest.raises(UnreadableFile, match="calls.csv: the file is UTF-32; save it as UTF-8"):
         detect_encoding(path)
+
+
+def test_mixed_line_ends_are_found_and_made_one(tmp_path):
+    path = tmp_path / "calls.csv"
+    path.write_bytes(b"a,b\r\n1,2\n3,4\r5,6\r\n")
+    assert mixed_line_ends(path)
+    assert readable_copy(path, "utf-8", tmp_path / "s", file_id=1, one_line_end=True).read_bytes() == b"a,b\n1,2\n3,4\n5,6\n"
+    path.write_bytes(b"a,b\r\n1,2\r\n")
+    assert not mixed_line_ends(path)
 
 
 @pytest.mark.parametrize("name", ["calls_[1].csv", "calls_*.csv", "calls_?.csv", "calls_[修正版].csv"])
