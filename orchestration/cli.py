@@ -132,7 +132,13 @@ def run(
         max_unresolved_share=max_unresolved_share,
     )
     view = ConsoleView()
-    outcome = view.run(lambda: run_nightly(workspace, as_of.date() if as_of else None, full_refresh), workspace)
+    try:
+        outcome = view.run(lambda: run_nightly(workspace, as_of.date() if as_of else None, full_refresh), workspace)
+    except OSError as error:  # the disk full, a folder made read-only: the published file is as it was
+        raise click.ClickException(
+            f"could not write {error.filename or 'to the workspace'} ({error.strerror or error}); the published warehouse "
+            "is as it was: free disk space or fix the folder's permissions and rerun"
+        ) from None
     view.summary(outcome, time.monotonic() - started)
     if not outcome.success:
         sys.exit(1)

@@ -130,7 +130,7 @@ def _run_locked(workspace: Workspace, as_of: date | None, full_refresh: bool) ->
             raise_on_error=False, run_config={"loggers": {"iskpi_run_file": {"config": {"path": str(log_file)}}}},
         )
     finally:
-        close_run_logs()
+        warnings += close_run_logs()
     evaluations = result.get_asset_check_evaluations()
     failed_checks = [e for e in evaluations if not e.passed]
     verdicts = [
