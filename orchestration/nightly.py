@@ -56,16 +56,25 @@ def _loaded_shas(work_db: Path) -> set[str]:
 
 
 def sample_mixing(workspace: Workspace, work_db: Path) -> str | None:
-    """Why this run would mix the bundled sample with a team's own exports, if it would."""
+    """Why this run would mix the bundled sample with a team's own exports, if it would: a team's
+    warehouse that holds the sample, or is about to (refused on the first night, not every later one)."""
     loaded = _loaded_shas(work_db)
-    if not loaded:
-        return None
-    sample = {sha256_of(p) for p in SAMPLE_INPUT_DIR.glob("*.csv")}
+    sample_files = list(SAMPLE_INPUT_DIR.glob("*.csv"))
+    sample = {sha256_of(p) for p in sample_files}
     if workspace.input_dir.resolve() == SAMPLE_INPUT_DIR.resolve():
         if loaded - sample:
             return (f"{workspace.warehouse} holds a team's own exports; the bundled sample is never loaded into it. "
                     "Run the sample outside any workspace (`iskpi run` in an empty folder uses ./iskpi-demo).")
-    elif loaded & sample:
+        return None
+    sizes = {p.stat().st_size for p in sample_files}  # only a file of a sample file's size can be one
+    arriving = [p for p in workspace.input_dir.rglob("*.csv")
+                if p.is_file() and not p.is_symlink() and p.stat().st_size in sizes and sha256_of(p) in sample] \
+        if workspace.input_dir.is_dir() else []
+    if arriving:
+        return (f"{workspace.input_dir} holds the bundled sample ({', '.join(sorted(p.name for p in arriving)[:3])}…); "
+                "a team's warehouse never loads it. Remove those files (the sample runs on its own: `iskpi run` "
+                "in an empty folder uses ./iskpi-demo) and rerun.")
+    if loaded & sample:
         return (f"{workspace.warehouse} holds the bundled sample; a team's exports are never mixed into it. "
                 "Create a workspace of your own with `iskpi init DIR` and run there.")
     return None

@@ -148,3 +148,18 @@ def test_iskpi_query_reads_the_published_marts_and_nothing_else(sample_run, tmp_
         refused = query(sql)
         assert refused.exit_code != 0 and "Traceback" not in refused.output, (sql, refused.output)
     assert not written.exists()
+
+
+def test_the_bundled_sample_dropped_into_a_teams_inbox_is_refused_on_the_first_night(tmp_path):
+    """It was loaded the first night, and then every later night was refused: the workspace was trapped."""
+    import shutil
+
+    from orchestration.nightly import run_nightly as run_workspace
+    from workspaces import workspace_for
+
+    inbox = tmp_path / "inbox"
+    shutil.copytree(SAMPLE_INPUT_DIR, inbox)
+    workspace = workspace_for(tmp_path / "ws" / "iskpi.duckdb", inbox)
+    outcome = run_workspace(workspace)
+    assert outcome.refused and "holds the bundled sample" in outcome.message and "accounts.csv" in outcome.message
+    assert not workspace.warehouse.exists()
