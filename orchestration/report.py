@@ -13,6 +13,7 @@ formats (counts, %, 円, ▲ differences), a worksheet per table and the charts 
 from __future__ import annotations
 
 import io
+import shutil
 import tempfile
 import warnings
 from dataclasses import dataclass, field
@@ -570,6 +571,8 @@ def write_sheets(warehouse_path: Path, out_dir: Path, as_of: date | None = None,
         monthly_sheet(warehouse, built_as_of, labels, lead_kpis),
     ]
     out_dir.mkdir(parents=True, exist_ok=True)
+    for leftover in out_dir.glob(".building-*"):  # of a run killed while writing; runs never overlap (the run lock)
+        shutil.rmtree(leftover, ignore_errors=True)
     template = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True).get_template("sheet.html.j2")
     # written aside, then renamed into place: whoever opens a sheet gets a whole file
     with tempfile.TemporaryDirectory(dir=out_dir, prefix=".building-") as building:
@@ -582,4 +585,10 @@ def write_sheets(warehouse_path: Path, out_dir: Path, as_of: date | None = None,
             for table in sheet.tables:
                 staged.append(write_csv(table.frame, Path(building) / f"{sheet.name}_{table.slug}.csv", encoding))
                 staged.append(write_csv(table.values, Path(building) / f"{sheet.name}_{table.slug}_raw.csv", encoding))
-        return [path.replace(out_dir / path.name) for path in staged]
+        written = [path.replace(out_dir / path.name) for path in staged]
+    # a table an earlier night had and this one has not (the plan, once its month has no target)
+    for sheet in sheets:
+        for stale in set(out_dir.glob(f"{sheet.name}.*")) | set(out_dir.glob(f"{sheet.name}_*.csv")):
+            if stale not in written:
+                stale.unlink()
+    return written

@@ -160,3 +160,17 @@ def test_chart_labels_from_the_data_are_drawn_as_they_are_not_as_math():
     svg = bar_chart(["$\\evilcmd{x}$", "田中"], [3, 4])
     assert "$\\evilcmd{x}$" in svg
     assert "$5 $x^2$" in line_chart(["2026-04", "2026-05"], {"$5 $x^2$": [1.0, 2.0]})
+
+
+def test_a_table_an_earlier_night_wrote_and_a_killed_run_leftover_are_gone(bundled_run, tmp_path):
+    """monthly_plan*.csv stayed in reports/ after its month lost its target; a run killed while
+    writing left an empty .building- folder forever."""
+    from orchestration.report import write_sheets
+
+    out = tmp_path / "reports"
+    (out / ".building-killed").mkdir(parents=True)
+    for stale in ("monthly_gone.csv", "monthly_gone_raw.csv", "weekly_old.csv"):
+        (out / stale).write_text("x\n", encoding="utf-8")
+    (out / "notes.txt").write_text("the manager's own file\n", encoding="utf-8")
+    written = write_sheets(bundled_run, out)
+    assert sorted(p.name for p in out.iterdir()) == sorted([p.name for p in written] + ["notes.txt"])
