@@ -392,7 +392,7 @@ def _outcome(con: duckdb.DuckDBPyConnection, landed: LandedFile, blocked: bool, 
             f"{landed.export.name}: {quarantined} of {landed.rows_read} rows ({share:.0%}) broke input rules, "
             f"more than the {settings.max_quarantine_share:.0%} allowed; most often {worst} "
             f"({violations[worst]} rows). Nothing of this file was loaded. See the rows with "
-            f"`select * from audit.quarantine where file_id = {file_id}`, fix the file and rerun."
+            f"`iskpi query --work \"select * from audit.quarantine where file_id = {file_id}\"`, fix the file and rerun."
         )
         return FileOutcome(
             file_id, landed.export.name, "blocked", landed.rows_read, 0, landed.rows_read, 0, violations, message,

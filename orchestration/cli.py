@@ -12,6 +12,7 @@ import click
 from orchestration.paths import SAMPLE_INPUT_DIR
 from orchestration.workspace import (
     CONFIG_FILE, DEMO_WORKSPACE, ENGINES, Workspace, WorkspaceError, demo_workspace, find_workspace, init_workspace, segments_dir,
+    work_db_for,
 )
 
 
@@ -199,23 +200,38 @@ def source_check(context: Context, files: tuple[Path, ...], format_name: str | N
 @main.command()
 @click.argument("sql")
 @WAREHOUSE_OPTION
+@click.option("--work", "work", is_flag=True,
+              help="Read the working database of the warehouse instead (raw rows, audit.quarantine): its owner only.")
 @pass_context
-def query(context: Context, sql: str, warehouse_path: Path | None) -> None:
-    """Run SQL against the published warehouse (read-only); SQL is one statement in DuckDB's dialect."""
+def query(context: Context, sql: str, warehouse_path: Path | None, work: bool) -> None:
+    """Run SQL against the published warehouse (read-only); SQL is one statement in DuckDB's dialect.
+    Unqualified names are the marts' (`show tables` lists them)."""
     import duckdb
 
-    published = published_warehouse(context, warehouse_path)
+    if work:
+        database, readable = work_db_for(warehouse_path or context.workspace_or_demo().warehouse), []
+        if not database.exists():
+            raise click.ClickException(f"{database} does not exist yet: run `iskpi run` first")
+    else:
+        database = published_warehouse(context, warehouse_path)
+        readable = [str(segments_dir(database.resolve()))]
     try:
         statements = duckdb.extract_statements(sql)
     except duckdb.Error as error:
         raise click.ClickException(f"the query failed: {error}") from None
     if len(statements) != 1 or statements[0].type not in (duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN):
         raise click.ClickException("iskpi query reads: give it one select (or show, describe, explain) statement")
-    with duckdb.connect(str(published), read_only=True) as con:
+    try:
+        con = duckdb.connect(str(database), read_only=True)
+    except duckdb.IOException:
+        raise click.ClickException(f"{database} is being written by a run; query it when the run has finished") from None
+    with con:
         # the published file's own segments and nothing else: no file written, no other file or database read
-        con.execute("set allowed_directories = ?", [[str(segments_dir(published.resolve()))]])
+        con.execute("set allowed_directories = ?", [readable])
         con.execute("set enable_external_access = false")
         con.execute("set lock_configuration = true")
+        if not work and con.execute("select count(*) from duckdb_schemas() where schema_name = 'marts'").fetchone()[0]:
+            con.execute("use marts")
         try:
             click.echo(con.sql(sql))
         except duckdb.Error as error:

@@ -141,6 +141,12 @@ def test_iskpi_query_reads_the_published_marts_and_nothing_else(sample_run, tmp_
 
     read = query("select count(*) as calls from marts.fct_call")  # a view over the file's own segments
     assert read.exit_code == 0 and "calls" in read.output, read.output
+    listed = query("show tables")  # the marts, not the empty main schema
+    assert listed.exit_code == 0 and "dim_account" in listed.output, listed.output
+    held = query("select count(*) as held_rows from audit.quarantine")
+    assert held.exit_code != 0  # not published
+    held = CliRunner().invoke(main, ["query", "--work", "--warehouse", str(warehouse), "select count(*) as held_rows from audit.quarantine"])
+    assert held.exit_code == 0 and "held_rows" in held.output, held.output
     written = tmp_path / "out.csv"
     for sql in (f"copy (select 42) to '{written}'", f"attach '{work_db}' as work",
                 f"select * from read_csv('{work_db.parent / 'run.lock'}')", "set enable_external_access = true",

@@ -50,8 +50,8 @@ def _rules_verdict(entity: str, load: EntityLoad, raw_rows: int, max_rejected_fi
         broken.update(outcome.violations)
     if broken:
         rules = ", ".join(f"{rule} {n}" for rule, n in sorted(broken.items(), key=lambda item: (-item[1], item[0])))
-        lines.append(f"  {entity}: {quarantined} row(s) quarantined ({rules}); they are in audit.quarantine of the working "
-                     "database, and rows whose rule passes later (a rep or mapping added) are re-admitted by the next run")
+        lines.append(f"  {entity}: {quarantined} row(s) quarantined ({rules}); see them with `iskpi query --work "
+                     f"\"select * from audit.quarantine where entity = '{entity}'\"`; rows whose rule passes later (a rep or mapping added) are re-admitted by the next run")
     lines += [f"  {a}" for a in load.advice]
     lines += [f"  extra columns kept aside in raw.{entity}._extra: {o.file_name}: {', '.join(o.extra_columns)}"
               for o in load.outcomes if o.extra_columns]

@@ -51,7 +51,7 @@ def _build_check(model: str, rows_are: str, matched_by: str):
         over = [(i, name, n, u) for i, name, n, u in files if n >= MIN_ROWS_JUDGED and u / n > limit]
         problems = [
             f"{name}: {u} of {n} {rows_are} ({u / n:.0%}) name no known lead and match no lead's {matched_by}, "
-            f"more than the {limit:.0%} allowed. See them with `iskpi query --warehouse {warehouse.work_db} "
+            f"more than the {limit:.0%} allowed. See them with `iskpi query --work "
             f"\"select * from intermediate.{model} where source_file_id = {i} and lead_resolution = 'unresolved'\"`; "
             f"load the leads they belong to, or raise --max-unresolved-share, and rerun."
             for i, name, n, u in over
