@@ -28,13 +28,18 @@ class Context:
         except WorkspaceError as error:
             raise click.ClickException(str(error)) from None
 
+    def found_workspace(self) -> Workspace | None:
+        """The workspace, else the demo one once `iskpi run` has made it, else None."""
+        workspace = self.workspace()
+        if workspace is None and (Path.cwd() / DEMO_WORKSPACE / CONFIG_FILE).exists():
+            return demo_workspace()
+        return workspace
+
     def workspace_or_demo(self) -> Workspace:
         """The workspace, else the demo one once `iskpi run` has made it."""
-        workspace = self.workspace()
+        workspace = self.found_workspace()
         if workspace is not None:
             return workspace
-        if (Path.cwd() / DEMO_WORKSPACE / CONFIG_FILE).exists():
-            return demo_workspace()
         raise click.ClickException(
             "not inside an iskpi workspace: create one with `iskpi init DIR` (then cd into it, pass --workspace DIR "
             "or set ISKPI_WORKSPACE), or run `iskpi run` here to try the bundled sample"
@@ -151,6 +156,14 @@ def published_warehouse(context: Context, warehouse_path: Path | None) -> Path:
     if not path.exists():
         raise click.ClickException(f"{path} does not exist yet: run `iskpi run` first")
     return path
+
+
+def _share(context: click.Context, parameter: click.Parameter, value: float | None) -> float | None:
+    """A rate is a share: 25 for 25% is refused, not read as 2,500%."""
+    if value is not None and not 0 < value <= 1:
+        hint = f" (for {value:g}%, give {value / 100:g})" if 1 < value <= 100 else ""
+        raise click.BadParameter(f"a rate is a share between 0 and 1{hint}", context, parameter)
+    return value
 
 
 WAREHOUSE_OPTION = click.option(
@@ -303,11 +316,11 @@ def trailing_rates(warehouse_path: Path | None) -> tuple[dict[str, float], str |
 @main.command()
 @click.option("--wins", type=int, help="Wins needed in the month (reverse plan).")
 @click.option("--revenue", type=float, help="Revenue target of the quarter (pipeline plan).")
-@click.option("--win-rate", type=float, help="Won ÷ closed.")
-@click.option("--meeting-conversion-rate", type=float, help="Meetings ÷ effective contacts.")
-@click.option("--connect-rate", type=float, help="Dials that become effective contacts (the warehouse's effective_contact_rate).")
+@click.option("--win-rate", type=float, callback=_share, help="Won ÷ closed.")
+@click.option("--meeting-conversion-rate", type=float, callback=_share, help="Meetings ÷ effective contacts.")
+@click.option("--connect-rate", type=float, callback=_share, help="Dials that become effective contacts (the warehouse's effective_contact_rate).")
 @click.option("--avg-deal-size", type=float, help="Won amount ÷ won deals.")
-@click.option("--sal-to-sql-rate", type=float, help="SALs that reach a proposal stage.")
+@click.option("--sal-to-sql-rate", type=float, callback=_share, help="SALs that reach a proposal stage.")
 @click.option("--qc-per-sal", type=float, default=3, show_default=True, help="Qualification calls per SAL.")
 @click.option("--lead-time-months", type=int, default=6, show_default=True, help="Months from pipeline to revenue.")
 @click.option("--month", help="YYYY-MM: spread the dials over its business days.")
@@ -323,7 +336,7 @@ def plan(context: Context, wins, revenue, win_rate, meeting_conversion_rate, con
     from orchestration import planning
     from orchestration.paths import DEFAULT_MAPPINGS_DIR
 
-    workspace = context.workspace()
+    workspace = context.found_workspace()  # the demo's too, as `query` and `metrics` find it
     if warehouse_path is None and workspace is not None:
         warehouse_path = workspace.warehouse
     calendar = BusinessCalendar.from_mappings(workspace.mappings_dir if workspace else DEFAULT_MAPPINGS_DIR)

@@ -358,3 +358,24 @@ def test_iskpi_report_writes_cp932_on_request_and_refuses_another_as_of_date(bun
     refused = runner.invoke(main, ["report", "--warehouse", str(bundled_run), "--out", str(tmp_path), "--as-of", "2026-05-15"])
     assert refused.exit_code != 0
     assert "built as of 2026-06-30" in refused.output and "iskpi run --as-of 2026-05-15" in refused.output
+
+
+def test_iskpi_plan_finds_the_demo_warehouse_as_query_and_metrics_do(bundled_run, tmp_path, monkeypatch):
+    """Right after the README's first command, `iskpi plan --wins 10` said there was no warehouse."""
+    import shutil
+
+    from click.testing import CliRunner
+
+    from orchestration.cli import main
+    from orchestration.workspace import demo_workspace
+
+    monkeypatch.delenv("ISKPI_WORKSPACE", raising=False)
+    monkeypatch.chdir(tmp_path)
+    demo = demo_workspace()
+    demo.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(bundled_run, demo.warehouse)
+    planned = CliRunner().invoke(main, ["plan", "--wins", "10", "--month", "2026-06"])
+    assert planned.exit_code == 0, planned.output
+    assert "pooled over the trailing three months" in planned.output
+    refused = CliRunner().invoke(main, ["plan", "--wins", "10", "--win-rate", "25"])
+    assert refused.exit_code != 0 and "give 0.25" in refused.output
