@@ -28,6 +28,12 @@ SHOWN_VALUES = 10
 
 
 @dataclass(frozen=True)
+class CheckResult:
+    report: str
+    maps: bool  # the file was recognised and gives rows: `iskpi source check` exits 0 only then
+
+
+@dataclass(frozen=True)
 class CheckSettings:
     formats: Mapping[str, SourceFormat]
     mappings_dir: Path
@@ -46,10 +52,23 @@ def _recognised(path: Path, formats: Mapping[str, SourceFormat], format_name: st
         return found[0], ""
     header = ", ".join(read_header(path)[:12])
     if not found:
+        template = _template_entity(read_header(path))
+        if template is not None:
+            return None, (f"{path.name}: a template file of {template} (its header holds that table's required columns "
+                          "of connectors/contract.yml), not a vendor export: drop it at the inbox's top level, where "
+                          "`iskpi run` loads and checks it as it is")
         within = f"the {candidates[0]} format's tables" if len(candidates) == 1 else "any format's tables"
         return None, (f"{path.name}: its header ({header}, …) matches none of {within}. Each table needs every column "
                       "of its signature (connectors/formats/<name>.yml, or the workspace's sources/<name>.yml)")
     return None, f"{path.name}: its header matches {', '.join(s.label for s in found)}; put it in one format's folder"
+
+
+def _template_entity(headers: list[str]) -> str | None:
+    """The contract table whose required columns the header holds, the one with the most of them."""
+    names = {header_key(h) for h in headers}
+    fitting = [(len(e.required_columns), e.name) for e in load_contract().values()
+               if e.required_columns and all(header_key(c) in names for c in e.required_columns)]
+    return max(fitting)[1] if fitting else None
 
 
 def _copy_workspace_tables(con: duckdb.DuckDBPyConnection, work_db: Path | None) -> None:
@@ -75,13 +94,13 @@ def _ensure_reps(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("create table if not exists raw.reps (rep_id varchar, rep_name varchar, email varchar)")
 
 
-def check_file(path: Path, settings: CheckSettings, format_name: str | None = None) -> str:
+def check_file(path: Path, settings: CheckSettings, format_name: str | None = None) -> CheckResult:
     from expectations.rules import rules_for  # the rules read the mappings; imported here to keep this module light
     from orchestration.loading import IDENTITIES, LINKS, install_identities
 
     source, problem = _recognised(path, settings.formats, format_name)
     if source is None:
-        return problem
+        return CheckResult(problem, maps=False)
     table = source.table
     fmt = settings.formats[source.format]
     headers = read_header(path)
@@ -107,6 +126,7 @@ def check_file(path: Path, settings: CheckSettings, format_name: str | None = No
     install_identities(con, settings.mappings_dir)
     source_formats.install_format(con, fmt, IDENTITIES, LINKS)
     sha = sha256_of(path)
+    rows = 0
     for file_id, output in enumerate(table.outputs, start=1):
         entity = load_contract()[output.entity]
         create_landing_table(con, entity)
@@ -115,15 +135,20 @@ def check_file(path: Path, settings: CheckSettings, format_name: str | None = No
         if not isinstance(landed, LandedFile):
             lines.append(f"  → {entity.name}: refused: {landed.message}")
             continue
+        rows += landed.rows_read
         left_out = (landed.source_rows or 0) - landed.rows_read
         lines.append(f"  → {entity.name}: {landed.rows_read:,} row(s) from {landed.source_rows:,} in the file"
                      + (f" ({left_out:,} left out by the format's filter or folded into another row)" if left_out else ""))
         lines += _rule_report(con, entity.name, rules_for(entity.name, settings.mappings_dir), source.format)
-    return "\n".join(lines)
+    if not rows:
+        lines.append("  nothing maps: no row of the file reaches a canonical table")
+    return CheckResult("\n".join(lines), maps=rows > 0)
 
 
 def _rule_report(con: duckdb.DuckDBPyConnection, entity: str, rules, format_name: str) -> list[str]:
     from datetime import datetime, timezone
+
+    from expectations.gate import shown_value
 
     lines = []
     now = datetime.now(timezone.utc)
@@ -149,7 +174,7 @@ def _rule_report(con: duckdb.DuckDBPyConnection, entity: str, rules, format_name
                 f"select cast({ident(rule.inspected_column)} as varchar) as v, count(*) from landing.{ident(entity)} "
                 f"where {rule.violation_sql(now)} group by all order by 2 desc, 1 limit {SHOWN_VALUES}"
             ).fetchall()
-            line += ": " + ", ".join(f"{v!r} ×{n}" for v, n in values)
+            line += ": " + ", ".join(f"{shown_value(v)} ×{n}" for v, n in values)
             if rule.mapping:
                 line += f"; add the values to mappings/{rule.mapping}"
         lines.append(line)

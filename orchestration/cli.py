@@ -192,7 +192,7 @@ def source_check(context: Context, files: tuple[Path, ...], format_name: str | N
     from orchestration.paths import DEFAULT_MAPPINGS_DIR
     from orchestration.workspace import Settings, work_db_for
 
-    workspace = context.workspace()
+    workspace = context.found_workspace()  # the demo's reps too, once `iskpi run` has made it
     try:
         formats = available_formats(workspace.sources_dir if workspace else None)
     except FormatError as error:
@@ -206,8 +206,11 @@ def source_check(context: Context, files: tuple[Path, ...], format_name: str | N
             work_db=work_db,
             scratch_dir=Path(scratch),
         )
-        for path in files:
-            click.echo(check_file(path.resolve(), settings, format_name))
+        results = [check_file(path.resolve(), settings, format_name) for path in files]
+    for result in results:
+        click.echo(result.report)
+    if not all(result.maps for result in results):
+        sys.exit(1)
 
 
 @main.command()
@@ -264,21 +267,70 @@ def metrics(context: Context, metrics: str, group_by: str, warehouse_path: Path 
     (--where, --order, --limit, --csv FILE) go to `mf query` as they are.
     """
     workspace = context.workspace_or_demo()
-    completed = query_metrics(workspace, metrics, group_by, published_warehouse(context, warehouse_path), list(mf_options))
-    sys.exit(completed.returncode)
+    completed = query_metrics(workspace, metrics, group_by, published_warehouse(context, warehouse_path), list(mf_options),
+                              capture=True)
+    if completed.returncode != 0:
+        raise click.ClickException(_metricflow_error(completed.stdout + completed.stderr))
+    click.echo(_metricflow_table(completed.stdout), nl=False)
+
+
+# MetricFlow's own options `iskpi metrics` passes on, for naming the nearest of a misspelled one
+METRICFLOW_OPTIONS = ("--where", "--order", "--limit", "--csv", "--start-time", "--end-time", "--decimals", "--explain")
+
+
+def _metricflow_table(output: str) -> str:
+    """What `mf query` printed, less its spinner and its "Success" line (written for a terminal)."""
+    lines = output.splitlines(keepends=True)
+    done = next((i for i, line in enumerate(lines) if "query completed after" in line), -1)
+    return "".join(lines[done + 1:])
+
+
+def _metricflow_error(output: str) -> str:
+    """MetricFlow's failure in iskpi's words: the option it does not know, with the nearest one."""
+    import difflib
+    import re
+
+    unknown = re.search(r"No such option: (--[\w-]+)", output)
+    if unknown:
+        near = difflib.get_close_matches(unknown.group(1), METRICFLOW_OPTIONS + ("--group-by", "--warehouse"), n=1)
+        return f"iskpi metrics has no option {unknown.group(1)}" + (f"; did you mean {near[0]}?" if near else "")
+    reason = next((line.strip() for line in output.splitlines() if "Error" in line or "error" in line), "see the output above")
+    return f"the semantic layer could not answer: {reason}"
+
+
+def known_metrics(workspace: Workspace) -> set[str]:
+    """The metric names of the workspace's semantic manifest (its dbt parse)."""
+    import json
+
+    from orchestration.defs.resources import dbt_project
+
+    project = dbt_project(workspace.root)
+    manifest = Path(project.project_dir) / project.target_path / "semantic_manifest.json"
+    return {metric["name"] for metric in json.loads(manifest.read_text(encoding="utf-8"))["metrics"]}
 
 
 def query_metrics(
     workspace: Workspace, metrics: str, group_by: str, warehouse_path: Path, mf_options: list[str], capture: bool = False
 ):
     """Run `mf query` in the dbt project with the `published` target pointed at warehouse_path;
-    the semantic manifest it reads is the workspace's parse."""
+    the semantic manifest it reads is the workspace's parse. A metric name it does not know is
+    refused first, with the nearest ones, in a second rather than after MetricFlow's start-up."""
+    import difflib
     import os
     import subprocess
 
     from orchestration.defs.resources import dbt_executable, dbt_project, ensure_dbt_manifest
 
     ensure_dbt_manifest(workspace.root)  # the semantic manifest mf reads must match the models
+    known = known_metrics(workspace)
+    for name in (m.strip() for m in metrics.split(",")):
+        if name not in known:
+            near = difflib.get_close_matches(name, sorted(known), n=3)
+            raise click.ClickException(f"no KPI named {name!r} in the semantic layer"
+                                       + (f"; did you mean {', '.join(near)}?" if near else "")
+                                       + " The names are in docs/kpi_reference.md.")
+    if "--order" not in mf_options:  # rows in the order of what they are grouped by, not the engine's
+        mf_options = [*mf_options, "--order", group_by]
     project = dbt_project(workspace.root)
     target = str(Path(project.project_dir) / project.target_path)
     env = {**os.environ, "ISKPI_DBT_TARGET": "published", "ISKPI_WAREHOUSE": str(Path(warehouse_path).resolve()),

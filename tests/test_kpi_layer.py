@@ -332,3 +332,23 @@ def test_headline_kpis_by_rep_and_week_answer_like_the_marts(sample_run, tmp_pat
     weekly = _mf(warehouse, ["connect_rate", "meeting_conversion_rate"], "metric_time__week,rep__team", tmp_path)
     assert set(weekly["rep__team"]) == {"東京SDR", "大阪BDR"}
     assert pd.to_datetime(weekly["metric_time__week"]).dt.dayofweek.eq(0).all(), "ISO weeks start on Monday"
+
+
+def test_iskpi_metrics_speaks_iskpis_language_and_prints_only_the_sorted_table(sample_run):
+    """A misspelled KPI ended in MetricFlow's 'please report it here' after 40 s; the table came
+    with spinner frames and an emoji, its weeks unsorted."""
+    from click.testing import CliRunner
+
+    from orchestration.cli import _metricflow_error, main
+
+    _, warehouse, _ = sample_run
+    workspace = ["--workspace", str(warehouse.parent)]
+    misspelled = CliRunner().invoke(main, [*workspace, "metrics", "conect_rate", "--warehouse", str(warehouse)])
+    assert misspelled.exit_code != 0 and "did you mean connect_rate" in misspelled.output, misspelled.output
+    weekly = CliRunner().invoke(main, [*workspace, "metrics", "dials", "--group-by", "metric_time__week", "--warehouse", str(warehouse)])
+    assert weekly.exit_code == 0, weekly.output
+    assert "Success" not in weekly.output and "\r" not in weekly.output
+    weeks = [line.split()[0] for line in weekly.output.splitlines()[2:] if line.strip()]
+    assert len(weeks) > 4 and weeks == sorted(weeks)
+    mf_said = "Usage: mf query [OPTIONS]\nTry 'mf query --help' for help.\n\nError: No such option: --wher Did you mean --where?"
+    assert _metricflow_error(mf_said) == "iskpi metrics has no option --wher; did you mean --where?"

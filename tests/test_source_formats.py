@@ -259,6 +259,13 @@ def test_source_check_shows_the_mapping_before_a_run(tmp_path, monkeypatch):
     unknown.write_text("a,b\n1,2\n", encoding="utf-8")
     result = CliRunner().invoke(main, ["source", "check", str(unknown)])
     assert "matches none of any format's tables" in result.output
+    assert result.exit_code == 1  # nothing maps: a script checking exports before a run must see it
+    result = CliRunner().invoke(main, ["source", "check", "--format", "nosuchformat", str(calls)])
+    assert result.exit_code == 1 and "no format named 'nosuchformat'" in result.output
+    template = tmp_path / "calls_202604.csv"
+    template.write_text("call_id,rep_id,lead_id,phone,direction,started_at,result,talk_seconds\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["source", "check", str(template)])
+    assert result.exit_code == 1 and "a template file of calls" in result.output, result.output
 
 
 IVRY_FORMAT = """\
