@@ -127,3 +127,11 @@ def test_a_missing_input_folder_is_a_clear_message(tmp_path):
     assert not outcome.success
     assert "does not exist" in outcome.message
     assert not (tmp_path / "wh.duckdb").exists()
+
+
+def test_an_empty_inbox_ends_in_the_users_message_not_the_frameworks(tmp_path):
+    (tmp_path / "in").mkdir()
+    outcome = run_nightly(tmp_path / "in", tmp_path / "wh" / "iskpi.duckdb")
+    assert not outcome.success
+    assert "put reps.csv" in outcome.message
+    assert "Dagster" not in outcome.message and "Error" not in outcome.message, outcome.message
