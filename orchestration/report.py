@@ -115,7 +115,17 @@ def kpi_labels() -> dict[str, str]:
 
 
 def _is_share(kpi: str) -> bool:
-    return kpi.endswith("_rate") or kpi in ("pipeline_coverage", "attainment", "paced_attainment", "effective_per_connected")
+    return kpi.endswith("_rate") or kpi in ("attainment", "paced_attainment", "effective_per_connected")
+
+
+# kpi_bottleneck's shortfall types as a manager reads them
+SHORTFALL_TYPES = {"activity": "活動量 (activity)", "quality": "質 (quality)",
+                   "quality_and_activity": "質と活動量 (quality and activity)"}
+
+
+def _is_multiple(kpi: str) -> bool:
+    """A ratio that is not a share: pipeline 3.2 times what the target needs reads 3.2倍, not 320%."""
+    return kpi == "pipeline_coverage"
 
 
 def _is_amount(kpi: str) -> bool:
@@ -127,6 +137,8 @@ def format_value(kpi: str, value) -> str:
         return ""  # no value (a rate without denominator): an empty cell, in any encoding
     if _is_share(kpi):
         return f"{value:.1%}"
+    if _is_multiple(kpi):
+        return f"{value:,.2f}倍"
     if _is_amount(kpi):
         return f"{value:,.0f}円"
     return f"{value:,.1f}".removesuffix(".0")
@@ -191,6 +203,8 @@ def excel_cell(kind: str, value: float) -> tuple[float, str]:
         return value, f"+{number};▲{number};{number}"
     if _is_share(kind):
         return value, "0.0%"
+    if _is_multiple(kind):
+        return value, '#,##0.00"倍"'
     if _is_amount(kind):
         return value, '#,##0"円"'
     return value, "#,##0" if float(value).is_integer() else "#,##0.0"
@@ -506,7 +520,7 @@ def monthly_sheet(warehouse: Warehouse, as_of: date, labels: dict[str, str], lea
         "目標 (target)": bottleneck["target"],
         "達成率 (attainment)": bottleneck["attainment"],
         "ボトルネック (bottleneck)": ["★" if b else "" for b in bottleneck["is_bottleneck"]],
-        "種類 (type)": bottleneck["shortfall_type"].fillna(""),
+        "種類 (type)": bottleneck["shortfall_type"].map(SHORTFALL_TYPES).fillna(bottleneck["shortfall_type"]).fillna(""),
         "打ち手 (remedy)": bottleneck["remedy"].fillna(""),
     }), {"実績 (actual)": factors, "目標 (target)": factors, "達成率 (attainment)": "attainment"}))
     if not bottleneck.empty:

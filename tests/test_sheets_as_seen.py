@@ -174,3 +174,27 @@ def test_a_table_an_earlier_night_wrote_and_a_killed_run_leftover_are_gone(bundl
     (out / "notes.txt").write_text("the manager's own file\n", encoding="utf-8")
     written = write_sheets(bundled_run, out)
     assert sorted(p.name for p in out.iterdir()) == sorted([p.name for p in written] + ["notes.txt"])
+
+
+def test_the_bottleneck_table_reads_in_japanese_and_fits_the_page(bundled_run, browser):
+    """Its remedy column was English and ran past 1,400 px; its type column showed raw codes."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto((bundled_run.parent / "reports" / "monthly.html").as_uri())
+    table = page.locator(".table-bottleneck table")
+    box = table.bounding_box()
+    assert box and box["x"] + box["width"] <= 1280, box
+    rows = table.locator("tbody tr")
+    assert rows.count() > 0
+    types = {t.strip() for t in table.locator("tbody td:nth-last-child(2)").all_text_contents()} - {""}
+    remedies = {t.strip() for t in table.locator("tbody td:last-child").all_text_contents()} - {""}
+    assert types and all(JAPANESE_CHARACTERS.match(t) for t in types), types
+    assert remedies and all(JAPANESE_CHARACTERS.match(r) for r in remedies), remedies
+    page.close()
+
+
+def test_pipeline_coverage_reads_as_a_multiple_not_a_percentage():
+    from orchestration.report import excel_cell, format_value
+
+    assert format_value("pipeline_coverage", 10.267) == "10.27倍"
+    assert excel_cell("pipeline_coverage", 10.267) == (10.267, '#,##0.00"倍"')
+    assert format_value("win_rate", 0.25) == "25.0%"
