@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import shutil
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
@@ -21,6 +24,16 @@ PHASE_LABELS = {
     "manager_sheets": "manager's sheets",
     "raw__jp_public_holidays": "public holidays",
 }
+
+
+def invoked_command() -> str:
+    """`iskpi` when that is what the shell finds, else the path it was run by (`.venv/bin/iskpi`
+    right after the README's first command, whose venv is not activated)."""
+    invoked = Path(sys.argv[0])
+    found = shutil.which("iskpi")
+    if invoked.name != "iskpi" or (found and Path(found).resolve() == invoked.resolve()):
+        return "iskpi"
+    return str(invoked)
 
 
 def phase_label(step_key: str) -> str:
@@ -134,7 +147,7 @@ class ConsoleView(progress.Listener):
             print_(f"Published {outcome.published} ({outcome.published_tables} tables) in {seconds:.0f} s.")
             if outcome.reports:
                 print_(f"The manager's sheets: {outcome.reports} (daily.html, weekly.html, monthly.html)")
-            print_('Query it: iskpi query "select * from marts.kpi_daily limit 10"')
+            print_(f'Query it: {invoked_command()} query "select * from marts.kpi_daily limit 10"')
         else:
             if outcome.published:
                 print_(f"Published {outcome.published}, but a later step failed:", style="yellow")

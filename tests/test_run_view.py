@@ -37,3 +37,16 @@ def test_brackets_in_file_names_labels_and_messages_print_as_they_are():
 def test_a_failed_run_prints_its_message_whole():
     text = printed(NightlyOutcome(False, "step x failed: [/] in a value", log_file=Path("/w/logs/[a].log")))
     assert "Nothing was published" in text and "[/] in a value" in text and "/w/logs/[a].log" in text
+
+
+def test_the_closing_hint_names_the_command_as_it_was_run(monkeypatch, tmp_path):
+    """Right after the README's first command the venv is not on PATH: `iskpi query` would not run."""
+    from orchestration import run_view
+
+    monkeypatch.setattr(run_view.sys, "argv", [".venv/bin/iskpi", "run"])
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert run_view.invoked_command() == ".venv/bin/iskpi"
+    text = printed(NightlyOutcome(True, "", published=Path("/w/iskpi.duckdb"), published_tables=3))
+    assert 'Query it: .venv/bin/iskpi query "select' in text
+    monkeypatch.setattr(run_view.sys, "argv", ["/usr/local/bin/python", "-m", "pytest"])
+    assert run_view.invoked_command() == "iskpi"
