@@ -51,6 +51,7 @@ class RejectedFile:
     export: ExportFile
     file_id: int
     message: str
+    unreadable_csv: bool = False  # DuckDB could not read it as CSV (rather than a header or format refusal)
 
 
 # A 10 MB free-text field is still a row to load, not a broken file.
@@ -168,39 +169,27 @@ def land_file(
         encoding = detect_encoding(export.path)
     except UnreadableFile as refusal:
         return RejectedFile(export, file_id, str(refusal))
-    landed = _land_copy(con, entity, export, file_id, scratch_dir, business_time_zone, encoding, one_line_end=False)
+
+    def land(one_line_end: bool) -> LandedFile | RejectedFile:
+        readable = readable_copy(export.path, encoding, scratch_dir, file_id, one_line_end)
+        try:
+            try:
+                layout = _csv_layout(readable, export.name)
+            except UnreadableFile as refusal:
+                return RejectedFile(export, file_id, str(refusal))
+            if export.source.table is None:
+                return _land_template(con, entity, export, file_id, readable, layout, encoding)
+            return _land_vendor(con, entity, export, file_id, readable, layout, encoding, business_time_zone)
+        finally:
+            if readable != export.path:  # a scratch copy holds the export's personal data: keep it no longer than needed
+                readable.unlink(missing_ok=True)
+
+    landed = land(one_line_end=False)
     # DuckDB reads one kind of line end per file: a file that mixes CRLF, LF and CR (lines pasted
     # from another system) is read again from a copy with one, found only when the read failed
-    if isinstance(landed, RejectedFile) and landed.message.endswith(CSV_REFUSAL_END) and mixed_line_ends(export.path):
-        landed = _land_copy(con, entity, export, file_id, scratch_dir, business_time_zone, encoding, one_line_end=True)
+    if isinstance(landed, RejectedFile) and landed.unreadable_csv and mixed_line_ends(export.path):
+        landed = land(one_line_end=True)
     return landed
-
-
-CSV_REFUSAL_END = "; fix the file and rerun"
-
-
-def _land_copy(
-    con: duckdb.DuckDBPyConnection,
-    entity: Entity,
-    export: ExportFile,
-    file_id: int,
-    scratch_dir: Path,
-    business_time_zone: str,
-    encoding: str,
-    one_line_end: bool,
-) -> LandedFile | RejectedFile:
-    readable = readable_copy(export.path, encoding, scratch_dir, file_id, one_line_end)
-    try:
-        try:
-            layout = _csv_layout(readable, export.name)
-        except UnreadableFile as refusal:
-            return RejectedFile(export, file_id, str(refusal))
-        if export.source.table is None:
-            return _land_template(con, entity, export, file_id, readable, layout, encoding)
-        return _land_vendor(con, entity, export, file_id, readable, layout, encoding, business_time_zone)
-    finally:
-        if readable != export.path:  # a scratch copy holds the export's personal data: keep it no longer than needed
-            readable.unlink(missing_ok=True)
 
 
 def _land_template(
@@ -290,7 +279,8 @@ def _land_vendor(
         source_rows = con.execute(projection.source_rows_sql).fetchone()[0]
     except duckdb.Error as error:
         return RejectedFile(
-            export, file_id, f"{export.name}: could not be read as CSV ({csv_error_summary(error)}){CSV_REFUSAL_END}"
+            export, file_id, f"{export.name}: could not be read as CSV ({csv_error_summary(error)}); fix the file and rerun",
+            unreadable_csv=True,
         )
     return _insert_typed(con, entity, export, file_id, texts, encoding, (), source_rows)
 
@@ -322,7 +312,8 @@ def _insert_typed(
         )
     except duckdb.Error as error:
         return RejectedFile(
-            export, file_id, f"{export.name}: could not be read as CSV ({csv_error_summary(error)}){CSV_REFUSAL_END}"
+            export, file_id, f"{export.name}: could not be read as CSV ({csv_error_summary(error)}); fix the file and rerun",
+            unreadable_csv=True,
         )
     rows_read = con.execute(
         f"select count(*) from landing.{entity.name} where _file_id = ?", [file_id]
