@@ -32,6 +32,8 @@ UTF8_BOM = codecs.BOM_UTF8
 # (rule <entity>.row.decodable). Read as CP932 instead, every Japanese character would be mojibake.
 UTF8_WITH_UNDECODABLE_LINES = "utf-8, some lines undecodable"
 UNDECODABLE = "\ufffd"
+# the landed files read that way: the decodable rule looks at their rows only
+UNDECODABLE_FILES = "landing.undecodable_files"
 DELIMITERS = (",", "\t", ";")
 PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
 

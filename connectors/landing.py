@@ -24,6 +24,8 @@ from connectors.files import (
     BOM,
     EXCEL_SEPARATOR_LINE,
     MAX_HEADER_CHARACTERS,
+    UNDECODABLE_FILES,
+    UTF8_WITH_UNDECODABLE_LINES,
     ExportFile,
     UnreadableFile,
     detect_encoding,
@@ -154,6 +156,7 @@ def create_landing_table(con: duckdb.DuckDBPyConnection, entity: Entity) -> None
             columns.append(f"{ident(column.name + '__text')} varchar")
     con.execute("create schema if not exists landing")
     con.execute(f"create or replace table landing.{entity.name} ({', '.join(columns)})")
+    con.execute(f"create table if not exists {UNDECODABLE_FILES} (file_id bigint)")
 
 
 def land_file(
@@ -169,6 +172,8 @@ def land_file(
         encoding = detect_encoding(export.path)
     except UnreadableFile as refusal:
         return RejectedFile(export, file_id, str(refusal))
+    if encoding == UTF8_WITH_UNDECODABLE_LINES:  # the only files whose rows the decodable rule must look at
+        con.execute(f"insert into {UNDECODABLE_FILES} values (?)", [file_id])
 
     def land(one_line_end: bool) -> LandedFile | RejectedFile:
         readable = readable_copy(export.path, encoding, scratch_dir, file_id, one_line_end)

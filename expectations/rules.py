@@ -17,7 +17,7 @@ from pathlib import Path
 import yaml
 
 from connectors.contract import load_contract
-from connectors.files import UNDECODABLE
+from connectors.files import UNDECODABLE, UNDECODABLE_FILES
 from connectors.sql import ident, literal
 
 SUITES_DIR = Path(__file__).with_name("suites")
@@ -112,7 +112,8 @@ class Rule:
             )
         if self.kind == "decodable":  # the bytes that were not UTF-8 read as U+FFFD (connectors/files.py)
             texts = ", ".join(ident(c.name + "__text" if c.is_parsed else c.name) for c in load_contract()[self.entity].columns)
-            return f"contains(concat_ws('', {texts}), {literal(UNDECODABLE)})"
+            return (f"_file_id in (select file_id from {UNDECODABLE_FILES}) "
+                    f"and contains(concat_ws('', {texts}), {literal(UNDECODABLE)})")
         if self.kind == "not_before":
             other = ident(self.other_column)
             return f"{column} is not null and {other} is not null and {column} < {other}"
