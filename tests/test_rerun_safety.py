@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -99,7 +100,8 @@ def test_a_record_exported_again_is_replaced_only_by_a_newer_version(days, tmp_p
 
 
 # Runs the nightly job in a process of its own and kills it, and its dbt subprocess, with
-# SIGKILL at the named point: nothing gets to clean up, as when a machine dies.
+# SIGKILL at the named point: nothing gets to clean up, as when a machine dies. In the middle of
+# dbt only the run's own process is killed: dbt must end with it.
 KILLED_RUN = textwrap.dedent(
     """
     import os, signal, sys
@@ -110,6 +112,9 @@ KILLED_RUN = textwrap.dedent(
 
     def kill():
         os.killpg(0, signal.SIGKILL)
+
+    def kill_main_only():
+        os.kill(os.getpid(), signal.SIGKILL)
 
     if kill_point == "after_raw_load":  # the new calls are committed to raw; no check has run
         import orchestration.loading as loading
@@ -123,7 +128,8 @@ KILLED_RUN = textwrap.dedent(
     elif kill_point == "after_checks":  # every raw table loaded and checked; dbt about to start
         from dagster_dbt import DbtCliResource
         DbtCliResource.cli = lambda *args, **kwargs: kill()
-    elif kill_point == "mid_dbt":  # some models rebuilt, others not yet
+    elif kill_point == "mid_dbt":  # some models rebuilt, others not yet; only the run's own process is killed
+        # (its dbt must die with it: a build going on after the run lock is released would race the next run)
         from dagster_dbt.core.dbt_cli_invocation import DbtCliInvocation
         stream = DbtCliInvocation.stream_raw_events
         def stream_then_kill(self):
@@ -132,7 +138,7 @@ KILLED_RUN = textwrap.dedent(
                 yield event
                 finished += event.is_result_event
                 if finished == 30:
-                    kill()
+                    kill_main_only()
         DbtCliInvocation.stream_raw_events = stream_then_kill
     elif kill_point == "during_publish":  # the new file is written, not yet renamed into place
         replace = os.replace
@@ -151,16 +157,35 @@ KILLED_RUN = textwrap.dedent(
 KILL_POINTS = ["after_raw_load", "after_checks", "mid_dbt", "during_publish"]
 
 
+def processes_of_session(session: int) -> list[int]:
+    """The processes still alive in a session (a process group leader's whole family)."""
+    alive = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        if int(fields[3]) == session and fields[0] != "Z":
+            alive.append(int(stat.parent.name))
+    return alive
+
+
 @pytest.mark.parametrize("kill_point", KILL_POINTS)
 def test_a_killed_run_leaves_the_published_warehouse_and_the_next_run_completes_it(kill_point, days, uninterrupted, tmp_path):
     warehouse = copy_of_baseline(days, tmp_path)
     published_before = file_digest(warehouse)
 
-    killed = subprocess.run(
+    killed = subprocess.Popen(
         [sys.executable, "-c", KILLED_RUN, kill_point, str(days.day_two), str(warehouse), str(TESTS_DIR)],
-        cwd=tmp_path, start_new_session=True, capture_output=True, text=True, timeout=900,
+        cwd=tmp_path, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
-    assert killed.returncode == -9, killed.stderr[-3000:]
+    _, stderr = killed.communicate(timeout=900)
+    assert killed.returncode == -9, stderr[-3000:]
+    # a signal ends dbt at once; left alone it went on for ~10 s to finish the build it was in
+    deadline = time.monotonic() + 3
+    while processes_of_session(killed.pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert processes_of_session(killed.pid) == []  # nothing of the run outlives it
     assert file_digest(warehouse) == published_before
     with duckdb.connect(str(tmp_path / WORK_DB), read_only=True) as con:
         (status,) = con.execute("select status from audit.load_files where file_name = ?", [days.held_back]).fetchone()

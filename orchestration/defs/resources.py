@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -281,7 +282,23 @@ class NightlyDbtCliResource(DbtCliResource):
 
 
 def dbt_resource(project: DbtProject) -> DbtCliResource:
-    return NightlyDbtCliResource(project_dir=project, dbt_executable=dbt_executable())
+    return NightlyDbtCliResource(project_dir=project, dbt_executable=_dbt_ending_with_its_run(Path(project.project_dir).parent))
+
+
+def _dbt_ending_with_its_run(folder: Path) -> str:
+    """dbt, started so that the kernel ends it when the run that started it dies, even by kill -9:
+    a build that outlived its run would write the working database after the run lock is released.
+    (setpriv, of util-linux, sets the parent-death signal and then runs dbt itself.)"""
+    dbt, setpriv = dbt_executable(), shutil.which("setpriv")
+    if setpriv is None:
+        return dbt
+    launcher = folder / "dbt-ending-with-its-run"
+    script = f"#!/bin/sh\nexec {shlex.quote(setpriv)} --pdeathsig TERM -- {shlex.quote(dbt)} \"$@\"\n"
+    if not launcher.exists() or launcher.read_text(encoding="utf-8") != script:
+        folder.mkdir(parents=True, exist_ok=True)
+        launcher.write_text(script, encoding="utf-8")
+        launcher.chmod(0o755)
+    return str(launcher)
 
 
 class DbtParseError(Exception):
