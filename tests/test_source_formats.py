@@ -268,6 +268,26 @@ def test_source_check_shows_the_mapping_before_a_run(tmp_path, monkeypatch):
     assert result.exit_code == 1 and "a template file of calls" in result.output, result.output
 
 
+def test_source_check_outside_a_workspace_reads_the_demos_reps(tmp_path, monkeypatch):
+    """Run in the folder where `iskpi run` made the demo, as `query` and `metrics` are, it showed
+    every vendor user as unmatched."""
+    from click.testing import CliRunner
+
+    from orchestration.cli import main
+    from orchestration.workspace import demo_workspace, work_db_for
+
+    monkeypatch.delenv("ISKPI_WORKSPACE", raising=False)
+    monkeypatch.chdir(tmp_path)
+    demo = demo_workspace()
+    inbox = format_fixtures.write(tmp_path / "inbox", ["hubspot"])
+    settings = replace(load_settings(tmp_path), work_db=work_db_for(demo.warehouse), formats=shipped_formats())
+    for entity in ("reps", "source_links"):  # the rep whose e-mail HubSpot's owner 101 has, and the owner
+        load_entity(entity, discover([inbox], entity, entity_names(), settings.formats), settings, datetime(2026, 4, 1, tzinfo=timezone.utc))
+    result = CliRunner().invoke(main, ["source", "check", str(inbox / "hubspot" / "engagement_call.csv")])
+    assert result.exit_code == 0, result.output
+    assert "→ calls: 3 row(s)" in result.output and "users no rep matches" not in result.output
+
+
 IVRY_FORMAT = """\
 # a team's own format for a system iskpi does not ship (IVRy's call log, as this team exports it)
 format: ivry
