@@ -140,9 +140,7 @@ def install(con: duckdb.DuckDBPyConnection, business_time_zone: str) -> None:
                 -- moves the time by four days: an offset is a real one (±14:00 at most) or nothing.
                 when regexp_matches(iskpi_ts_text(s), '[+-]\\d{{2}}:?\\d{{2}}$')
                     then case when iskpi_date(regexp_extract(iskpi_ts_text(s), '^\\d{{4}}[-/]\\d{{1,2}}[-/]\\d{{1,2}}')) is not null
-                               and cast(regexp_extract(iskpi_ts_text(s), '(\\d{{2}}):?(\\d{{2}})$', 1) as integer) * 60
-                                   + cast(regexp_extract(iskpi_ts_text(s), '(\\d{{2}}):?(\\d{{2}})$', 2) as integer) <= 14 * 60
-                               and cast(regexp_extract(iskpi_ts_text(s), '(\\d{{2}}):?(\\d{{2}})$', 2) as integer) < 60
+                               and regexp_matches(iskpi_ts_text(s), '[+-]((0\\d|1[0-3]):?[0-5]\\d|14:?00)$')
                               then try_strptime(iskpi_ts_text(s), {_sql_list(OFFSET_FORMATS)}) end
                 else timezone('{tz}', try_strptime(iskpi_ts_text(s), {_sql_list(LOCAL_FORMATS)}))
             end);
