@@ -180,7 +180,9 @@ def quiet_week_run(tmp_path_factory) -> Path:
     exports = tmp_path_factory.mktemp("quiet_week_exports")
     for source in SAMPLE_INPUT_DIR.glob("*.csv"):
         if not source.name.startswith("calls"):
-            shutil.copy(source, exports / source.name)
+            # a blank last line: a team's edited copy, which the guard against loading the bundled
+            # sample into a team's warehouse does not take for the sample
+            (exports / source.name).write_bytes(source.read_bytes() + b"\n")
             continue
         try:
             source.read_bytes().decode("utf-8")
