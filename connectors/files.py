@@ -18,7 +18,7 @@ import io
 import os
 import re
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -35,6 +35,10 @@ UNDECODABLE = "\ufffd"
 # the landed files read that way: the decodable rule looks at their rows only
 UNDECODABLE_FILES = "landing.undecodable_files"
 DELIMITERS = (",", "\t", ";")
+# Excel's "sep=," first line names the delimiter; the header follows it
+EXCEL_SEPARATOR_LINE = re.compile(r"^sep=(.)\r?\n?$")
+BOM = "\ufeff"
+MAX_HEADER_CHARACTERS = 1 << 20
 PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
 
 
@@ -124,10 +128,15 @@ def _read_header(path: Path, mtime_ns: int, size: int) -> tuple[str, ...]:
     utf16 = "utf-16" if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else _utf16_without_bom(path)
     with path.open("rb") as stream:
         lines = io.TextIOWrapper(stream, encoding=utf16, errors="replace", newline="") if utf16 else stream
-        first = _decoded(lines.readline(MAX_HEADER_CHARACTERS))
-        if EXCEL_SEPARATOR_LINE.match(first.lstrip(BOM)):
-            first = _decoded(lines.readline(MAX_HEADER_CHARACTERS))
-    return split_header(first)[0]
+        line, delimiter = header_line(lambda: _decoded(lines.readline(MAX_HEADER_CHARACTERS)))
+    return split_header(line, delimiter)[0]
+
+
+def header_line(readline: Callable[[], str]) -> tuple[str, str | None]:
+    """The header line, and the delimiter Excel's `sep=` first line names before it (None without one)."""
+    first = readline()
+    separator = EXCEL_SEPARATOR_LINE.match(first.lstrip(BOM))
+    return (readline(), separator.group(1)) if separator else (first, None)
 
 
 def _decoded(line: str | bytes) -> str:
@@ -142,17 +151,12 @@ def _decoded(line: str | bytes) -> str:
     return line.decode("utf-8", errors="replace")
 
 
-# Excel's "sep=," first line names the delimiter; the header follows it
-EXCEL_SEPARATOR_LINE = re.compile(r"^sep=(.)\r?\n?$")
-BOM = "\ufeff"
-MAX_HEADER_CHARACTERS = 1 << 20
-
-
-def split_header(line: str) -> tuple[tuple[str, ...], str]:
-    """A header line's names and its delimiter: a comma unless the line is plainly separated by
-    tabs or semicolons (TSV, European-locale Excel). A BOM saved twice is no part of a name."""
+def split_header(line: str, named: str | None = None) -> tuple[tuple[str, ...], str]:
+    """A header line's names and its delimiter: the one a `sep=` line named if the line holds it,
+    else a comma unless the line is plainly separated by tabs or semicolons (TSV, European-locale
+    Excel). A BOM saved twice is no part of a name."""
     line = line.lstrip(BOM).rstrip("\r\n")
-    delimiter = max(DELIMITERS, key=lambda d: (line.count(d), d == ","))
+    delimiter = named if named and named in line else max(DELIMITERS, key=lambda d: (line.count(d), d == ","))
     return tuple(next(csv.reader([line], delimiter=delimiter), [])), delimiter
 
 

@@ -12,7 +12,6 @@ format does not read are the vendor's own and are not kept.
 
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,14 +20,13 @@ import duckdb
 
 from connectors.contract import Entity
 from connectors.files import (
-    BOM,
-    EXCEL_SEPARATOR_LINE,
     MAX_HEADER_CHARACTERS,
     UNDECODABLE_FILES,
     UTF8_WITH_UNDECODABLE_LINES,
     ExportFile,
     UnreadableFile,
     detect_encoding,
+    header_line,
     mixed_line_ends,
     readable_copy,
     split_header,
@@ -81,19 +79,13 @@ def _csv_layout(path: Path, name: str) -> CsvLayout:
     """The header row and delimiter, read here so that DuckDB need not sniff: its sniffer takes
     time quadratic in the longest line (minutes for a 10 MB field)."""
     with path.open(encoding="utf-8-sig", errors="replace", newline="") as stream:
-        first_line = stream.readline(MAX_HEADER_CHARACTERS)
-        separator = EXCEL_SEPARATOR_LINE.match(first_line.lstrip(BOM))
-        if separator:
-            first_line = stream.readline(MAX_HEADER_CHARACTERS)
+        first_line, separator = header_line(lambda: stream.readline(MAX_HEADER_CHARACTERS))
     if not first_line.strip():
         raise UnreadableFile(f"{name}: the file is empty or its first line is blank; export it again with its header row and rerun")
     if len(first_line) >= MAX_HEADER_CHARACTERS:
         raise UnreadableFile(f"{name}: the header line is over {MAX_HEADER_CHARACTERS:,} characters long: this is no export "
                              "table's header; export the table again and rerun")
-    names, delimiter = split_header(first_line)
-    if separator and separator.group(1) in first_line:
-        names = tuple(next(csv.reader([first_line.lstrip(BOM).rstrip("\r\n")], delimiter=separator.group(1))))
-        delimiter = separator.group(1)
+    names, delimiter = split_header(first_line, separator)
     if len(names) > MAX_COLUMNS:
         raise UnreadableFile(f"{name}: the header has {len(names):,} columns, more than the {MAX_COLUMNS:,} any export has; "
                              "check the delimiter and the first line, export the table again and rerun")
@@ -105,7 +97,7 @@ def _csv_layout(path: Path, name: str) -> CsvLayout:
             unique = f"{header}_{n}"
         headers.append(unique)
     repeated = tuple(dict.fromkeys(h for i, h in enumerate(names) if h and h in names[:i]))
-    return CsvLayout(tuple(headers), delimiter, 1 if separator else 0, repeated)
+    return CsvLayout(tuple(headers), delimiter, 1 if separator is not None else 0, repeated)
 
 
 def _repeated_refusal(export: ExportFile, file_id: int, repeated: list[str]) -> RejectedFile:
