@@ -73,6 +73,7 @@ class _Simulation:
         self.rng = random.Random(seed)
         self.start = start
         self.end = end
+        self.export_taken_at = datetime.combine(end, time(23, 59))
         self.days = calendar.business_days_between(start, self.end)
         # deadlines reach past the last day: keep a calendar that runs on for a while
         self.calendar = calendar.business_days_between(start, self.end + timedelta(days=60))
@@ -236,26 +237,25 @@ class _Simulation:
             return
         message_id = self.next_id("MSG")
         events = [("sent", sent)]
-        bounced = self.rng.random() < 0.03
-        tally = self.answer[(day, rep_id)]
-        tally["emails_sent"] += 1
-        if bounced:
+        if self.rng.random() < 0.03:
             events.append(("bounce", sent + timedelta(minutes=1)))
-            tally["emails_bounced"] += 1
         else:
             events.append(("delivered", sent + timedelta(seconds=20)))
             if self.rng.random() < 0.45:
                 opened = sent + timedelta(minutes=self.rng.randint(5, 60 * 30))  # may open the next day
                 events.append(("open", opened))
-                tally["emails_opened"] += 1
                 if self.rng.random() < 0.2:
                     events.append(("open", opened + timedelta(hours=3)))
                 if self.rng.random() < 0.3:
                     events.append(("click", opened + timedelta(minutes=2)))
-                    tally["emails_clicked"] += 1
             if self.rng.random() < 0.07:
                 events.append(("reply", sent + timedelta(hours=self.rng.randint(1, 48))))
-                tally["emails_replied"] += 1
+        # an export taken at the end of the last day holds no open or reply that came after it
+        events = [(event_type, moment) for event_type, moment in events if moment <= self.export_taken_at]
+        tally = self.answer[(day, rep_id)]
+        for event_type, column in (("sent", "emails_sent"), ("bounce", "emails_bounced"), ("open", "emails_opened"),
+                                   ("click", "emails_clicked"), ("reply", "emails_replied")):
+            tally[column] += any(kept == event_type for kept, _ in events)
         for event_type, moment in events:
             self.rows["email_events"].append(
                 {"event_id": self.next_id("EV", 7), "message_id": message_id, "lead_id": lead.lead_id, "email": "",
@@ -318,10 +318,9 @@ class _Simulation:
             won = len(history) == 3 and self.rng.random() < 0.55
             history.append(("closed_won" if won else "closed_lost", moment))
             closed_at = moment
-        cutoff = datetime.combine(self.end, time(23, 59))
-        history = [(s, t) for s, t in history if t <= cutoff]
+        history = [(s, t) for s, t in history if t <= self.export_taken_at]
         stage = history[-1][0]
-        closed_at = closed_at if closed_at and closed_at <= cutoff else None
+        closed_at = closed_at if closed_at and closed_at <= self.export_taken_at else None
         for s, t in history:
             self.rows["opportunity_stage_history"].append(
                 {"opportunity_id": opportunity_id, "stage": s, "amount": str(amount), "changed_at": self.timestamp(t)}
@@ -354,9 +353,8 @@ class _Simulation:
         self.bad_rows()
 
     def finish_leads(self) -> None:
-        cutoff = datetime.combine(self.end, time(23, 59))
         for lead in self.leads.values():
-            statuses = sorted((t, s) for t, s in lead.statuses if t <= cutoff)
+            statuses = sorted((t, s) for t, s in lead.statuses if t <= self.export_taken_at)
             for moment, status in statuses:
                 self.rows["lead_status_history"].append(
                     {"lead_id": lead.lead_id, "status": status, "changed_at": self.timestamp(moment),

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import csv
 import filecmp
+import io
+from datetime import date, datetime, time, timedelta
 
 import duckdb
 import pytest
-
-from connectors.sample import generate
 from digests import table_digests
 from kpi_checks import assert_kpi_daily_matches
 from workspaces import run_nightly
+
+from connectors.sample import generate
 from orchestration.paths import DBT_PROJECT_DIR, SAMPLE_INPUT_DIR
 
 pytestmark = pytest.mark.e2e
@@ -96,8 +99,36 @@ def test_bundled_sample_is_the_generators_seed_42(tmp_path):
     generated = generate(tmp_path)
     names = sorted(p.name for p in generated.files)
     assert names == sorted(p.name for p in SAMPLE_INPUT_DIR.iterdir())
-    match, mismatch, errors = filecmp.cmpfiles(tmp_path, SAMPLE_INPUT_DIR, names, shallow=False)
+    _, mismatch, errors = filecmp.cmpfiles(tmp_path, SAMPLE_INPUT_DIR, names, shallow=False)
     assert not mismatch and not errors, "regenerate with: iskpi sample --out sample_data"
+
+
+def _jst(text: str) -> datetime:
+    if text.endswith("Z"):
+        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ") + timedelta(hours=9)
+    return datetime.strptime(text.replace("/", "-"), "%Y-%m-%d %H:%M:%S")
+
+
+def test_exports_that_end_on_a_day_hold_nothing_that_happened_after_it(tmp_path):
+    """An export taken at the end of its last day cannot hold a later open, reply or stage change;
+    a reply a day after a late send once sat in a night's export, in the future of the load time."""
+    end = date(2026, 12, 2)
+    generate(tmp_path, seed=11, reps=3, start=end - timedelta(days=48), end=end)
+    taken_at = datetime.combine(end, time(23, 59))
+    moments = {"email_events_*.csv": "occurred_at", "lead_status_history.csv": "changed_at",
+               "opportunity_stage_history.csv": "changed_at"}
+    for pattern, column in moments.items():
+        for path in tmp_path.glob(pattern):
+            text = _decoded(path.read_bytes())
+            latest = max(_jst(row[column]) for row in csv.DictReader(io.StringIO(text)) if row[column])
+            assert latest <= taken_at, f"{path.name}: {column} {latest} after the export was taken"
+
+
+def _decoded(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp932")
 
 
 def test_input_quality_credits_each_rep_with_the_rows_it_broke(sample_run):
@@ -160,8 +191,9 @@ def test_the_bundled_sample_dropped_into_a_teams_inbox_is_refused_on_the_first_n
     """It was loaded the first night, and then every later night was refused: the workspace was trapped."""
     import shutil
 
-    from orchestration.nightly import run_nightly as run_workspace
     from workspaces import workspace_for
+
+    from orchestration.nightly import run_nightly as run_workspace
 
     inbox = tmp_path / "inbox"
     shutil.copytree(SAMPLE_INPUT_DIR, inbox)
