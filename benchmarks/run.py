@@ -109,7 +109,7 @@ def run(scale: str, data_dir: Path, results_dir: Path, engine: str = "duckdb") -
     link_into(history, workspace / "inbox")
     steps.append(timed("iskpi run (full)", [iskpi, "run"], workspace, log))
     warehouse = workspace / "warehouse" / "iskpi.duckdb"
-    work_db = workspace / "warehouse" / ".work"
+    work_db = workspace / ".iskpi" / "work"
     with duckdb.connect(str(warehouse), read_only=True) as con:
         con.execute(f"copy (select activity_date, rep_id, {', '.join(CORE_COLUMNS)} from marts.kpi_daily) "
                     f"to '{work / 'iskpi.parquet'}' (format parquet)")

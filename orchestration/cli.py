@@ -12,7 +12,6 @@ import click
 from orchestration.paths import SAMPLE_INPUT_DIR
 from orchestration.workspace import (
     CONFIG_FILE, DEMO_WORKSPACE, ENGINES, Workspace, WorkspaceError, demo_workspace, find_workspace, init_workspace, segments_dir,
-    work_db_for,
 )
 
 
@@ -190,14 +189,14 @@ def source_check(context: Context, files: tuple[Path, ...], format_name: str | N
     from connectors.source_check import CheckSettings, check_file
     from connectors.source_formats import FormatError, available_formats
     from orchestration.paths import DEFAULT_MAPPINGS_DIR
-    from orchestration.workspace import Settings, work_db_for
+    from orchestration.workspace import Settings
 
     workspace = context.found_workspace()  # the demo's reps too, once `iskpi run` has made it
     try:
         formats = available_formats(workspace.sources_dir if workspace else None)
     except FormatError as error:
         raise click.ClickException(str(error)) from None
-    work_db = work_db_for(workspace.warehouse) if workspace else None
+    work_db = workspace.work_db if workspace else None
     with tempfile.TemporaryDirectory() as scratch:
         settings = CheckSettings(
             formats=formats,
@@ -225,7 +224,9 @@ def query(context: Context, sql: str, warehouse_path: Path | None, work: bool) -
     import duckdb
 
     if work:
-        database, readable = work_db_for(warehouse_path or context.workspace_or_demo().warehouse), []
+        if warehouse_path:
+            raise click.UsageError("--work reads the working database of the workspace: give --workspace, not --warehouse")
+        database, readable = context.workspace_or_demo().work_db, []
         if not database.exists():
             raise click.ClickException(f"{database} does not exist yet: run `iskpi run` first")
     else:

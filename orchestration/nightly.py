@@ -14,7 +14,7 @@ from connectors.contract import entity_names
 from connectors.files import private_folder, sha256_of, unmatched_files
 from orchestration.paths import SAMPLE_INPUT_DIR
 from orchestration.run_lock import RunInProgress, exclusive_run
-from orchestration.workspace import Workspace, WorkspaceError
+from orchestration.workspace import Workspace, WorkspaceError, settled_work_dir
 
 RUN_LOG_NAME = "iskpi-run-{:%Y%m%d-%H%M%S}.log"
 KEEP_RUN_LOGS = 30
@@ -100,11 +100,8 @@ def _unmapped_labels(published: Path) -> list[tuple[str, str, int]]:
 def run_nightly(workspace: Workspace, as_of: date | None = None, full_refresh: bool = False) -> NightlyOutcome:
     """Run the workspace's nightly job once; a second run on the same warehouse waits for the
     first as long as the workspace allows, then is refused with one line."""
-    from orchestration.defs.resources import WarehouseResource
-
-    work_dir = WarehouseResource.for_workspace(workspace).work_dir
     try:
-        with exclusive_run(work_dir, workspace.settings.run_lock_wait_seconds):
+        with exclusive_run(settled_work_dir(workspace.root, workspace.warehouse), workspace.settings.run_lock_wait_seconds):
             return _run_locked(workspace, as_of, full_refresh)
     except RunInProgress as busy:
         return NightlyOutcome(False, str(busy), refused=True)

@@ -1,5 +1,5 @@
-"""One run at a time per warehouse: DuckDB has one writer, and two runs would interleave their
-loads and publishes. The lock is an flock on `.work/run.lock` beside the working database, held
+"""One run at a time per workspace: DuckDB has one writer, and two runs would interleave their
+loads and publishes. The lock is an flock on `.iskpi/work/run.lock` beside the working database, held
 for the whole run and released by the kernel if the process dies; the file names its holder."""
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def exclusive_run(work_dir: Path, wait_seconds: float, command: str = "iskpi run
                 if time.monotonic() >= deadline:
                     waited = f" after waiting {wait_seconds:g} s" if wait_seconds else ""
                     raise RunInProgress(
-                        f"another run is using {work_dir.parent}: {_holder(path)}; nothing was done{waited} "
+                        f"another run is using this workspace ({work_dir.parents[1]}): {_holder(path)}; nothing was done{waited} "
                         "(raise run_lock_wait_seconds in iskpi.yml to wait longer)"
                     ) from None
                 time.sleep(min(0.5, max(deadline - time.monotonic(), 0.01)))

@@ -8,8 +8,10 @@ that the team owns (SPEC §8: never inside the installed package).
                          a vendor's in a sub-folder named after its format (inbox/salesforce/)
     DIR/sources/*.yml    the team's own source formats (a system iskpi does not ship, or a
                          shipped format edited: same name replaces it)
-    DIR/warehouse/       iskpi.duckdb (published), reports/, .work/ (working database)
-    DIR/logs/            dbt and Dagster logs of the last run; dbt's parse lives in .iskpi/
+    DIR/warehouse/       iskpi.duckdb (published) and its segments, reports/: what BI readers are given
+    DIR/logs/            dbt and Dagster logs of the last run
+    DIR/.iskpi/          the workspace's own state, owner only: work/ (the working database, with
+                         every raw row; the run lock; scratch) and dbt/ (dbt's parse and artifacts)
 
 Every command finds its workspace from --workspace, else ISKPI_WORKSPACE, else the current folder
 or the nearest parent holding iskpi.yml. Outside any workspace, `iskpi run` runs the bundled
@@ -64,7 +66,7 @@ class Settings:
     run_lock_wait_seconds: float = 0.0
     # what each DuckDB session of a run may take; over the memory limit it spills to the temp folder
     duckdb_memory_limit: str = "4GB"
-    duckdb_temp_directory: str | None = None  # None: <warehouse folder>/.work/tmp
+    duckdb_temp_directory: str | None = None  # None: .iskpi/work/tmp
     duckdb_threads: int | None = None  # None: every core
     # follow_up_rate: at least N touches within D business days of the lead's creation
     follow_up_min_touches: int = 1
@@ -107,9 +109,9 @@ class Settings:
     # where the checked raw tables are landed as Parquet, and Spark's tables (its warehouse folder),
     # as this machine sees them; on a cluster, folders it shares. spark_lake_uri: how Spark names
     # the lake folder (hdfs://…, s3a://…), if not by this machine's path
-    spark_lake_dir: str | None = None  # None: <warehouse folder>/.work/lake
+    spark_lake_dir: str | None = None  # None: .iskpi/work/lake
     spark_lake_uri: str | None = None
-    spark_warehouse_dir: str | None = None  # None: <warehouse folder>/.work/spark
+    spark_warehouse_dir: str | None = None  # None: .iskpi/work/spark
 
     def __post_init__(self) -> None:
         for name, allowed in (("engine", ENGINES), ("spark_method", SPARK_METHODS)):
@@ -154,7 +156,7 @@ future_tolerance_hours: {future_tolerance_hours}
 run_lock_wait_seconds: {run_lock_wait_seconds}
 
 # What the run's DuckDB may take: memory (over it, work spills to the temp folder; empty:
-# warehouse/.work/tmp) and threads (empty: every core). Raise the limit on a large machine.
+# .iskpi/work/tmp) and threads (empty: every core). Raise the limit on a large machine.
 duckdb_memory_limit: {duckdb_memory_limit}
 duckdb_temp_directory:
 duckdb_threads:
@@ -213,9 +215,9 @@ spark_driver_memory: {spark_driver_memory}
 spark_host:
 spark_port:
 spark_cluster:
-spark_lake_dir:            # empty: warehouse/.work/lake
+spark_lake_dir:            # empty: .iskpi/work/lake
 spark_lake_uri:
-spark_warehouse_dir:       # empty: warehouse/.work/spark
+spark_warehouse_dir:       # empty: .iskpi/work/spark
 
 # Tables live in mappings/ (edit them as CSV; a value added is accepted on the next run, and rows
 # it had quarantined are re-admitted):
@@ -232,9 +234,21 @@ spark_warehouse_dir:       # empty: warehouse/.work/spark
 """
 
 
-def work_dir_for(warehouse: Path) -> Path:
-    """The working folder beside a published warehouse file: the working database, the run lock, scratch."""
-    return warehouse.parent / ".work"
+def work_dir_for(workspace_root: Path) -> Path:
+    """The workspace's working folder: the working database, the run lock, scratch. Inside the
+    workspace, never beside the published file: the warehouse folder is what BI readers are given,
+    and the published views name it."""
+    return workspace_root / ".iskpi" / "work"
+
+
+def settled_work_dir(workspace_root: Path, warehouse: Path) -> Path:
+    """The working folder, moved in from beside the published file where earlier versions kept it:
+    it holds every raw row ever loaded, which the inbox may no longer have."""
+    work_dir, former = work_dir_for(workspace_root), warehouse.parent / ".work"
+    if former.is_dir() and not work_dir.exists():
+        work_dir.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(former, work_dir)
+    return work_dir
 
 
 def segments_dir(published: Path) -> Path:
@@ -242,9 +256,9 @@ def segments_dir(published: Path) -> Path:
     return published.with_name(f"{published.name}.segments")
 
 
-def work_db_for(warehouse: Path) -> Path:
+def work_db_for(workspace_root: Path, warehouse: Path) -> Path:
     """The working database the nightly build writes, of which the warehouse file is the published copy."""
-    return work_dir_for(warehouse) / f"{warehouse.stem}.work.duckdb"
+    return work_dir_for(workspace_root) / f"{warehouse.stem}.work.duckdb"
 
 
 @dataclass(frozen=True)
@@ -283,12 +297,12 @@ class Workspace:
     @property
     def spark_lake_dir(self) -> Path:
         given = self.settings.spark_lake_dir
-        return self._path(given) if given else work_dir_for(self.warehouse) / "lake"
+        return self._path(given) if given else self.work_dir / "lake"
 
     @property
     def spark_warehouse_dir(self) -> Path:
         given = self.settings.spark_warehouse_dir
-        return self._path(given) if given else work_dir_for(self.warehouse) / "spark"
+        return self._path(given) if given else self.work_dir / "spark"
 
     @property
     def sources_dir(self) -> Path:
@@ -297,6 +311,14 @@ class Workspace:
     @property
     def logs_dir(self) -> Path:
         return self.root / "logs"
+
+    @property
+    def work_dir(self) -> Path:
+        return work_dir_for(self.root)
+
+    @property
+    def work_db(self) -> Path:
+        return work_db_for(self.root, self.warehouse)
 
     @property
     def dbt_target_dir(self) -> Path:

@@ -25,7 +25,7 @@ def published(sample_run, tmp_path) -> tuple[Path, Path, bytes]:
     target = tmp_path / "wh" / "iskpi.duckdb"
     target.parent.mkdir()
     shutil.copy(warehouse, target)
-    shutil.copytree(warehouse.parent / ".work", target.parent / ".work")
+    shutil.copytree(warehouse.parent / ".iskpi" / "work", target.parent / ".iskpi" / "work")
     return inputs, target, target.read_bytes()
 
 
@@ -56,7 +56,7 @@ def test_file_over_the_quarantine_threshold_is_blocked_whole(published):
     assert "calls_20990102.csv: 2 of 3 rows (67%)" in outcome.message
     assert "audit.quarantine" in outcome.message
     assert warehouse.read_bytes() == before
-    with duckdb.connect(str(warehouse.parent / ".work" / "iskpi.work.duckdb"), read_only=True) as con:
+    with duckdb.connect(str(warehouse.parent / ".iskpi" / "work" / "iskpi.work.duckdb"), read_only=True) as con:
         assert con.execute("select count(*) from raw.calls where call_id like 'Y%'").fetchone()[0] == 0
         rules = dict(
             con.execute(

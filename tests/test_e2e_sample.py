@@ -58,7 +58,7 @@ def test_no_published_value_is_an_email_address_phone_number_or_contact_name(sam
     with duckdb.connect() as con:
         con.execute(f"attach '{warehouse}' as published (read_only)")
         # under the catalog name dbt gives it: staging views name their tables as iskpi.raw.<table>
-        con.execute(f"attach '{warehouse.parent / '.work' / 'iskpi.work.duckdb'}' as iskpi (read_only)")
+        con.execute(f"attach '{warehouse.parent / '.iskpi' / 'work' / 'iskpi.work.duckdb'}' as iskpi (read_only)")
         con.execute(
             "create temp table private as select distinct value from iskpi.staging.stg_raw__leads "
             "cross join lateral (select unnest([email, phone, contact_name]) as value) where value is not null "
@@ -155,7 +155,7 @@ def test_the_working_database_and_logs_are_the_owners_alone(sample_run):
     """The working database holds every lead's e-mail and phone; the published views name the
     warehouse folder it sits in, so its folder (and the logs') admit the owner only."""
     _, warehouse, outcome = sample_run
-    assert (warehouse.parent / ".work").stat().st_mode & 0o777 == 0o700
+    assert (warehouse.parent / ".iskpi" / "work").stat().st_mode & 0o777 == 0o700
     assert outcome.log_file.parent.stat().st_mode & 0o777 == 0o700
 
 
@@ -165,7 +165,7 @@ def test_iskpi_query_reads_the_published_marts_and_nothing_else(sample_run, tmp_
     from orchestration.cli import main
 
     _, warehouse, _ = sample_run
-    work_db = warehouse.parent / ".work" / f"{warehouse.stem}.work.duckdb"
+    work_db = warehouse.parent / ".iskpi" / "work" / f"{warehouse.stem}.work.duckdb"
 
     def query(sql: str):
         return CliRunner().invoke(main, ["query", "--warehouse", str(warehouse), sql])
@@ -176,7 +176,7 @@ def test_iskpi_query_reads_the_published_marts_and_nothing_else(sample_run, tmp_
     assert listed.exit_code == 0 and "dim_account" in listed.output, listed.output
     held = query("select count(*) as held_rows from audit.quarantine")
     assert held.exit_code != 0  # not published
-    held = CliRunner().invoke(main, ["query", "--work", "--warehouse", str(warehouse), "select count(*) as held_rows from audit.quarantine"])
+    held = CliRunner().invoke(main, ["--workspace", str(warehouse.parent), "query", "--work", "select count(*) as held_rows from audit.quarantine"])
     assert held.exit_code == 0 and "held_rows" in held.output, held.output
     written = tmp_path / "out.csv"
     for sql in (f"copy (select 42) to '{written}'", f"attach '{work_db}' as work",

@@ -35,8 +35,8 @@ def test_engine_spark_runs_the_session_target_over_the_workspaces_lake(tmp_path)
     assert warehouse.dbt_target == "spark"
     variables = warehouse.dbt_variables
     root = tmp_path / "team"
-    assert variables["ISKPI_LAKE"] == str(root / "warehouse" / ".work" / "lake")
-    assert variables["ISKPI_SPARK_WAREHOUSE"] == str(root / "warehouse" / ".work" / "spark")
+    assert variables["ISKPI_LAKE"] == str(root / ".iskpi" / "work" / "lake")
+    assert variables["ISKPI_SPARK_WAREHOUSE"] == str(root / ".iskpi" / "work" / "spark")
     assert variables["ISKPI_SPARK_MASTER"] == "local[2]"
 
 

@@ -221,7 +221,7 @@ def three_nights(tmp_path_factory):
     inbox = root / "inbox"
     shutil.copytree(generated / "history", inbox)
     workspace = workspace_for(root / "ws" / "iskpi.duckdb", inbox)
-    work_db = root / "ws" / ".work" / "iskpi.work.duckdb"
+    work_db = workspace.work_db
 
     nights = []
     for prepare in (lambda: None, lambda: _night_two(generated, inbox), lambda: _night_three(generated, inbox)):

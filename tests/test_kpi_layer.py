@@ -174,7 +174,7 @@ def test_activity_without_a_known_lead_is_resolved_by_phone_or_email_or_flagged(
 
 
 def test_records_deleted_in_the_crm_are_kept_flagged_and_count_nowhere(fixture_warehouse):
-    work_db = fixture_warehouse.parent / ".work" / "iskpi.work.duckdb"
+    work_db = fixture_warehouse.parent / ".iskpi" / "work" / "iskpi.work.duckdb"
     with duckdb.connect(str(work_db), read_only=True) as con:
         flagged = {
             key: deleted

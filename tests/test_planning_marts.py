@@ -63,7 +63,7 @@ def test_records_created_by_the_as_of_date_count_even_if_exported_later(as_of_ru
     for table in ("dim_lead", "fct_opportunity"):
         as_of_count = _frame(as_of_run, f"select count(*) as n from marts.{table} where {created_by}")["n"][0]
         assert as_of_count == _frame(everything, f"select count(*) as n from marts.{table} where {created_by}")["n"][0], table
-    with duckdb.connect(str(as_of_run.parent / ".work" / "iskpi.work.duckdb"), read_only=True) as con:
+    with duckdb.connect(str(as_of_run.parent / ".iskpi" / "work" / "iskpi.work.duckdb"), read_only=True) as con:
         updated_later = con.execute(
             f"select count(*) from raw.leads where created_at < timestamptz '{AS_OF} 00:00:00+09' and updated_at > timestamptz '2026-05-16 00:00:00+09'"
         ).fetchone()[0]
@@ -97,7 +97,7 @@ def test_a_rerun_for_a_past_date_gives_the_same_numbers_whatever_arrived_since(s
         "LATE1,R001,,03-1111-2222,outbound,2026-05-20 10:00,appointment,300\n",
         encoding="utf-8",
     )
-    with duckdb.connect(str(as_of_run.parent / ".work" / "iskpi.work.duckdb"), read_only=True) as con:
+    with duckdb.connect(str(as_of_run.parent / ".iskpi" / "work" / "iskpi.work.duckdb"), read_only=True) as con:
         lead_id, created_at = con.execute(
             "select lead_id, created_at from staging.stg_raw__leads where owner_rep_id = 'R001' order by lead_id limit 1"
         ).fetchone()
@@ -152,7 +152,7 @@ def test_every_dbt_unit_test_passes_the_spec_bottleneck_example_and_phase_bounda
              "organisation_phase_at_five_and_six_months", "organisation_phase_at_six_months",
              "company_name_variants_share_one_matching_key"]
     # every unit test of the project: the nightly build leaves them to CI
-    completed = dbt_by_hand(warehouse.parent, work_db_for(warehouse), workspace_dbt_dir(warehouse.parent) / "unit-tests",
+    completed = dbt_by_hand(warehouse.parent, work_db_for(warehouse.parent, warehouse), workspace_dbt_dir(warehouse.parent) / "unit-tests",
                             "test", "--select", "test_type:unit")
     assert completed.returncode == 0, completed.stdout[-3000:]
     assert all(re.search(rf"PASS (\w+::)?{n}\b", completed.stdout) for n in names), completed.stdout[-3000:]

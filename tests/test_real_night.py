@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -112,7 +113,7 @@ def night(iskpi, tmp_path_factory):
     (workspace / "inbox" / held_back.name).write_bytes(held_back.read_bytes())
     second = subprocess.Popen([str(iskpi), "run"], cwd=workspace, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                               env={k: v for k, v in os.environ.items() if not k.startswith("ISKPI_")})
-    lock = workspace / "warehouse" / ".work" / "run.lock"
+    lock = workspace / ".iskpi" / "work" / "run.lock"
     deadline = time.monotonic() + 600
     while not (lock.exists() and lock.read_text()) and time.monotonic() < deadline and second.poll() is None:
         time.sleep(0.2)
@@ -184,8 +185,22 @@ def test_a_second_run_at_the_same_time_ends_with_one_line(night):
     assert concurrent.returncode == 1
     lines = concurrent.stdout.strip().splitlines()
     assert len(lines) == 1 and not concurrent.stderr.strip(), concurrent.stdout + concurrent.stderr
-    assert lines[0].startswith(f"another run is using {night['workspace'] / 'warehouse'}: process ")
+    assert lines[0].startswith(f"another run is using this workspace ({night['workspace']}): process ")
     assert "(iskpi run), started 20" in lines[0]
+
+
+def test_the_warehouse_folder_holds_only_what_readers_may_read_and_names_nothing_outside_it(night):
+    """BI readers are given the warehouse folder, and the published views name it: the working
+    database (every lead's e-mail and phone) lives in the workspace's owner-only .iskpi/work/."""
+    workspace = night["workspace"]
+    folder = workspace / "warehouse"
+    assert not [path for path in folder.rglob("*") if path.name.endswith(".work.duckdb") or path.name == ".work"]
+    with duckdb.connect(str(folder / "iskpi.duckdb"), read_only=True) as con:
+        views = [sql for (sql,) in con.execute("select sql from duckdb_views() where not internal").fetchall()]
+    named = {Path(path) for sql in views for path in re.findall(r"'(/[^']*)'", sql)}
+    assert named and all(path.is_relative_to(folder / "iskpi.duckdb.segments") for path in named)
+    work = workspace / ".iskpi" / "work"
+    assert (work / "iskpi.work.duckdb").exists() and work.stat().st_mode & 0o777 == 0o700
 
 
 def test_the_installed_package_is_never_written_to(iskpi, night):

@@ -29,7 +29,7 @@ TESTS_DIR = Path(__file__).parent
 
 pytestmark = pytest.mark.e2e
 
-WORK_DB = Path(".work") / "iskpi.work.duckdb"
+WORK_DB = Path(".iskpi") / "work" / "iskpi.work.duckdb"
 
 
 @dataclass(frozen=True)
@@ -228,3 +228,20 @@ def test_a_reader_holding_the_published_file_neither_blocks_the_run_nor_sees_a_m
         reader.wait(timeout=60)
     assert day_one_seen and seen_after_the_run == day_one_seen  # one consistent snapshot: day one, whole
     assert table_digests(warehouse) == uninterrupted  # readers that open it now see day two
+
+
+def test_a_working_folder_left_beside_the_warehouse_by_an_earlier_version_is_moved_in_whole(tmp_path):
+    """It holds every raw row ever loaded, which the inbox may no longer have: a run after the
+    upgrade goes on from it rather than starting over."""
+    from orchestration.workspace import settled_work_dir
+
+    warehouse = tmp_path / "ws" / "warehouse" / "iskpi.duckdb"
+    former = warehouse.parent / ".work"
+    (former / "tmp").mkdir(parents=True)
+    (former / "iskpi.work.duckdb").write_bytes(b"raw rows")
+    work_dir = settled_work_dir(tmp_path / "ws", warehouse)
+    assert work_dir == tmp_path / "ws" / ".iskpi" / "work"
+    assert (work_dir / "iskpi.work.duckdb").read_bytes() == b"raw rows" and (work_dir / "tmp").is_dir()
+    assert not former.exists()
+    (former / "tmp").mkdir(parents=True)  # a folder by that name again later is not taken over the newer one
+    assert settled_work_dir(tmp_path / "ws", warehouse) == work_dir and (work_dir / "iskpi.work.duckdb").exists()

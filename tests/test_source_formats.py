@@ -207,7 +207,7 @@ def test_each_formats_campaign_has_the_numbers_worked_out_by_hand(formats_wareho
 
 @pytest_e2e
 def test_a_bad_row_of_a_vendor_file_is_quarantined_with_its_rule_and_file(formats_warehouse):
-    work = formats_warehouse.parent / ".work" / f"{formats_warehouse.stem}.work.duckdb"
+    work = formats_warehouse.parent / ".iskpi" / "work" / f"{formats_warehouse.stem}.work.duckdb"
     rows = _frame(work, "select file_name, rule, value from audit.quarantine order by all")
     assert rows.to_dict("records") == [
         {"file_name": "twilio/twilio_call.csv", "rule": "calls.started_at.parseable", "value": "2026-02-30 17:23:13.000000+00:00"},
@@ -274,13 +274,13 @@ def test_source_check_outside_a_workspace_reads_the_demos_reps(tmp_path, monkeyp
     from click.testing import CliRunner
 
     from orchestration.cli import main
-    from orchestration.workspace import demo_workspace, work_db_for
+    from orchestration.workspace import demo_workspace
 
     monkeypatch.delenv("ISKPI_WORKSPACE", raising=False)
     monkeypatch.chdir(tmp_path)
     demo = demo_workspace()
     inbox = format_fixtures.write(tmp_path / "inbox", ["hubspot"])
-    settings = replace(load_settings(tmp_path), work_db=work_db_for(demo.warehouse), formats=shipped_formats())
+    settings = replace(load_settings(tmp_path), work_db=demo.work_db, formats=shipped_formats())
     for entity in ("reps", "source_links"):  # the rep whose e-mail HubSpot's owner 101 has, and the owner
         load_entity(entity, discover([inbox], entity, entity_names(), settings.formats), settings, datetime(2026, 4, 1, tzinfo=timezone.utc))
     result = CliRunner().invoke(main, ["source", "check", str(inbox / "hubspot" / "engagement_call.csv")])

@@ -49,7 +49,7 @@ def _frame(warehouse: Path, sql: str) -> pd.DataFrame:
 
 
 def _work_db(warehouse: Path) -> Path:
-    return warehouse.parent / ".work" / f"{warehouse.stem}.work.duckdb"
+    return warehouse.parent / ".iskpi" / "work" / f"{warehouse.stem}.work.duckdb"
 
 
 def test_every_vendor_file_is_recognised_and_reconciled(mixed_warehouse):

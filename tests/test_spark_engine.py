@@ -62,7 +62,7 @@ def test_the_kpi_fixture_built_on_spark_equals_duckdbs(tmp_path_factory):
 def test_the_spark_night_landed_the_raw_layer_and_published_from_sparks_tables(spark_sample):
     """What Spark built is what was published: the working database's marts are views over the
     Parquet files in Spark's warehouse folder, and the raw rows Spark read are the checked ones."""
-    work = spark_sample.parent / ".work"
+    work = spark_sample.parent / ".iskpi" / "work"
     with duckdb.connect(str(work / "iskpi.work.duckdb"), read_only=True) as con:
         kinds = dict(con.execute("select table_type, count(*) from information_schema.tables where table_schema = 'marts' group by all").fetchall())
         assert kinds == {"VIEW": kinds.get("VIEW")} and kinds["VIEW"] >= 35
@@ -88,7 +88,7 @@ def test_a_second_spark_night_lands_nothing_new_and_publishes_the_same_marts(spa
     """Over Spark's tables of the night before (replaced, not appended to), with no new export."""
     first_night = tmp_path / "first_night.duckdb"
     shutil.copyfile(spark_sample, first_night)
-    raw_lake = spark_sample.parent / ".work" / "lake" / "raw"
+    raw_lake = spark_sample.parent / ".iskpi" / "work" / "lake" / "raw"
     landed = {p: p.stat().st_mtime_ns for p in raw_lake.rglob("appends-*.parquet")}
     assert len(landed) >= 10
     _night(SAMPLE_INPUT_DIR, spark_sample, engine="spark", spark_master="local[2]")

@@ -25,13 +25,13 @@ from orchestration.loading import LoadSettings
 from orchestration.paths import DBT_PROJECT_DIR
 from orchestration.run_lock import exclusive_run
 from orchestration.spark import WORK_TARGET, dbt_target_for, spark_environment
-from orchestration.workspace import SOURCES_DIR, Workspace, work_db_for, work_dir_for
+from orchestration.workspace import SOURCES_DIR, Workspace, settled_work_dir, work_db_for, work_dir_for
 
 
 class WarehouseResource(ConfigurableResource):
     """One workspace's run: where its exports, mappings and warehouse are, and its settings.
 
-    The nightly build writes only the working database (`<warehouse dir>/.work/`); BI reads the
+    The nightly build writes only the working database (`.iskpi/work/`); BI reads the
     published file, which is replaced in one atomic step at the end of a good run. The run holds
     the warehouse's run lock from start to end (also under `dagster dev`).
     """
@@ -105,7 +105,8 @@ class WarehouseResource(ConfigurableResource):
         )
 
     def setup_for_execution(self, context: InitResourceContext) -> None:
-        self._lock.enter_context(exclusive_run(self.work_dir, self.run_lock_wait_seconds, "a Dagster run"))
+        work_dir = settled_work_dir(Path(self.workspace_dir).resolve(), self.published)
+        self._lock.enter_context(exclusive_run(work_dir, self.run_lock_wait_seconds, "a Dagster run"))
 
     def teardown_after_execution(self, context: InitResourceContext) -> None:
         self._lock.close()
@@ -133,11 +134,11 @@ class WarehouseResource(ConfigurableResource):
 
     @property
     def work_dir(self) -> Path:
-        return work_dir_for(self.published)
+        return work_dir_for(Path(self.workspace_dir).resolve())
 
     @property
     def work_db(self) -> Path:
-        return work_db_for(self.published)
+        return work_db_for(Path(self.workspace_dir).resolve(), self.published)
 
     @property
     def postgres_target(self):
