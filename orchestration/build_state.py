@@ -5,6 +5,9 @@ appended since the last finished build touch (macros/nightly_increment.sql). It 
 when anything that shapes those models has changed since: the project or a mapping (the
 workspace's project copy, seeds included), a setting passed to dbt, an as-of date. Also when
 the last build did not finish, or when asked (`iskpi run --full-refresh`).
+
+A night that would build what the last published build built (nothing appended since, nothing
+in the fingerprint changed) builds and publishes nothing at all.
 """
 
 from __future__ import annotations
@@ -33,7 +36,14 @@ create table if not exists audit.dbt_builds (
 -- the instant the build's as-of day ended (int_reporting_window records it): what the next
 -- build's stage history was cut at, so it knows which leads a moved cut reaches
 alter table audit.dbt_builds add column if not exists as_of_end timestamptz;
+-- when the build's marts reached readers (the DuckDB file, its sheets and PostgreSQL), and a digest
+-- of where they were published to; null: not yet, or a publish step failed after
+alter table audit.dbt_builds add column if not exists published_at timestamptz;
+alter table audit.dbt_builds add column if not exists published_to varchar;
 """
+
+
+NOTHING_NEW = "nothing new since the last published build: nothing rebuilt, nothing published"
 
 
 @dataclass(frozen=True)
@@ -51,6 +61,24 @@ def project_fingerprint(project_dir: Path, files: list[Path], dbt_vars: str) -> 
         digest.update(str(path.relative_to(project_dir)).encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
+
+
+def destinations_digest(*destinations: object) -> str:
+    """Where a build is published to (the file, PostgreSQL's connection string), as a digest: a
+    night that publishes somewhere new publishes even when nothing else is new."""
+    return hashlib.sha256(repr(destinations).encode()).hexdigest()
+
+
+def nothing_new(con: duckdb.DuckDBPyConnection, fingerprint: str, destinations: str) -> bool:
+    """Whether the last build finished with this fingerprint and reached these destinations, and
+    no raw row was appended since: building again would publish the same marts."""
+    con.execute(BUILDS_DDL)
+    through = con.execute("select coalesce(max(append_id), 0) from audit.raw_appends").fetchone()[0]
+    last = con.execute(
+        "select fingerprint = ? and through_append_id = ? and finished_at is not null and published_at is not null "
+        "and published_to = ? from audit.dbt_builds order by build_id desc limit 1", [fingerprint, through, destinations],
+    ).fetchone()
+    return bool(last and last[0])
 
 
 def begin_build(con: duckdb.DuckDBPyConnection, fingerprint: str, full_refresh_asked: str | None) -> BuildPlan:
@@ -86,3 +114,13 @@ def begin_build(con: duckdb.DuckDBPyConnection, fingerprint: str, full_refresh_a
 
 def finish_build(con: duckdb.DuckDBPyConnection, build_id: int) -> None:
     con.execute("update audit.dbt_builds set finished_at = now() where build_id = ?", [build_id])
+
+
+def record_published(con: duckdb.DuckDBPyConnection, destinations: str | None) -> None:
+    """Mark that the last finished build's marts reached these destinations (None: a publish step
+    failed, so the next night publishes again even when nothing is new)."""
+    con.execute(BUILDS_DDL)
+    con.execute(
+        "update audit.dbt_builds set published_at = case when ? is not null then now() end, published_to = ? "
+        "where build_id = (select max(build_id) from audit.dbt_builds where finished_at is not null)", [destinations, destinations],
+    )

@@ -43,6 +43,7 @@ class NightlyOutcome:
     unmapped_labels: list[tuple[str, str, int]] = field(default_factory=list)  # (label, value, rows)
     warnings: list[str] = field(default_factory=list)
     refused: bool = False  # nothing was attempted (another run holds the warehouse, or the sample would mix)
+    nothing_new: bool = False  # a good night that brought nothing to build: readers keep what they have
 
 
 def _loaded_shas(work_db: Path) -> set[str]:
@@ -161,6 +162,7 @@ def _run_locked(workspace: Workspace, as_of: date | None, full_refresh: bool) ->
         if warehouse.reports_dir.is_dir():
             outcome.reports = warehouse.reports_dir
     if result.success and not failed_checks:
+        outcome.nothing_new = not published
         return outcome
     problems = [f"{e.asset_key.to_user_string()} · {e.check_name}: {e.description}" for e in failed_checks]
     for event in result.all_events:

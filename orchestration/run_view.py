@@ -144,10 +144,13 @@ class ConsoleView(progress.Listener):
             details = [line for line in outcome.message.splitlines() if line.startswith("  ")]
             for line in details:
                 print_(line.strip())
-            print_(f"Published {outcome.published} ({outcome.published_tables} tables) in {seconds:.0f} s.")
-            if outcome.reports:
-                print_(f"The manager's sheets: {outcome.reports} (daily.html, weekly.html, monthly.html)")
-            print_(f'Query it: {invoked_command()} query "select * from marts.kpi_daily limit 10"')
+            if outcome.nothing_new:
+                print_(f"Nothing new since the last published night: nothing rebuilt, nothing published ({seconds:.0f} s).")
+            else:
+                print_(f"Published {outcome.published} ({outcome.published_tables} tables) in {seconds:.0f} s.")
+                if outcome.reports:
+                    print_(f"The manager's sheets: {outcome.reports} (daily.html, weekly.html, monthly.html)")
+                print_(f'Query it: {invoked_command()} query "select * from marts.kpi_daily limit 10"')
         else:
             if outcome.published:
                 print_(f"Published {outcome.published}, but a later step failed:", style="yellow")

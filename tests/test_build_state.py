@@ -6,7 +6,7 @@ import duckdb
 import pytest
 
 from expectations.gate import ensure_audit
-from orchestration.build_state import begin_build, finish_build, project_fingerprint
+from orchestration.build_state import begin_build, destinations_digest, finish_build, nothing_new, project_fingerprint, record_published
 
 
 @pytest.fixture
@@ -38,6 +38,25 @@ def test_a_build_that_did_not_finish_makes_the_next_one_full(work):
     begin_build(work, "f1", None)  # fails midway: never finished
     retry = begin_build(work, "f1", None)
     assert retry.is_full_refresh and retry.reason == "the last build did not finish"
+
+
+def test_a_night_is_nothing_new_only_after_a_published_build_of_the_same_project_and_rows(work):
+    here, there = destinations_digest("/w/iskpi.duckdb", None), destinations_digest("/w/iskpi.duckdb", "host=pg")
+    _append(work, 1)
+    assert not nothing_new(work, "f1", here)  # never built
+    build = begin_build(work, "f1", None)
+    assert not nothing_new(work, "f1", here)  # not finished
+    finish_build(work, build.build_id)
+    assert not nothing_new(work, "f1", here)  # built, never published
+    record_published(work, here)
+    assert nothing_new(work, "f1", here)
+    assert not nothing_new(work, "f2", here)  # a mapping, setting or model changed
+    assert not nothing_new(work, "f1", there)  # PostgreSQL publishing turned on
+    record_published(work, None)  # the sheets or PostgreSQL failed after the file was published
+    assert not nothing_new(work, "f1", here)
+    record_published(work, here)
+    _append(work, 2)
+    assert not nothing_new(work, "f1", here)  # rows arrived
 
 
 def test_a_changed_fingerprint_or_a_request_makes_it_full(work):

@@ -22,6 +22,8 @@ import json
 import os
 import shutil
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -29,7 +31,9 @@ from dagster import AssetKey, AssetsDefinition, MaterializeResult, asset
 
 from connectors.sql import DuckDBLimits, ident, literal
 from orchestration import progress
+from orchestration.build_state import record_published
 from orchestration.defs.resources import WarehouseResource
+from orchestration.loading import connect
 from orchestration.workspace import segments_dir
 
 # tables, or views over Parquet where Spark built the marts (orchestration/spark.py)
@@ -146,7 +150,8 @@ def manager_sheets(context, warehouse: WarehouseResource) -> MaterializeResult:
     from orchestration.report import ReportError, write_sheets
 
     try:
-        written = write_sheets(warehouse.published, warehouse.reports_dir)
+        with _unpublished_if_it_fails(warehouse):
+            written = write_sheets(warehouse.published, warehouse.reports_dir)
     except ReportError as nothing_to_report:  # a warehouse without activity yet: published, but no sheets
         context.log.warning(str(nothing_to_report))
         progress.note(str(nothing_to_report))
@@ -164,11 +169,24 @@ def manager_sheets(context, warehouse: WarehouseResource) -> MaterializeResult:
 def postgres_warehouse(warehouse: WarehouseResource) -> MaterializeResult:
     from orchestration.postgres import publish_to_postgres
 
-    report = publish_to_postgres(warehouse.published, warehouse.postgres_target, warehouse.duckdb_limits)
+    with _unpublished_if_it_fails(warehouse):
+        report = publish_to_postgres(warehouse.published, warehouse.postgres_target, warehouse.duckdb_limits)
     progress.note(f"{len(report.written)} tables written, {len(report.unchanged)} unchanged")
     return MaterializeResult(metadata={
         "written": report.written, "unchanged": report.unchanged, "dropped": report.dropped, "seconds": round(report.seconds, 1),
     })
+
+
+@contextmanager
+def _unpublished_if_it_fails(warehouse: WarehouseResource) -> Iterator[None]:
+    """A publish step that fails leaves the build unpublished: the next night publishes again,
+    even when nothing new arrives."""
+    try:
+        yield
+    except Exception:
+        with connect(warehouse.work_db, warehouse.duckdb_limits) as con:
+            record_published(con, None)
+        raise
 
 
 def build_publish_assets(dbt_assets: AssetsDefinition, to_postgres: bool = False) -> list[AssetsDefinition]:
@@ -180,6 +198,8 @@ def build_publish_assets(dbt_assets: AssetsDefinition, to_postgres: bool = False
     )
     def published_warehouse(warehouse: WarehouseResource) -> MaterializeResult:
         tables = publish_warehouse(warehouse.work_db, warehouse.published, warehouse.duckdb_limits)
+        with connect(warehouse.work_db, warehouse.duckdb_limits) as con:
+            record_published(con, warehouse.destinations)
         progress.note(f"{len(tables)} tables in {warehouse.published}")
         return MaterializeResult(metadata={"path": str(warehouse.published), "tables": tables})
 

@@ -23,6 +23,7 @@ from connectors.source_formats import SourceFormat, available_formats
 from connectors.sql import DuckDBLimits
 from orchestration.loading import LoadSettings
 from orchestration.paths import DBT_PROJECT_DIR
+from orchestration.build_state import destinations_digest
 from orchestration.run_lock import exclusive_run
 from orchestration.spark import WORK_TARGET, dbt_target_for, spark_environment
 from orchestration.workspace import SOURCES_DIR, Workspace, settled_work_dir, work_db_for, work_dir_for
@@ -139,6 +140,11 @@ class WarehouseResource(ConfigurableResource):
     @property
     def work_db(self) -> Path:
         return work_db_for(Path(self.workspace_dir).resolve(), self.published)
+
+    @property
+    def destinations(self) -> str:
+        """Where this run publishes to, as orchestration/build_state.py records it."""
+        return destinations_digest(str(self.published), self.postgres_dsn)
 
     @property
     def postgres_target(self):

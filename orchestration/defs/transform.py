@@ -13,7 +13,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from connectors.lake import land_checked_tables
 from expectations.gate import ensure_audit
 from orchestration import progress
-from orchestration.build_state import BuildPlan, begin_build, finish_build, project_fingerprint
+from orchestration.build_state import NOTHING_NEW, BuildPlan, begin_build, finish_build, nothing_new, project_fingerprint
 from orchestration.defs.resources import WarehouseResource, dbt_environment, per_target, project_copy_files
 from orchestration.loading import connect
 from orchestration.spark import FULL_BUILD_REASON, mirror_spark_tables, spark_table_folders
@@ -30,6 +30,9 @@ def build_dbt_assets(project: DbtProject) -> AssetsDefinition:
     @dbt_assets(manifest=project.manifest_path, dagster_dbt_translator=TRANSLATOR)
     def warehouse_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
         plan = _plan_build(warehouse, Path(dbt.project_dir))
+        if plan is None:  # no model output, so the publish steps after it are skipped too
+            progress.note(NOTHING_NEW)
+            return
         if warehouse.on_spark:
             _land_checked_tables(warehouse)
         # unit tests check the models' logic on fixed fixtures, not the night's data: CI runs them
@@ -60,7 +63,8 @@ def build_dbt_assets(project: DbtProject) -> AssetsDefinition:
     return warehouse_dbt_assets
 
 
-def _plan_build(warehouse: WarehouseResource, project_dir: Path) -> BuildPlan:
+def _plan_build(warehouse: WarehouseResource, project_dir: Path) -> BuildPlan | None:
+    """This night's build, or None when it would publish what readers already have."""
     fingerprint = project_fingerprint(project_dir, project_copy_files(project_dir), warehouse.dbt_vars)
     if warehouse.on_spark:
         # and a DuckDB build after it is a full one: DuckDB's own history models missed this night
@@ -74,6 +78,9 @@ def _plan_build(warehouse: WarehouseResource, project_dir: Path) -> BuildPlan:
         asked = None
     with connect(warehouse.work_db, warehouse.duckdb_limits) as con:
         ensure_audit(con)
+        if (not warehouse.full_refresh and warehouse.published.exists() and warehouse.reports_dir.is_dir()
+                and nothing_new(con, fingerprint, warehouse.destinations)):
+            return None
         return begin_build(con, fingerprint, asked)
 
 
