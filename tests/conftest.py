@@ -46,6 +46,19 @@ def sample_run(small_sample, tmp_path_factory) -> tuple[Sample, Path, NightlyOut
 
 
 @pytest.fixture(scope="session")
+def fixture_run(tmp_path_factory) -> tuple[Path, Path]:
+    """The hand-worked KPI fixture's exports (tests/kpi_fixture.py) and the warehouse the real job
+    published from them, built once for every test that only reads it."""
+    import kpi_fixture
+
+    exports = kpi_fixture.write(tmp_path_factory.mktemp("kpi_fixture"))
+    warehouse = tmp_path_factory.mktemp("kpi_warehouse") / "iskpi.duckdb"
+    outcome = run_nightly(exports, warehouse)
+    assert outcome.success, outcome.message
+    return exports, warehouse
+
+
+@pytest.fixture(scope="session")
 def bundled_run(tmp_path_factory) -> Path:
     """The bundled sample (three complete months, as README's first command loads it), published."""
     warehouse = tmp_path_factory.mktemp("bundled") / "iskpi.duckdb"

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from orchestration.cli import query_metrics
-from workspaces import run_nightly, workspace_for
+from workspaces import workspace_for
 from orchestration.kpi_reference import KPI_REFERENCE_MD, kpi_metrics, render
 import kpi_fixture
 
@@ -47,12 +47,8 @@ def _frame(warehouse: Path, sql: str) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def fixture_warehouse(tmp_path_factory) -> Path:
-    exports = kpi_fixture.write(tmp_path_factory.mktemp("kpi_fixture"))
-    warehouse = tmp_path_factory.mktemp("kpi_warehouse") / "iskpi.duckdb"
-    outcome = run_nightly(exports, warehouse)
-    assert outcome.success, outcome.message
-    return warehouse
+def fixture_warehouse(fixture_run) -> Path:
+    return fixture_run[1]
 
 
 def _close(want: float | None, got) -> bool:

@@ -39,8 +39,8 @@ def mixed_warehouse(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def template_warehouse(tmp_path_factory) -> Path:
-    return _run(kpi_fixture.write(tmp_path_factory.mktemp("template_exports")), tmp_path_factory)
+def template_warehouse(fixture_run) -> Path:
+    return fixture_run[1]
 
 
 def _frame(warehouse: Path, sql: str) -> pd.DataFrame:

@@ -18,7 +18,6 @@ from pathlib import Path
 import duckdb
 import pytest
 
-import kpi_fixture
 from connectors.sql import DuckDBLimits
 from mart_equality import compare_marts
 from orchestration.build_state import record_published
@@ -129,12 +128,10 @@ def thrift_server(tmp_path_factory):
         server.wait(timeout=60)
 
 
-def test_the_kpi_fixture_built_through_a_spark_thrift_server_equals_duckdbs(thrift_server, tmp_path_factory):
+def test_the_kpi_fixture_built_through_a_spark_thrift_server_equals_duckdbs(thrift_server, fixture_run, tmp_path_factory):
     port, spark_folder = thrift_server
-    exports = kpi_fixture.write(tmp_path_factory.mktemp("kpi_exports"))
-    on_duckdb = tmp_path_factory.mktemp("kpi_duckdb") / "iskpi.duckdb"
+    exports, on_duckdb = fixture_run
     on_spark = tmp_path_factory.mktemp("kpi_thrift") / "iskpi.duckdb"
-    _night(exports, on_duckdb)
     _night(exports, on_spark, engine="spark", spark_method="thrift", spark_host="localhost", spark_port=port,
            spark_warehouse_dir=str(spark_folder))
     comparison = compare_marts(on_duckdb, on_spark)
