@@ -5,8 +5,8 @@
     python -m benchmarks.run --scale team --engine spark   # the same runs with dbt on Spark (local mode)
 
 In one run, on the same files (benchmarks/generate.py): the floor (benchmarks/floor.py), a full
-`iskpi run` over the history in a fresh workspace, a one-day nightly delta on top of it, and the
-pandas script (benchmarks/pandas_kpi_daily.py). Each step is a child process, timed wall-clock,
+`iskpi run` over the history in a fresh workspace, a one-day nightly delta on top of it, a night
+with nothing new after that, and the pandas script (benchmarks/pandas_kpi_daily.py). Each step is a child process, timed wall-clock,
 with its peak RSS (the largest process it ran). The three kpi_daily results are compared cell by
 cell, so a fast wrong answer shows. Figures are printed and written to RESULTS/<scale>-<time>.json.
 Benchmarks are figures, not tests: nothing here fails on a slow machine.
@@ -119,11 +119,13 @@ def run(scale: str, data_dir: Path, results_dir: Path, engine: str = "duckdb") -
     disk_after_full = disk_use()
     link_into(delta, workspace / "inbox")
     steps.append(timed("iskpi run (one-day delta)", [iskpi, "run"], workspace, log))
+    steps.append(timed("iskpi run (nothing new)", [iskpi, "run"], workspace, log))
     steps.append(timed("pandas script (kpi_daily)", [python, "-m", "benchmarks.pandas_kpi_daily", str(history), str(work / "pandas.parquet")], repo, log))
 
     by_name = {step.name: step for step in steps}
     floor, full = by_name["floor (DuckDB, one pass)"].seconds, by_name["iskpi run (full)"].seconds
     delta_s, pandas_s = by_name["iskpi run (one-day delta)"].seconds, by_name["pandas script (kpi_daily)"].seconds
+    idle_s = by_name["iskpi run (nothing new)"].seconds
     figures = {
         "scale": scale, "engine": engine, "reps_x_months": f"{SCALES[scale].is_reps}x{SCALES[scale].months}", "last_day": str(last_day),
         "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -131,6 +133,7 @@ def run(scale: str, data_dir: Path, results_dir: Path, engine: str = "duckdb") -
         "csv_mib": size_mib(history), "delta_csv_mib": size_mib(delta),
         "steps": [asdict(step) for step in steps],
         "full_over_floor": round(full / floor, 1), "delta_share_of_full": round(delta_s / full, 3),
+        "nothing_new_over_floor": round(idle_s / floor, 1),
         "pandas_over_floor": round(pandas_s / floor, 1),
         "disk_after_full": disk_after_full,
         "disk_after_delta": disk_use(),
@@ -138,7 +141,7 @@ def run(scale: str, data_dir: Path, results_dir: Path, engine: str = "duckdb") -
             {"floor": work / "floor.parquet", "iskpi": work / "iskpi.parquet", "pandas": work / "pandas.parquet"}),
     }
     print(f"CSV {figures['csv_mib']:,.0f} MiB; dbt on {engine}; full run {figures['full_over_floor']}× the floor; delta {figures['delta_share_of_full']:.0%} "
-          f"of the full run; pandas {figures['pandas_over_floor']}× the floor")
+          f"of the full run; a night with nothing new {figures['nothing_new_over_floor']}× the floor; pandas {figures['pandas_over_floor']}× the floor")
     print(f"disk after full run: published {disk_after_full['published_mib']:,.0f} MiB, work {disk_after_full['work_mib']:,.0f} MiB; "
           f"after delta: published {figures['disk_after_delta']['published_mib']:,.0f} MiB, work {figures['disk_after_delta']['work_mib']:,.0f} MiB")
     print(f"kpi_daily cells differing from the floor: {figures['kpi_daily_cells_differing_from_floor']}")
