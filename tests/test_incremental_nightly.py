@@ -33,6 +33,8 @@ from benchmarks.generate import generate
 from orchestration.nightly import run_nightly
 from workspaces import dbt_by_hand, workspace_for
 
+pytestmark = pytest.mark.e2e
+
 LAST_DAY = date(2026, 3, 13)  # a Friday; the generated exports end on it
 ORPHAN_BY_PHONE = ("C_LATE_PHONE", "+81399990001", "L_LATE_PHONE")
 ORPHAN_BY_ID = ("C_LATE_ID", "+81399990002", "L_LATE_ID")

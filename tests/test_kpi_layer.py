@@ -16,7 +16,6 @@ from workspaces import workspace_for
 from orchestration.kpi_reference import KPI_REFERENCE_MD, kpi_metrics, render
 import kpi_fixture
 
-pytestmark = pytest.mark.e2e
 
 # SPEC §5, written out here on purpose: the test must not read the list from the code it checks.
 SPEC_KPIS = [
@@ -214,6 +213,7 @@ def test_pipeline_is_rebuilt_from_stage_history(fixture_warehouse):
 # -- properties on the generated sample --------------------------------------------------------
 
 
+@pytest.mark.e2e  # the generated sample's real run
 def test_every_rate_is_a_share_or_null(sample_run):
     _, warehouse, outcome = sample_run
     assert outcome.success, outcome.message
@@ -223,6 +223,7 @@ def test_every_rate_is_a_share_or_null(sample_run):
         assert ((values >= 0) & (values <= 1)).all(), column
 
 
+@pytest.mark.e2e  # the generated sample's real run
 def test_org_is_the_sum_of_its_reps_for_additive_kpis(sample_run):
     _, warehouse, _ = sample_run
     monthly = _frame(warehouse, "select * from marts.kpi_monthly")
@@ -232,6 +233,7 @@ def test_org_is_the_sum_of_its_reps_for_additive_kpis(sample_run):
     pd.testing.assert_frame_equal(org.astype(float), reps.astype(float), check_names=False)
 
 
+@pytest.mark.e2e  # the generated sample's real run
 def test_monthly_is_the_sum_of_daily_for_additive_kpis(sample_run):
     sample, warehouse, _ = sample_run
     additive = ["dials", "rang_calls", "connected_calls", "effective_contacts", "connected_talk_seconds", "emails_sent",
@@ -255,6 +257,7 @@ def _mf(warehouse: Path, metrics: list[str], group_by: str, tmp_path: Path) -> p
     return pd.read_csv(io.StringIO(out.read_text(encoding="utf-8")))
 
 
+@pytest.mark.e2e  # the generated sample's real run
 def test_every_kpi_answers_through_the_semantic_layer(sample_run, tmp_path):
     _, warehouse, _ = sample_run
     answers = _mf(warehouse, SEMANTIC_KPIS, "metric_time__month", tmp_path)
@@ -314,6 +317,7 @@ def test_marts_and_semantic_layer_give_one_number_per_kpi_on_every_scope_and_gra
         assert _close(mart_days, row.stage_days_mf) and row.stuck_leads_mart == row.stuck_leads_mf, row
 
 
+@pytest.mark.e2e  # the generated sample's real run
 def test_headline_kpis_by_rep_and_week_answer_like_the_marts(sample_run, tmp_path):
     _, warehouse, _ = sample_run
     answers = _mf(warehouse, HEADLINE_KPIS, "metric_time__month,rep", tmp_path)
@@ -330,6 +334,7 @@ def test_headline_kpis_by_rep_and_week_answer_like_the_marts(sample_run, tmp_pat
     assert pd.to_datetime(weekly["metric_time__week"]).dt.dayofweek.eq(0).all(), "ISO weeks start on Monday"
 
 
+@pytest.mark.e2e  # the generated sample's real run
 def test_iskpi_metrics_speaks_iskpis_language_and_prints_only_the_sorted_table(sample_run):
     """A misspelled KPI ended in MetricFlow's 'please report it here' after 40 s; the table came
     with spinner frames and an emoji, its weeks unsorted."""

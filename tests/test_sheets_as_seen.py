@@ -69,6 +69,7 @@ def platform_fonts(page, selector: str) -> list[dict]:
     return devtools.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
 
 
+@pytest.mark.e2e  # the bundled sample's real run
 @pytest.mark.parametrize("name", ["daily", "weekly", "monthly"])
 def test_the_html_sheet_draws_its_charts_and_its_japanese_text(bundled_run, browser, name):
     html = bundled_run.parent / "reports" / f"{name}.html"
@@ -100,6 +101,7 @@ def test_the_html_sheet_draws_its_charts_and_its_japanese_text(bundled_run, brow
     page.close()
 
 
+@pytest.mark.e2e  # the bundled sample's real run
 def test_the_workbook_holds_numbers_with_their_formats_and_native_charts(bundled_run):
     reports = bundled_run.parent / "reports"
     with duckdb.connect(str(bundled_run), read_only=True) as con:
@@ -129,6 +131,7 @@ def test_the_workbook_holds_numbers_with_their_formats_and_native_charts(bundled
     assert all("'グラフ (charts)'!$B$" in chart for chart in charts)  # each plots the numbers on the charts sheet
 
 
+@pytest.mark.e2e  # the bundled sample's real run
 def test_the_raw_csv_holds_the_marts_numbers_and_the_formatted_one_reads_like_the_html(bundled_run):
     reports = bundled_run.parent / "reports"
     raw = pd.read_csv(reports / "daily_activity_by_rep_raw.csv", encoding="utf-8-sig")
@@ -162,6 +165,7 @@ def test_chart_labels_from_the_data_are_drawn_as_they_are_not_as_math():
     assert "$5 $x^2$" in line_chart(["2026-04", "2026-05"], {"$5 $x^2$": [1.0, 2.0]})
 
 
+@pytest.mark.e2e  # the bundled sample's real run
 def test_a_table_an_earlier_night_wrote_and_a_killed_run_leftover_are_gone(bundled_run, tmp_path):
     """monthly_plan*.csv stayed in reports/ after its month lost its target; a run killed while
     writing left an empty .building- folder forever."""
@@ -176,6 +180,7 @@ def test_a_table_an_earlier_night_wrote_and_a_killed_run_leftover_are_gone(bundl
     assert sorted(p.name for p in out.iterdir()) == sorted([p.name for p in written] + ["notes.txt"])
 
 
+@pytest.mark.e2e  # the bundled sample's real run
 def test_the_bottleneck_table_reads_in_japanese_and_fits_the_page(bundled_run, browser):
     """Its remedy column was English and ran past 1,400 px; its type column showed raw codes."""
     page = browser.new_page(viewport={"width": 1280, "height": 900})
