@@ -46,6 +46,18 @@ def run_nightly(
     return run_workspace(workspace, as_of)
 
 
+def as_if_never_published(warehouse: Path) -> None:
+    """Take away the mark that the last build reached readers, as a publish step that failed does:
+    the next night builds again though nothing is new."""
+    from connectors.sql import DuckDBLimits
+    from orchestration.build_state import record_published
+    from orchestration.loading import connect
+
+    work = warehouse.parent / ".iskpi" / "work"
+    with connect(work / f"{warehouse.stem}.work.duckdb", DuckDBLimits(temp_directory=str(work / "tmp"))) as con:
+        record_published(con, None)
+
+
 def load_settings(folder: Path, max_quarantine_share: float = 1.0, mappings_dir: Path | None = None):
     """What one entity's load needs, with the default mappings and settings: for tests of the
     loader itself, without a Dagster run."""
