@@ -322,7 +322,7 @@ def query_metrics(
 
     from orchestration.defs.resources import dbt_executable, dbt_project, ensure_dbt_manifest
 
-    ensure_dbt_manifest(workspace.root)  # the semantic manifest mf reads must match the models
+    ensure_dbt_manifest(workspace)  # the semantic manifest mf reads must match the models
     known = known_metrics(workspace)
     for name in (m.strip() for m in metrics.split(",")):
         if name not in known:

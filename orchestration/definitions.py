@@ -11,7 +11,7 @@ from pathlib import Path
 
 from dagster import Definitions, definitions
 
-from orchestration.defs.ingest import RAW_ASSETS, jp_public_holidays
+from orchestration.defs.ingest import ingest
 from orchestration.defs.publish import build_publish_assets
 from orchestration.defs.quality import UNRESOLVED_LEAD_CHECKS
 from orchestration.defs.resources import WarehouseResource, dbt_environment, dbt_project, dbt_resource, ensure_dbt_manifest
@@ -29,11 +29,11 @@ def build_defs(
     if warehouse.on_spark:
         check_spark_installed(workspace.settings.spark_method)
     with dbt_environment(warehouse.dbt_variables):
-        ensure_dbt_manifest(workspace.root, warehouse.dbt_vars, warehouse.dbt_target)
+        ensure_dbt_manifest(workspace, warehouse.dbt_target)
     project = dbt_project(workspace.root, warehouse.dbt_target)
     dbt_assets = build_dbt_assets(project)
     return Definitions(
-        assets=[*RAW_ASSETS, jp_public_holidays, dbt_assets, *build_publish_assets(dbt_assets, to_postgres=warehouse.postgres_target is not None)],
+        assets=[ingest, dbt_assets, *build_publish_assets(dbt_assets, to_postgres=warehouse.postgres_target is not None)],
         asset_checks=UNRESOLVED_LEAD_CHECKS,
         jobs=[NIGHTLY_JOB],
         schedules=[NIGHTLY_SCHEDULE],

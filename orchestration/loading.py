@@ -1,8 +1,9 @@
 """One entity's nightly load, as plain Python: recheck what was held back → land → validate (GX)
 → admit (quarantine, raw, audit).
 
-Each step opens the working database and closes it again: DuckDB allows one writer per file and
-GX connects through its own engine, so no connection outlives its step.
+The tables of a night share one connection to the working database (`WorkSession`), closed only
+while GX validates: GX connects through its own engine, with settings of its own, which DuckDB
+refuses while this process holds the file open otherwise.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from connectors.sql import DuckDBLimits, ident, literal
 from expectations.gate import (
     FileOutcome, GateSettings, Readmission, admit, ensure_audit, loaded_shas, next_file_id, readmit, unknown_value_advice,
 )
-from expectations.gx_validation import validate_files
 from expectations.rules import rules_for
 from orchestration import progress
 
@@ -58,67 +58,102 @@ def connect(work_db: Path, limits: DuckDBLimits) -> duckdb.DuckDBPyConnection:
     return con
 
 
+class WorkSession:
+    """The working database, opened when first needed and kept open: an open reads its catalog,
+    ~40 ms, which thirteen tables paid three times each on a night without new files."""
+
+    def __init__(self, settings: LoadSettings):
+        self.settings = settings
+        self._con: duckdb.DuckDBPyConnection | None = None
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        if self._con is None:
+            self._con = connect(self.settings.work_db, self.settings.limits)
+        return self._con
+
+    def close(self) -> None:
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+    def __enter__(self) -> WorkSession:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
 def load_entity(
     entity_name: str,
     files: list[ExportFile],
     settings: LoadSettings,
     now: datetime,
+    session: WorkSession | None = None,
 ) -> EntityLoad:
+    if session is None:
+        with WorkSession(settings) as own:
+            return load_entity(entity_name, files, settings, now, own)
     entity = load_contract()[entity_name]
     rules = rules_for(entity_name, settings.mappings_dir)
     latest_plausible = now + settings.future_tolerance
 
-    with connect(settings.work_db, settings.limits) as con:
-        ensure_audit(con)
-        already = loaded_shas(con, entity_name)
-        seen: set[tuple[str, object]] = set()
-        pending, skipped = [], []
-        for export in files:
-            # a file whose content was loaded before is skipped; one vendor file may hold several
-            # outputs for the entity, each landed as a part of its own
-            if export.sha256 in already or (export.sha256, export.source.output) in seen:
-                skipped.append(export.name)
-            else:
-                seen.add((export.sha256, export.source.output))
-                pending.append(export)
-        normalize.install(con, settings.business_time_zone)
-        create_landing_table(con, entity)
-        # vendor users and links are resolved only for a load that has vendor rows, new or held
-        vendor_files = any(export.source.table is not None for export in pending)
-        if vendor_files:
-            source_formats.install_helpers(con, settings.business_time_zone, settings.mappings_dir)
-        if vendor_files or holds_vendor_users(con, entity_name, rules):
-            install_identities(con, settings.mappings_dir)
-            resolve_held_reps(con, entity_name, rules)
-        readmitted = readmit(con, entity, rules, latest_plausible)
-        first_id = next_file_id(con)
-        results, rows = [], 0
-        sizes = [export.path.stat().st_size for export in pending]
-        with progress.task(f"land {entity_name}", total=sum(sizes), unit="bytes") as task:
-            installed = None
-            for i, (export, size) in enumerate(zip(pending, sizes)):
-                if export.source.table is not None and export.source.format != installed:
-                    installed = export.source.format
-                    source_formats.install_format(con, settings.formats[installed], IDENTITIES, LINKS)
-                result = land_file(con, entity, export, first_id + i, settings.scratch_dir, settings.business_time_zone)
-                results.append(result)
-                rows += result.rows_read if isinstance(result, LandedFile) else 0
-                task.advance(size, f"{rows:,} rows")
+    con = session.con
+    ensure_audit(con)
+    already = loaded_shas(con, entity_name)
+    seen: set[tuple[str, object]] = set()
+    pending, skipped = [], []
+    for export in files:
+        # a file whose content was loaded before is skipped; one vendor file may hold several
+        # outputs for the entity, each landed as a part of its own
+        if export.sha256 in already or (export.sha256, export.source.output) in seen:
+            skipped.append(export.name)
+        else:
+            seen.add((export.sha256, export.source.output))
+            pending.append(export)
+    normalize.install(con, settings.business_time_zone)
+    create_landing_table(con, entity)
+    # vendor users and links are resolved only for a load that has vendor rows, new or held
+    vendor_files = any(export.source.table is not None for export in pending)
+    if vendor_files:
+        source_formats.install_helpers(con, settings.business_time_zone, settings.mappings_dir)
+    if vendor_files or holds_vendor_users(con, entity_name, rules):
+        install_identities(con, settings.mappings_dir)
+        resolve_held_reps(con, entity_name, rules)
+    readmitted = readmit(con, entity, rules, latest_plausible)
+    first_id = next_file_id(con)
+    results, rows = [], 0
+    sizes = [export.path.stat().st_size for export in pending]
+    with progress.task(f"land {entity_name}", total=sum(sizes), unit="bytes") as task:
+        installed = None
+        for i, (export, size) in enumerate(zip(pending, sizes)):
+            if export.source.table is not None and export.source.format != installed:
+                installed = export.source.format
+                source_formats.install_format(con, settings.formats[installed], IDENTITIES, LINKS)
+            result = land_file(con, entity, export, first_id + i, settings.scratch_dir, settings.business_time_zone)
+            results.append(result)
+            rows += result.rows_read if isinstance(result, LandedFile) else 0
+            task.advance(size, f"{rows:,} rows")
     landed = [r for r in results if isinstance(r, LandedFile)]
     rejected = [r for r in results if isinstance(r, RejectedFile)]
 
-    gx_counts = validate_files(settings.work_db, settings.limits, entity_name, [f.file_id for f in landed], rules, latest_plausible)
+    gx_counts = {}
+    if landed:  # importing Great Expectations takes seconds, which a night without new files need not pay
+        from expectations.gx_validation import validate_files
 
-    with connect(settings.work_db, settings.limits) as con:
-        outcomes = admit(
-            con,
-            entity,
-            rules,
-            landed,
-            rejected,
-            GateSettings(settings.max_quarantine_share, latest_plausible, now),
-        )
-        advice = unknown_value_advice(con, entity_name, rules, [o.file_id for o in outcomes], settings.mappings_dir)
+        session.close()
+        gx_counts = validate_files(settings.work_db, settings.limits, entity_name, [f.file_id for f in landed], rules, latest_plausible)
+
+    con = session.con
+    outcomes = admit(
+        con,
+        entity,
+        rules,
+        landed,
+        rejected,
+        GateSettings(settings.max_quarantine_share, latest_plausible, now),
+    )
+    advice = unknown_value_advice(con, entity_name, rules, [o.file_id for o in outcomes], settings.mappings_dir)
     names = {f.file_id: f.export.name for f in landed}
     gx_violations = {names[i]: {rule: n for rule, n in counts.items() if n} for i, counts in gx_counts.items()}
     for outcome in outcomes:

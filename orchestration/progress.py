@@ -45,6 +45,21 @@ def note(text: str) -> None:
         _listener.note(text)
 
 
+@contextmanager
+def phase(step: str) -> Iterator[None]:
+    """A phase inside a Dagster step: each table of the one ingest step gets its own line."""
+    if _listener is None:
+        yield
+        return
+    _listener.phase_started(step)
+    succeeded = False
+    try:
+        yield
+        succeeded = True
+    finally:
+        _listener.phase_finished(step, succeeded)
+
+
 class Task:
     def advance(self, amount: float, detail: str = "") -> None:
         if _listener is not None:

@@ -23,6 +23,7 @@ PHASE_LABELS = {
     "published_warehouse": "publish",
     "manager_sheets": "manager's sheets",
     "raw__jp_public_holidays": "public holidays",
+    "ingest": "load, every table",
 }
 
 
@@ -55,7 +56,8 @@ class ConsoleView(progress.Listener):
             self.console.width = 132
         self.started: dict[str, float] = {}
         self.notes: dict[str, str] = {}
-        self.step: str | None = None
+        # the phases under way, innermost last (a table's phase runs inside the ingest step's)
+        self.steps: list[str] = []
         self.bar: Progress | None = None
         self.bar_task: TaskID | None = None
         self.bar_name = ""
@@ -67,10 +69,12 @@ class ConsoleView(progress.Listener):
         if self.header:  # only once something runs: a refused run says one line and nothing else
             self._say(self.header)
             self.header = ""
-        self.step = step
+        self.steps.append(step)
         self.started[step] = time.monotonic()
 
     def phase_finished(self, step: str, succeeded: bool) -> None:
+        if step in self.steps:
+            self.steps.remove(step)
         elapsed = time.monotonic() - self.started.get(step, time.monotonic())
         note = self.notes.get(step, "" if succeeded else "failed")
         self.console.print(Text.assemble(("✓", "green") if succeeded else ("✗", "red"),
@@ -82,8 +86,8 @@ class ConsoleView(progress.Listener):
         self.console.print(Text(line, style=style))
 
     def note(self, text: str) -> None:
-        if self.step is not None:
-            self.notes[self.step] = text
+        if self.steps:
+            self.notes[self.steps[-1]] = text
 
     def task_started(self, name: str, total: float, unit: str) -> None:
         if not self.console.is_terminal:

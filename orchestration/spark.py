@@ -23,6 +23,8 @@ from orchestration.workspace import Settings, Workspace, WorkspaceError
 # the DuckDB target of the nightly build; `iskpi metrics` parses with it too (the semantic
 # manifest names DuckDB's relations, which the published file holds whatever the engine)
 WORK_TARGET = "work"
+# the target of spark_method: session, Spark in the dbt process itself
+SPARK_SESSION_TARGET = "spark"
 
 # Spark rebuilds every model whole each night (macros/nightly_increment.sql, history_materialization)
 FULL_BUILD_REASON = "full build: Spark rebuilds every model whole each night"
@@ -32,7 +34,7 @@ def dbt_target_for(settings: Settings) -> str:
     """The profiles.yml target a night of this workspace builds with."""
     if settings.engine != "spark":
         return WORK_TARGET
-    return "spark" if settings.spark_method == "session" else f"spark_{settings.spark_method}"
+    return SPARK_SESSION_TARGET if settings.spark_method == "session" else f"spark_{settings.spark_method}"
 
 
 def spark_environment(workspace: Workspace) -> dict[str, str]:

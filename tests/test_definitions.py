@@ -9,12 +9,17 @@ from connectors.contract import entity_names
 
 
 @pytest.fixture(scope="module")
-def defs(tmp_path_factory):
-    """What `ISKPI_WORKSPACE=DIR dagster dev -m orchestration.definitions` loads."""
-    from orchestration.definitions import defs as load_defs
+def workspace(tmp_path_factory):
     from orchestration.workspace import init_workspace
 
-    workspace = init_workspace(tmp_path_factory.mktemp("ws"))
+    return init_workspace(tmp_path_factory.mktemp("ws"))
+
+
+@pytest.fixture(scope="module")
+def defs(workspace):
+    """What `ISKPI_WORKSPACE=DIR dagster dev -m orchestration.definitions` loads."""
+    from orchestration.definitions import defs as load_defs
+
     with pytest.MonkeyPatch.context() as env:
         env.setenv("ISKPI_WORKSPACE", str(workspace.root))
         return load_defs()
@@ -46,3 +51,26 @@ def test_nightly_schedule_runs_at_two_in_tokyo(defs):
     assert schedule.cron_schedule == "0 2 * * *"
     assert schedule.execution_timezone == "Asia/Tokyo"
     assert schedule.job_name == "nightly"
+
+
+def test_every_raw_table_is_loaded_by_one_step(defs):
+    """Thirteen steps each paid Dagster's and the database's start-up; one loads them all."""
+    ingest = defs.resolve_assets_def(AssetKey(["raw", "calls"]))
+    assert {AssetKey(["raw", e]) for e in entity_names()} | {AssetKey(["raw", "jp_public_holidays"])} == set(ingest.keys)
+
+
+def test_the_project_is_parsed_again_only_when_what_it_is_parsed_from_changed(defs, workspace):
+    from orchestration.defs.resources import ensure_dbt_manifest
+    from orchestration.workspace import load_workspace
+
+    manifest = ensure_dbt_manifest(workspace)  # parsed when the definitions were loaded
+    parsed = manifest.stat().st_mtime_ns
+    assert ensure_dbt_manifest(load_workspace(workspace.root)).stat().st_mtime_ns == parsed
+
+    config = workspace.config_file.read_text(encoding="utf-8")
+    assert "sla_minutes: 5\n" in config
+    workspace.config_file.write_text(config.replace("sla_minutes: 5\n", "sla_minutes: 7\n"), encoding="utf-8")
+    try:
+        assert ensure_dbt_manifest(load_workspace(workspace.root)).stat().st_mtime_ns > parsed  # a setting dbt reads
+    finally:
+        workspace.config_file.write_text(config, encoding="utf-8")

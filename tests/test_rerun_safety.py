@@ -99,7 +99,7 @@ def test_a_record_exported_again_is_replaced_only_by_a_newer_version(days, tmp_p
     assert owners == {newer: other_rep, older: older_owner}
 
 
-# Runs the nightly job in a process of its own and kills it, and its dbt subprocess, with
+# Runs the nightly job in a process of its own and kills it, and any process it started, with
 # SIGKILL at the named point: nothing gets to clean up, as when a machine dies. In the middle of
 # dbt only the run's own process is killed: dbt must end with it.
 KILLED_RUN = textwrap.dedent(
@@ -126,20 +126,18 @@ KILLED_RUN = textwrap.dedent(
             return outcomes
         loading.admit = admit_then_kill
     elif kill_point == "after_checks":  # every raw table loaded and checked; dbt about to start
-        from dagster_dbt import DbtCliResource
-        DbtCliResource.cli = lambda *args, **kwargs: kill()
+        from orchestration.defs.dbt_runner import InProcessDbtResource
+        InProcessDbtResource.cli = lambda *args, **kwargs: kill()
     elif kill_point == "mid_dbt":  # some models rebuilt, others not yet; only the run's own process is killed
-        # (its dbt must die with it: a build going on after the run lock is released would race the next run)
-        from dagster_dbt.core.dbt_cli_invocation import DbtCliInvocation
-        stream = DbtCliInvocation.stream_raw_events
-        def stream_then_kill(self):
-            finished = 0
-            for event in stream(self):
+        # (dbt must die with it: a build going on after the run lock is released would race the next run)
+        from orchestration.defs.dbt_runner import DbtInvocation
+        results = DbtInvocation.result_events
+        def results_then_kill(self):
+            for finished, event in enumerate(results(self), start=1):
                 yield event
-                finished += event.is_result_event
                 if finished == 30:
                     kill_main_only()
-        DbtCliInvocation.stream_raw_events = stream_then_kill
+        DbtInvocation.result_events = results_then_kill
     elif kill_point == "during_publish":  # the new file is written, not yet renamed into place
         replace = os.replace
         def replace_or_kill(source, target, *args, **kwargs):
@@ -181,7 +179,7 @@ def test_a_killed_run_leaves_the_published_warehouse_and_the_next_run_completes_
     )
     _, stderr = killed.communicate(timeout=900)
     assert killed.returncode == -9, stderr[-3000:]
-    # a signal ends dbt at once; left alone it went on for ~10 s to finish the build it was in
+    # dbt runs in the run's own process; in a process of its own, a killed run's dbt went on ~10 s
     deadline = time.monotonic() + 3
     while processes_of_session(killed.pid) and time.monotonic() < deadline:
         time.sleep(0.2)

@@ -1,11 +1,12 @@
-"""Ingest: one asset per canonical raw table, each with blocking checks; and the holiday calendar."""
+"""Ingest: one asset per canonical raw table, each with blocking checks, and the holiday calendar,
+all materialised by one step."""
 
 from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime, timezone
 
-from dagster import AssetCheckResult, AssetCheckSpec, AssetKey, MaterializeResult, asset
+from dagster import AssetCheckResult, AssetCheckSpec, AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, multi_asset
 
 from connectors.calendar import write_public_holidays
 from connectors.contract import entity_names
@@ -15,8 +16,10 @@ from expectations.gate import reconcile
 from expectations.rules import referenced_entities
 from orchestration import progress
 from orchestration.defs.resources import WarehouseResource
-from orchestration.loading import EntityLoad, connect, load_entity
+from orchestration.loading import EntityLoad, WorkSession, load_entity
 
+INGEST_STEP = "ingest"
+HOLIDAYS_PHASE = "raw__jp_public_holidays"
 INPUT_RULES = "input_rules"
 ROWS_RECONCILE = "rows_reconcile"
 
@@ -64,90 +67,122 @@ def link_entities(entity: str) -> list[str]:
     return [] if entity in ("reps", LINKS_ENTITY) else ["reps", LINKS_ENTITY]
 
 
-def build_raw_asset(entity: str):
-    key = raw_key(entity)
+def loaded_first(entity: str) -> list[str]:
+    """The tables an entity's rows are checked against or resolved through."""
+    return sorted(set(referenced_entities(entity)) | set(link_entities(entity)))
 
-    @asset(
-        key=key,
-        group_name="ingest",
-        deps=[raw_key(e) for e in referenced_entities(entity)] + [raw_key(e) for e in link_entities(entity)],
+
+def load_order() -> list[str]:
+    """Every entity after the ones it needs, otherwise in the contract's order (reps first)."""
+    pending, order = entity_names(), []
+    while pending:
+        ready = next(e for e in pending if set(loaded_first(e)) <= set(order))
+        order.append(ready)
+        pending.remove(ready)
+    return order
+
+
+def _raw_spec(entity: str) -> AssetSpec:
+    return AssetSpec(
+        raw_key(entity), group_name="ingest", skippable=True, deps=[raw_key(e) for e in loaded_first(entity)],
         description=f"Canonical raw.{entity}: new export files landed, checked by the input rules, quarantined, appended.",
-        check_specs=[
-            AssetCheckSpec(
-                INPUT_RULES,
-                asset=key,
-                blocking=True,
-                description="No file over the quarantine threshold and no more refused files than allowed (expectations/suites).",
-            ),
-            AssetCheckSpec(
-                ROWS_RECONCILE,
-                asset=key,
-                blocking=True,
-                description="rows_read = rows_loaded + rows_quarantined + exact_duplicates for every file, matching raw and the quarantine.",
-            ),
-        ],
     )
-    def raw_table(context, warehouse: WarehouseResource):
-        settings = warehouse.load_settings()
-        now = datetime.now(timezone.utc)
-        try:
-            files = discover(warehouse.input_folders, entity, entity_names(), warehouse.formats)
-        except UnreadableFile as refusal:
-            yield MaterializeResult()
-            yield AssetCheckResult(check_name=INPUT_RULES, passed=False, description=str(refusal))
-            yield AssetCheckResult(check_name=ROWS_RECONCILE, passed=True, description="nothing read")
-            return
-        load = load_entity(entity, files, settings, now)
-        touched = [o.file_id for o in load.outcomes] + [r.file_id for r in load.readmitted]
-        with connect(settings.work_db, settings.limits) as con:
-            problems = reconcile(con, entity, touched)
-            raw_rows = con.execute(f"select count(*) from raw.{entity}").fetchone()[0]
-        passed, verdict = _rules_verdict(entity, load, raw_rows, warehouse.max_rejected_files)
-        context.log.info(f"{entity}: {verdict}")
-        counts = {
-            "files": len(load.outcomes),
-            "rows_loaded": sum(o.rows_loaded for o in load.outcomes),
-            "rows_quarantined": sum(o.rows_quarantined for o in load.outcomes),
-            "rows_readmitted": sum(r.rows_readmitted for r in load.readmitted),
-            "exact_duplicates": sum(o.exact_duplicates for o in load.outcomes),
-        }
-        progress.note(
-            f"{counts['files']} new file(s), {counts['rows_loaded']:,} rows loaded, {counts['rows_quarantined']:,} quarantined"
-            + (f", {counts['rows_readmitted']:,} re-admitted" if counts["rows_readmitted"] else "")
-            if counts["files"] or counts["rows_readmitted"] else f"no new file ({len(load.skipped)} already loaded)"
-        )
-        yield MaterializeResult(
-            metadata={
-                **counts,
-                "file_names": [o.file_name for o in load.outcomes],
-                "skipped_already_loaded": load.skipped,
-                "raw_rows": raw_rows,
-            }
-        )
-        yield AssetCheckResult(
-            check_name=INPUT_RULES,
-            passed=passed,
-            description=verdict,
-            metadata={"violations_by_file": {name: dict(v) for name, v in load.gx_violations.items()}},
-        )
-        yield AssetCheckResult(
-            check_name=ROWS_RECONCILE,
-            passed=not problems,
-            description="\n".join(problems) or "every row of every file is accounted for",
-        )
-
-    return raw_table
 
 
-RAW_ASSETS = [build_raw_asset(entity) for entity in entity_names()]
+def _check_specs(entity: str) -> list[AssetCheckSpec]:
+    key = raw_key(entity)
+    return [
+        AssetCheckSpec(INPUT_RULES, asset=key, blocking=True,
+                       description="No file over the quarantine threshold and no more refused files than allowed (expectations/suites)."),
+        AssetCheckSpec(ROWS_RECONCILE, asset=key, blocking=True,
+                       description="rows_read = rows_loaded + rows_quarantined + exact_duplicates for every file, matching raw and the quarantine."),
+    ]
 
 
-@asset(
-    key=raw_key("jp_public_holidays"),
-    group_name="ingest",
-    description="Japanese public holidays from the `holidays` library, for the business-day calendar.",
+HOLIDAYS = AssetSpec(raw_key("jp_public_holidays"), group_name="ingest", skippable=True,
+                     description="Japanese public holidays from the `holidays` library, for the business-day calendar.")
+
+
+@multi_asset(
+    name=INGEST_STEP,
+    specs=[HOLIDAYS, *(_raw_spec(entity) for entity in entity_names())],
+    check_specs=[check for entity in entity_names() for check in _check_specs(entity)],
+    can_subset=True,
 )
-def jp_public_holidays(warehouse: WarehouseResource) -> MaterializeResult:
-    with connect(warehouse.work_db, warehouse.duckdb_limits) as con:
-        rows = write_public_holidays(con, last_year=datetime.now(timezone.utc).year + 2)
-    return MaterializeResult(metadata={"holidays": rows})
+def ingest(context, warehouse: WarehouseResource):
+    """Every raw table in one step: a step each paid Dagster's and DuckDB's start-up, ~0.3 s a
+    table on a night without new files. A table whose input rules block is not published, and the
+    tables checked against it are not loaded this night."""
+    selected = context.selected_asset_keys
+    with WorkSession(warehouse.load_settings()) as session:
+        if HOLIDAYS.key in selected:
+            with progress.phase(HOLIDAYS_PHASE):
+                rows = write_public_holidays(session.con, last_year=datetime.now(timezone.utc).year + 2)
+            yield MaterializeResult(asset_key=HOLIDAYS.key, metadata={"holidays": rows})
+        blocked: set[str] = set()
+        for entity in load_order():
+            if raw_key(entity) not in selected:
+                continue
+            waiting_for = sorted(blocked & set(loaded_first(entity)))
+            if waiting_for:
+                blocked.add(entity)
+                context.log.warning(f"{entity}: not loaded this night, because {', '.join(waiting_for)} did not pass its input rules")
+                continue
+            with progress.phase(f"raw__{entity}"):
+                results = list(_load_raw_table(context, warehouse, entity, session))
+            if not all(r.passed for r in results if isinstance(r, AssetCheckResult)):
+                blocked.add(entity)
+            yield from results
+
+
+def _load_raw_table(context: AssetExecutionContext, warehouse: WarehouseResource, entity: str, session: WorkSession):
+    key = raw_key(entity)
+    settings = session.settings
+    now = datetime.now(timezone.utc)
+    try:
+        files = discover(warehouse.input_folders, entity, entity_names(), warehouse.formats)
+    except UnreadableFile as refusal:
+        yield MaterializeResult(asset_key=key)
+        yield AssetCheckResult(asset_key=key, check_name=INPUT_RULES, passed=False, description=str(refusal))
+        yield AssetCheckResult(asset_key=key, check_name=ROWS_RECONCILE, passed=True, description="nothing read")
+        return
+    load = load_entity(entity, files, settings, now, session)
+    touched = [o.file_id for o in load.outcomes] + [r.file_id for r in load.readmitted]
+    problems = reconcile(session.con, entity, touched)
+    raw_rows = session.con.execute(f"select count(*) from raw.{entity}").fetchone()[0]
+    passed, verdict = _rules_verdict(entity, load, raw_rows, warehouse.max_rejected_files)
+    context.log.info(f"{entity}: {verdict}")
+    counts = {
+        "files": len(load.outcomes),
+        "rows_loaded": sum(o.rows_loaded for o in load.outcomes),
+        "rows_quarantined": sum(o.rows_quarantined for o in load.outcomes),
+        "rows_readmitted": sum(r.rows_readmitted for r in load.readmitted),
+        "exact_duplicates": sum(o.exact_duplicates for o in load.outcomes),
+    }
+    progress.note(
+        f"{counts['files']} new file(s), {counts['rows_loaded']:,} rows loaded, {counts['rows_quarantined']:,} quarantined"
+        + (f", {counts['rows_readmitted']:,} re-admitted" if counts["rows_readmitted"] else "")
+        if counts["files"] or counts["rows_readmitted"] else f"no new file ({len(load.skipped)} already loaded)"
+    )
+    yield MaterializeResult(
+        asset_key=key,
+        metadata={
+            **counts,
+            "file_names": [o.file_name for o in load.outcomes],
+            "skipped_already_loaded": load.skipped,
+            "raw_rows": raw_rows,
+        },
+    )
+    yield AssetCheckResult(
+        asset_key=key,
+        check_name=INPUT_RULES,
+        passed=passed,
+        description=verdict,
+        metadata={"violations_by_file": {name: dict(v) for name, v in load.gx_violations.items()}},
+    )
+    yield AssetCheckResult(
+        asset_key=key,
+        check_name=ROWS_RECONCILE,
+        passed=not problems,
+        description="\n".join(problems) or "every row of every file is accounted for",
+    )

@@ -6,7 +6,6 @@ import json
 import os
 import shlex
 import shutil
-import subprocess
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
@@ -21,11 +20,12 @@ from pydantic import PrivateAttr
 
 from connectors.source_formats import SourceFormat, available_formats
 from connectors.sql import DuckDBLimits
+from orchestration.build_state import destinations_digest
+from orchestration.defs.dbt_runner import InProcessDbtResource, parse_is_current, parse_key, parse_project
 from orchestration.loading import LoadSettings
 from orchestration.paths import DBT_PROJECT_DIR
-from orchestration.build_state import destinations_digest
 from orchestration.run_lock import exclusive_run
-from orchestration.spark import WORK_TARGET, dbt_target_for, spark_environment
+from orchestration.spark import SPARK_SESSION_TARGET, WORK_TARGET, dbt_target_for, spark_environment
 from orchestration.workspace import SOURCES_DIR, Workspace, settled_work_dir, work_db_for, work_dir_for
 
 
@@ -254,8 +254,7 @@ def dbt_project(workspace_dir: Path, target: str = WORK_TARGET) -> DbtProject:
 
 @contextmanager
 def dbt_environment(variables: dict[str, str]) -> Iterator[None]:
-    """Set the environment profiles.yml reads (WarehouseResource.dbt_variables) for the dbt
-    subprocesses of a block."""
+    """Set the environment profiles.yml reads (WarehouseResource.dbt_variables) for dbt in a block."""
     previous = {name: os.environ.get(name) for name in variables}
     os.environ.update(variables)
     try:
@@ -275,10 +274,10 @@ def dbt_executable(name: str = "dbt") -> str:
 
 
 class NightlyDbtCliResource(DbtCliResource):
-    """dagster-dbt's dbt resource without two start-up costs that buy this project nothing, ~5 s of
-    every run (the bundled sample's dbt step was 22 s): `dbt --version` in a subprocess, to learn
-    the version of the dbt-core installed beside this interpreter (pinned in pyproject.toml), and a
-    dbt adapter built in-process for column metadata and row counts, which no asset here fetches."""
+    """dagster-dbt's dbt resource without two start-up costs that buy this project nothing:
+    `dbt --version` in a subprocess, to learn the version of the dbt-core installed beside this
+    interpreter (pinned in pyproject.toml), and a dbt adapter built in-process for column metadata
+    and row counts, which no asset here fetches."""
 
     @cached_property
     def _cli_version(self):
@@ -288,7 +287,12 @@ class NightlyDbtCliResource(DbtCliResource):
         return None
 
 
-def dbt_resource(project: DbtProject) -> DbtCliResource:
+def dbt_resource(project: DbtProject) -> InProcessDbtResource | DbtCliResource:
+    """dbt in this process, except on Spark's session method: a process has one SparkSession, whose
+    warehouse folder is fixed when it starts, so each night's Spark runs in a dbt process of its own."""
+    if project.target != SPARK_SESSION_TARGET:
+        return InProcessDbtResource(project_dir=str(project.project_dir), target=project.target,
+                                    parse_dir=str(Path(project.project_dir) / project.target_path))
     return NightlyDbtCliResource(project_dir=project, dbt_executable=_dbt_ending_with_its_run(Path(project.project_dir).parent))
 
 
@@ -308,27 +312,15 @@ def _dbt_ending_with_its_run(folder: Path) -> str:
     return str(launcher)
 
 
-class DbtParseError(Exception):
-    """The dbt project does not parse (a mapping's header changed, say); the message is dbt's."""
-
-
-def ensure_dbt_manifest(workspace_dir: Path, dbt_vars: str | None = None, target: str = WORK_TARGET) -> Path:
-    """Sync the workspace's project copy and parse it when anything changed since the last parse.
-
-    A run parses with its build's vars and inside its dbt_environment, so the build finds the
-    parse's partial_parse.msgpack valid (same vars, same rendered profile) instead of parsing again."""
-    project_dir = materialise_dbt_project(workspace_dir)
-    project = dbt_project(workspace_dir, target)
-    manifest = project.manifest_path
-    parsed_at = manifest.stat().st_mtime if manifest.exists() else 0
-    if any(p.stat().st_mtime > parsed_at for p in project_copy_files(project_dir)) or project_dir.stat().st_mtime > parsed_at:
-        parse_dir = project_dir / project.target_path
-        env = {**os.environ, "DBT_TARGET_PATH": str(parse_dir), "DBT_LOG_PATH": str(parse_dir),
-               "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DBT_PROFILES_DIR": str(project_dir)}
-        variables = ["--vars", dbt_vars] if dbt_vars else []
-        # the build passes --target too: the partial parse is keyed on it
-        parsed = subprocess.run([dbt_executable(), "parse", "--quiet", *variables, "--target", target], cwd=project_dir, env=env, capture_output=True, text=True)
-        if parsed.returncode != 0:
-            raise DbtParseError(f"dbt could not parse the project in {project_dir}:\n{(parsed.stdout + parsed.stderr)[-3000:]}")
-        manifest.touch()
-    return manifest
+def ensure_dbt_manifest(workspace: Workspace, target: str = WORK_TARGET) -> Path:
+    """Sync the workspace's project copy and parse it when anything changed since the last parse:
+    a file of the copy, the settings dbt reads as vars (not the as-of date, which only a build
+    reads), the target or dbt itself. The nightly build runs on this parse; it never parses."""
+    dbt_vars = json.dumps(workspace.settings.dbt_vars())
+    project_dir = materialise_dbt_project(workspace.root)
+    project = dbt_project(workspace.root, target)
+    parse_dir = project_dir / project.target_path
+    key = parse_key(dbt_vars, target)
+    if not parse_is_current(parse_dir, [project_dir, *project_copy_files(project_dir)], key):
+        parse_project(project_dir, parse_dir, target, dbt_vars)
+    return project.manifest_path

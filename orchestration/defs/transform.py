@@ -7,8 +7,8 @@ import time
 from contextlib import ExitStack, redirect_stdout
 from pathlib import Path
 
-from dagster import AssetExecutionContext, AssetsDefinition
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+from dagster import AssetExecutionContext, AssetsDefinition, ConfigurableResource
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject, dbt_assets
 
 from connectors.lake import land_checked_tables
 from expectations.gate import ensure_audit
@@ -28,7 +28,8 @@ def build_dbt_assets(project: DbtProject) -> AssetsDefinition:
     nightly_target = Path("..") / per_target("nightly", project.target)
 
     @dbt_assets(manifest=project.manifest_path, dagster_dbt_translator=TRANSLATOR)
-    def warehouse_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+    def warehouse_dbt_assets(context: AssetExecutionContext, dbt: ConfigurableResource, warehouse: WarehouseResource):
+        # dbt: InProcessDbtResource, or DbtCliResource on Spark's session method (resources.dbt_resource)
         plan = _plan_build(warehouse, Path(dbt.project_dir))
         if plan is None:  # no model output, so the publish steps after it are skipped too
             progress.note(NOTHING_NEW)
@@ -42,7 +43,7 @@ def build_dbt_assets(project: DbtProject) -> AssetsDefinition:
         nodes = len(context.selected_asset_keys) + len(context.selected_asset_check_keys)
         with ExitStack() as scope:
             scope.enter_context(dbt_environment(warehouse.dbt_variables))
-            if warehouse.run_log:  # dagster-dbt echoes every dbt event to stdout: keep it in the run's log
+            if warehouse.run_log:  # dbt logs to stdout: keep it in the run's log
                 scope.enter_context(redirect_stdout(scope.enter_context(open(warehouse.run_log, "a", encoding="utf-8"))))
             task = scope.enter_context(progress.task("dbt build", total=nodes, unit="models and tests"))
             started = time.time()
