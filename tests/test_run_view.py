@@ -50,3 +50,20 @@ def test_the_closing_hint_names_the_command_as_it_was_run(monkeypatch, tmp_path)
     assert 'Query it: .venv/bin/iskpi query "select' in text
     monkeypatch.setattr(run_view.sys, "argv", ["/usr/local/bin/python", "-m", "pytest"])
     assert run_view.invoked_command() == "iskpi"
+
+
+def test_each_table_of_the_one_ingest_step_gets_its_own_line_with_its_own_note():
+    from orchestration import progress
+
+    out = io.StringIO()
+    view = ConsoleView(Console(file=out, width=200, highlight=False, soft_wrap=True))
+    with progress.listening(view):
+        view.phase_started("ingest")
+        for table, note in (("reps", "1 new file(s)"), ("calls", "no new file (3 already loaded)")):
+            with progress.phase(f"raw__{table}"):
+                progress.note(note)
+        view.phase_finished("ingest", True)
+    lines = out.getvalue().splitlines()
+    assert [line.split()[1:3] for line in lines] == [["load", "reps"], ["load", "calls"], ["load,", "every"]]
+    assert lines[0].endswith("1 new file(s)") and lines[1].endswith("no new file (3 already loaded)")
+    assert lines[2].rstrip().endswith(" s")  # the step's own line carries no table's note
