@@ -15,7 +15,7 @@ from orchestration.paths import SAMPLE_INPUT_DIR
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The longest modules first, so the workers (pyproject.toml's addopts) end together rather
-    than one starting Spark's ten minutes when the other has finished: Spark's, then the other
+    than one starting Spark's ten minutes when the others have finished: Spark's, then the other
     end-to-end tests, then the unit tests, each in the order collected."""
     items.sort(key=lambda item: 0 if item.get_closest_marker("spark") else 1 if item.get_closest_marker("e2e") else 2)
 
