@@ -303,10 +303,9 @@ def known_metrics(workspace: Workspace) -> set[str]:
     """The metric names of the workspace's semantic manifest (its dbt parse)."""
     import json
 
-    from orchestration.defs.resources import dbt_project
+    from orchestration.dbt_parse import parse_dir
 
-    project = dbt_project(workspace.root)
-    manifest = Path(project.project_dir) / project.target_path / "semantic_manifest.json"
+    manifest = parse_dir(workspace.root) / "semantic_manifest.json"
     return {metric["name"] for metric in json.loads(manifest.read_text(encoding="utf-8"))["metrics"]}
 
 
@@ -320,7 +319,7 @@ def query_metrics(
     import os
     import subprocess
 
-    from orchestration.defs.resources import dbt_executable, dbt_project, ensure_dbt_manifest
+    from orchestration.dbt_parse import dbt_executable, ensure_dbt_manifest, parse_dir
 
     ensure_dbt_manifest(workspace)  # the semantic manifest mf reads must match the models
     known = known_metrics(workspace)
@@ -332,12 +331,12 @@ def query_metrics(
                                        + " The names are in docs/kpi_reference.md.")
     if "--order" not in mf_options:  # rows in the order of what they are grouped by, not the engine's
         mf_options = [*mf_options, "--order", group_by]
-    project = dbt_project(workspace.root)
-    target = str(Path(project.project_dir) / project.target_path)
+    parsed_in = parse_dir(workspace.root)
+    project_dir = parsed_in.parent
     env = {**os.environ, "ISKPI_DBT_TARGET": "published", "ISKPI_WAREHOUSE": str(Path(warehouse_path).resolve()),
-           "DBT_PROFILES_DIR": str(project.project_dir), "DBT_TARGET_PATH": target, "DBT_LOG_PATH": target}
+           "DBT_PROFILES_DIR": str(project_dir), "DBT_TARGET_PATH": str(parsed_in), "DBT_LOG_PATH": str(parsed_in)}
     command = [dbt_executable("mf"), "query", "--metrics", metrics, "--group-by", group_by, *mf_options]
-    return subprocess.run(command, cwd=project.project_dir, env=env, capture_output=capture, text=True)
+    return subprocess.run(command, cwd=project_dir, env=env, capture_output=capture, text=True)
 
 
 TRAILING_RATES_SQL = """

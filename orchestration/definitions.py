@@ -14,7 +14,8 @@ from dagster import Definitions, definitions
 from orchestration.defs.ingest import ingest
 from orchestration.defs.publish import build_publish_assets
 from orchestration.defs.quality import UNRESOLVED_LEAD_CHECKS
-from orchestration.defs.resources import WarehouseResource, dbt_environment, dbt_project, dbt_resource, ensure_dbt_manifest
+from orchestration.dbt_parse import ensure_dbt_manifest
+from orchestration.defs.resources import WarehouseResource, dbt_environment, dbt_project, dbt_resource
 from orchestration.defs.run_log import run_file_logger
 from orchestration.defs.schedules import NIGHTLY_JOB, NIGHTLY_SCHEDULE
 from orchestration.defs.transform import build_dbt_assets

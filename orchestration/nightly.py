@@ -110,7 +110,7 @@ def run_nightly(workspace: Workspace, as_of: date | None = None, full_refresh: b
 
 def _run_locked(workspace: Workspace, as_of: date | None, full_refresh: bool) -> NightlyOutcome:
     from orchestration.definitions import build_defs
-    from orchestration.defs.dbt_runner import DbtParseError
+    from orchestration.dbt_parse import DbtParseError
     from orchestration.defs.resources import WarehouseResource
     from orchestration.defs.run_log import close_run_logs
 

@@ -60,7 +60,7 @@ def test_every_raw_table_is_loaded_by_one_step(defs):
 
 
 def test_the_project_is_parsed_again_only_when_what_it_is_parsed_from_changed(defs, workspace):
-    from orchestration.defs.resources import ensure_dbt_manifest
+    from orchestration.dbt_parse import ensure_dbt_manifest
     from orchestration.workspace import load_workspace
 
     manifest = ensure_dbt_manifest(workspace)  # parsed when the definitions were loaded

@@ -143,7 +143,7 @@ def test_dials_are_judged_against_their_paced_target_mid_month(as_of_run):
 
 
 def test_every_dbt_unit_test_passes_the_spec_bottleneck_example_and_phase_boundaries_among_them(sample_run):
-    from orchestration.defs.resources import workspace_dbt_dir
+    from orchestration.dbt_parse import workspace_dbt_dir
     from orchestration.workspace import work_db_for
 
     _, warehouse, _ = sample_run

@@ -8,7 +8,7 @@ import subprocess
 from datetime import date
 from pathlib import Path
 
-from orchestration.defs.resources import dbt_executable, materialise_dbt_project
+from orchestration.dbt_parse import dbt_executable, materialise_dbt_project
 from orchestration.nightly import NightlyOutcome
 from orchestration.nightly import run_nightly as run_workspace
 from orchestration.thresholds import BlockingThresholds

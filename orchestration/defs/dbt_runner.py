@@ -2,15 +2,13 @@
 
 A dbt subprocess paid 5-10 s a night before its first model: importing dbt and its adapter,
 then reading and checking its partial parse. Here dbt is imported once with the job, the project
-is parsed only when its copy, its settings or its target changed (`parse_project`), and a build
-runs on the manifest that parse left: a night parses nothing. Nothing outlives the run either:
+is parsed only when its copy, its settings or its target changed (orchestration/dbt_parse.py),
+and a build runs on the manifest that parse left: a night parses nothing. Nothing outlives the run either:
 there is no dbt process to go on writing after the run lock is released.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import queue
 import threading
 from collections.abc import Iterator, Sequence
@@ -22,59 +20,14 @@ from dagster_dbt import DagsterDbtTranslator
 from dagster_dbt.asset_utils import get_manifest_and_translator_from_dbt_assets, get_subset_selection_for_context
 from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
 
+from orchestration.dbt_parse import dbt_arguments
+
 # dbt's events for a finished node: what dagster-dbt turns into materializations and check results
 RESULT_EVENTS = frozenset({"LogSeedResult", "LogModelResult", "LogSnapshotResult", "LogTestResult"})
-# the parse's record of what it was parsed from, beside dbt's own artifacts
-PARSE_KEY_FILE = "iskpi_parse_key"
-
-
-class DbtParseError(Exception):
-    """The dbt project does not parse (a mapping's header changed, say); the message is dbt's."""
 
 
 class DbtBuildError(Exception):
     """dbt's build failed; the message is dbt's errors."""
-
-
-def _common_arguments(project_dir: Path, target: str, output_dir: Path) -> list[str]:
-    return ["--project-dir", str(project_dir), "--profiles-dir", str(project_dir), "--target", target,
-            "--target-path", str(output_dir), "--log-path", str(output_dir), "--no-send-anonymous-usage-stats"]
-
-
-def parse_key(dbt_vars: str, target: str) -> str:
-    """What a parse depends on besides the project's files: the settings dbt reads and the target."""
-    from dbt.version import __version__
-
-    return hashlib.sha256(json.dumps([dbt_vars, target, __version__]).encode()).hexdigest()
-
-
-def parse_is_current(parse_dir: Path, files: Sequence[Path], key: str) -> bool:
-    stamp = parse_dir / PARSE_KEY_FILE
-    if not stamp.exists() or stamp.read_text(encoding="utf-8") != key:
-        return False
-    parsed_at = stamp.stat().st_mtime
-    return all(p.stat().st_mtime <= parsed_at for p in files)
-
-
-def parse_project(project_dir: Path, parse_dir: Path, target: str, dbt_vars: str) -> None:
-    """Parse the project in-process: manifest.json (Dagster's assets), semantic_manifest.json
-    (MetricFlow) and partial_parse.msgpack (the nightly build's manifest) in parse_dir."""
-    from dbt.cli.main import dbtRunner
-
-    errors: list[str] = []
-    result = dbtRunner(callbacks=[_collect_errors(errors)]).invoke(
-        ["parse", "--quiet", "--vars", dbt_vars, *_common_arguments(project_dir, target, parse_dir)])
-    if not result.success:
-        detail = "\n".join(errors) or str(result.exception)
-        raise DbtParseError(f"dbt could not parse the project in {project_dir}:\n{detail[-3000:]}")
-    (parse_dir / PARSE_KEY_FILE).write_text(parse_key(dbt_vars, target), encoding="utf-8")
-
-
-def _collect_errors(errors: list[str]):
-    def on_event(event) -> None:
-        if event.info.level == "error":
-            errors.append(event.info.msg)
-    return on_event
 
 
 def load_parsed_manifest(parse_dir: Path):
@@ -106,7 +59,7 @@ class InProcessDbtResource(ConfigurableResource):
         )
         project_dir = Path(self.project_dir)
         output_dir = project_dir / target_path
-        arguments = [*args, *_common_arguments(project_dir, self.target, output_dir), *selection,
+        arguments = [*args, *dbt_arguments(project_dir, self.target, output_dir), *selection,
                      *(["--indirect-selection", indirect_selection] if indirect_selection else [])]
         return DbtInvocation(arguments, Path(self.parse_dir), output_dir, context, manifest, translator, raise_on_error)
 

@@ -6,7 +6,6 @@ import json
 import os
 import shlex
 import shutil
-import sys
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from datetime import timedelta
@@ -21,9 +20,9 @@ from pydantic import PrivateAttr
 from connectors.source_formats import SourceFormat, available_formats
 from connectors.sql import DuckDBLimits
 from orchestration.build_state import destinations_digest
-from orchestration.defs.dbt_runner import InProcessDbtResource, parse_is_current, parse_key, parse_project
+from orchestration.dbt_parse import dbt_executable, parse_dir
+from orchestration.defs.dbt_runner import InProcessDbtResource
 from orchestration.loading import LoadSettings
-from orchestration.paths import DBT_PROJECT_DIR
 from orchestration.run_lock import exclusive_run
 from orchestration.spark import SPARK_SESSION_TARGET, WORK_TARGET, dbt_target_for, spark_environment
 from orchestration.workspace import SOURCES_DIR, Workspace, settled_work_dir, work_db_for, work_dir_for
@@ -181,75 +180,10 @@ class WarehouseResource(ConfigurableResource):
         )
 
 
-# -- dbt ------------------------------------------------------------------------------------------
-# The dbt project ships inside the package and is never written to. Each workspace runs a copy of
-# it (.iskpi/dbt/project) whose seeds are the workspace's mappings, copied in: dbt writes a seed's
-# run SQL to target/run/<seed path>, so a seed path outside the project would be overwritten.
-# The copy is synced file by file (unchanged files keep their times, so dbt's partial parse holds),
-# and its parse, artifacts and logs stay in the workspace too.
-
-PROJECT_FILES = ("dbt_project.yml", "profiles.yml")
-PROJECT_FOLDERS = ("models", "macros", "tests")
-
-
-# dbt's own folders in the project copy: its parse (where MetricFlow looks for the semantic
-# manifest), another target's parse (target-spark), its logs
-DBT_OUTPUT_FOLDERS = ("target", "logs")
-
-
-def _is_dbt_output(folder: str) -> bool:
-    return folder in DBT_OUTPUT_FOLDERS or folder.startswith("target-")
-
-
-def per_target(folder: str, target: str) -> str:
-    """A dbt output folder's name for a target: a parse is keyed on its target, so each keeps its own
-    (the DuckDB one, which `iskpi metrics` reads, under the plain name)."""
-    return folder if target == WORK_TARGET else f"{folder}-{target}"
-
-
-def project_copy_files(project_dir: Path) -> list[Path]:
-    """Everything in the copy that comes from the package or the mappings, not from dbt."""
-    if not project_dir.exists():
-        return []
-    return [p for p in project_dir.rglob("*") if not _is_dbt_output(p.relative_to(project_dir).parts[0])]
-
-
-def _sync(source_files: dict[str, Path], target_dir: Path) -> None:
-    """Make target_dir hold exactly these files (relative name -> source), rewriting only what differs."""
-    existing = {str(p.relative_to(target_dir)): p for p in project_copy_files(target_dir) if p.is_file()}
-    for name, path in existing.items():
-        if name not in source_files:
-            path.unlink()
-    for name, source in source_files.items():
-        target = target_dir / name
-        if name in existing and target.stat().st_size == source.stat().st_size and target.read_bytes() == source.read_bytes():
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(source, target)
-
-
-def workspace_dbt_dir(workspace_dir: Path) -> Path:
-    return workspace_dir / ".iskpi" / "dbt"
-
-
-def materialise_dbt_project(workspace_dir: Path) -> Path:
-    """The workspace's copy of the dbt project, with its mappings as seeds, up to date."""
-    project_dir = workspace_dbt_dir(workspace_dir) / "project"
-    files = {name: DBT_PROJECT_DIR / name for name in PROJECT_FILES}
-    for folder in PROJECT_FOLDERS:
-        files.update({str(p.relative_to(DBT_PROJECT_DIR)): p for p in (DBT_PROJECT_DIR / folder).rglob("*")
-                      if p.is_file() and "__pycache__" not in p.parts})
-    files.update({f"seeds/{p.name}": p for p in (workspace_dir / "mappings").glob("*.csv")})
-    _sync(files, project_dir)
-    return project_dir
-
-
 def dbt_project(workspace_dir: Path, target: str = WORK_TARGET) -> DbtProject:
-    """The workspace's project copy, with a parse folder per target: a parse is the target's own
-    (relation names, the adapter's macros), and the Spark night's must not replace the DuckDB one
-    that `iskpi metrics` reads."""
-    project_dir = workspace_dbt_dir(workspace_dir) / "project"
-    return DbtProject(project_dir=project_dir, target_path=Path(per_target("target", target)), profiles_dir=project_dir, target=target)
+    """The workspace's project copy and its parse for a target (orchestration/dbt_parse.py), as dagster-dbt knows a project."""
+    parsed_in = parse_dir(workspace_dir, target)
+    return DbtProject(project_dir=parsed_in.parent, target_path=Path(parsed_in.name), profiles_dir=parsed_in.parent, target=target)
 
 
 @contextmanager
@@ -265,12 +199,6 @@ def dbt_environment(variables: dict[str, str]) -> Iterator[None]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
-
-
-def dbt_executable(name: str = "dbt") -> str:
-    """dbt (or mf) next to this interpreter (`.venv/bin/iskpi` works without an activated venv), else on PATH."""
-    beside = Path(sys.executable).with_name(name)
-    return str(beside) if beside.exists() else (shutil.which(name) or name)
 
 
 class NightlyDbtCliResource(DbtCliResource):
@@ -310,17 +238,3 @@ def _dbt_ending_with_its_run(folder: Path) -> str:
         launcher.write_text(script, encoding="utf-8")
         launcher.chmod(0o755)
     return str(launcher)
-
-
-def ensure_dbt_manifest(workspace: Workspace, target: str = WORK_TARGET) -> Path:
-    """Sync the workspace's project copy and parse it when anything changed since the last parse:
-    a file of the copy, the settings dbt reads as vars (not the as-of date, which only a build
-    reads), the target or dbt itself. The nightly build runs on this parse; it never parses."""
-    dbt_vars = json.dumps(workspace.settings.dbt_vars())
-    project_dir = materialise_dbt_project(workspace.root)
-    project = dbt_project(workspace.root, target)
-    parse_dir = project_dir / project.target_path
-    key = parse_key(dbt_vars, target)
-    if not parse_is_current(parse_dir, [project_dir, *project_copy_files(project_dir)], key):
-        parse_project(project_dir, parse_dir, target, dbt_vars)
-    return project.manifest_path
