@@ -107,9 +107,6 @@ def _sql_list(values: tuple[str, ...]) -> str:
 def install(con: duckdb.DuckDBPyConnection, business_time_zone: str) -> None:
     """Make `iskpi_text`, `iskpi_timestamp`, `iskpi_date`, `iskpi_integer`, `iskpi_decimal`
     and `iskpi_boolean` available on this connection."""
-    # a connection shared by a night's tables has them already (DuckDB cannot replace a function)
-    for (name,) in con.execute("select distinct function_name from duckdb_functions() where function_name in ('iskpi_nfkc', 'iskpi_e164')").fetchall():
-        con.remove_function(name)
     con.create_function("iskpi_nfkc", _nfkc, [sqltypes.VARCHAR], sqltypes.VARCHAR, type="arrow")
     con.create_function("iskpi_e164", _e164, [sqltypes.VARCHAR], sqltypes.VARCHAR, type="arrow", null_handling="special")
     tz = business_time_zone.replace("'", "''")

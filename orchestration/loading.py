@@ -60,7 +60,8 @@ def connect(work_db: Path, limits: DuckDBLimits) -> duckdb.DuckDBPyConnection:
 
 class WorkSession:
     """The working database, opened when first needed and kept open: an open reads its catalog,
-    ~40 ms, which thirteen tables paid three times each on a night without new files."""
+    ~40 ms, which thirteen tables paid three times each on a night without new files. Each open
+    installs the normal-form functions the landing reads files with."""
 
     def __init__(self, settings: LoadSettings):
         self.settings = settings
@@ -70,6 +71,7 @@ class WorkSession:
     def con(self) -> duckdb.DuckDBPyConnection:
         if self._con is None:
             self._con = connect(self.settings.work_db, self.settings.limits)
+            normalize.install(self._con, self.settings.business_time_zone)
         return self._con
 
     def close(self) -> None:
@@ -111,7 +113,6 @@ def load_entity(
         else:
             seen.add((export.sha256, export.source.output))
             pending.append(export)
-    normalize.install(con, settings.business_time_zone)
     create_landing_table(con, entity)
     # vendor users and links are resolved only for a load that has vendor rows, new or held
     vendor_files = any(export.source.table is not None for export in pending)
