@@ -40,6 +40,9 @@ alter table audit.dbt_builds add column if not exists as_of_end timestamptz;
 -- of where they were published to; null: not yet, or a publish step failed after
 alter table audit.dbt_builds add column if not exists published_at timestamptz;
 alter table audit.dbt_builds add column if not exists published_to varchar;
+-- a digest of what the last good run over this build read besides the working database
+-- (orchestration/quiet_night.py): a night that would read the same is quiet
+alter table audit.dbt_builds add column if not exists night_key varchar;
 """
 
 
@@ -124,3 +127,25 @@ def record_published(con: duckdb.DuckDBPyConnection, destinations: str | None) -
         "update audit.dbt_builds set published_at = case when ? is not null then now() end, published_to = ? "
         "where build_id = (select max(build_id) from audit.dbt_builds where finished_at is not null)", [destinations, destinations],
     )
+
+
+def record_night_key(con: duckdb.DuckDBPyConnection, night_key: str) -> None:
+    """Keep what a good night read on the build readers have, the last finished one."""
+    con.execute(BUILDS_DDL)
+    con.execute(
+        "update audit.dbt_builds set night_key = ? "
+        "where build_id = (select max(build_id) from audit.dbt_builds where finished_at is not null)", [night_key],
+    )
+
+
+def same_night_as_last(con: duckdb.DuckDBPyConnection, night_key: str, destinations: str) -> bool:
+    """Whether the last build finished, reached these destinations and was last read with this key
+    (read-only: a warehouse from before the key was kept has no column for it, and is not quiet)."""
+    try:
+        last = con.execute(
+            "select night_key = ? and published_to = ? and finished_at is not null and published_at is not null "
+            "from audit.dbt_builds order by build_id desc limit 1", [night_key, destinations],
+        ).fetchone()
+    except (duckdb.CatalogException, duckdb.BinderException):
+        return False
+    return bool(last and last[0])

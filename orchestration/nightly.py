@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import duckdb
 
 from connectors.contract import entity_names
 from connectors.files import private_folder, sha256_of, unmatched_files
+from connectors.source_formats import available_formats
 from orchestration.paths import SAMPLE_INPUT_DIR
+from orchestration.quiet_night import is_quiet, night_key, record_night
 from orchestration.run_lock import RunInProgress, exclusive_run
 from orchestration.workspace import Workspace, WorkspaceError, settled_work_dir
 
@@ -109,23 +111,35 @@ def run_nightly(workspace: Workspace, as_of: date | None = None, full_refresh: b
 
 
 def _run_locked(workspace: Workspace, as_of: date | None, full_refresh: bool) -> NightlyOutcome:
-    from orchestration.definitions import build_defs
-    from orchestration.dbt_parse import DbtParseError
-    from orchestration.defs.resources import WarehouseResource
-    from orchestration.defs.run_log import close_run_logs
-
     warnings = [f"mapping {name} was missing from {workspace.mappings_dir}: the default was copied there"
                 for name in workspace.ensure_mappings()]
     try:
         warnings += workspace.mappings_in_utf8()
     except WorkspaceError as refusal:
         return NightlyOutcome(False, str(refusal), refused=True)
-    warehouse = WarehouseResource.for_workspace(workspace)
-    refusal = sample_mixing(workspace, warehouse.work_db)
+    refusal = sample_mixing(workspace, workspace.work_db)
     if refusal:
         return NightlyOutcome(False, refusal, refused=True)
     # a missing folder is the reps asset's refusal to tell; here only what a folder holds
-    unmatched = unmatched_files([f for f in warehouse.input_folders if f.is_dir()], entity_names(), warehouse.formats)
+    input_folders = [folder.resolve() for folder in (workspace.input_dir, workspace.targets_dir) if folder.is_dir()]
+    unmatched = unmatched_files(input_folders, entity_names(), available_formats(workspace.sources_dir))
+    key, started = night_key(workspace, as_of), datetime.now(timezone.utc)
+    if as_of is None and not full_refresh and is_quiet(workspace, key):
+        return NightlyOutcome(True, "", unmatched_files=unmatched, warnings=warnings, nothing_new=True)
+    outcome = _run_job(workspace, as_of, full_refresh, unmatched, warnings)
+    if outcome.success:
+        record_night(workspace, key, started)
+    return outcome
+
+
+def _run_job(workspace: Workspace, as_of: date | None, full_refresh: bool, unmatched: list[str], warnings: list[str]) -> NightlyOutcome:
+    """The Dagster job, and what it came to."""
+    from orchestration.definitions import build_defs
+    from orchestration.dbt_parse import DbtParseError
+    from orchestration.defs.resources import WarehouseResource
+    from orchestration.defs.run_log import close_run_logs
+
+    warehouse = WarehouseResource.for_workspace(workspace)
     log_file = _new_log_file(workspace)
     # Dagster's own logger says the same as our summary, as tracebacks; its records go to the log file
     logging.getLogger("dagster").setLevel(logging.WARNING)

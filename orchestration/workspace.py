@@ -295,6 +295,11 @@ class Workspace:
         return self.root / "mappings"
 
     @property
+    def postgres_dsn(self) -> str | None:
+        """PostgreSQL's connection string when the workspace publishes there ("": the PG* environment)."""
+        return (self.settings.postgres_dsn or "") if self.settings.postgres_publish else None
+
+    @property
     def spark_lake_dir(self) -> Path:
         given = self.settings.spark_lake_dir
         return self._path(given) if given else self.work_dir / "lake"

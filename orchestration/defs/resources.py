@@ -94,7 +94,7 @@ class WarehouseResource(ConfigurableResource):
             as_of_date=as_of_date,
             full_refresh=full_refresh,
             run_log=str(run_log) if run_log else None,
-            postgres_dsn=(settings.postgres_dsn or "") if settings.postgres_publish else None,
+            postgres_dsn=workspace.postgres_dsn,
             postgres_lock_wait_seconds=settings.postgres_lock_wait_seconds,
             postgres_reader_statement_timeout_seconds=settings.postgres_reader_statement_timeout_seconds,
             engine=settings.engine,
