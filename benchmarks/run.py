@@ -6,7 +6,8 @@
 
 In one run, on the same files (benchmarks/generate.py): the floor (benchmarks/floor.py), a full
 `iskpi run` over the history in a fresh workspace, a one-day nightly delta on top of it, a night
-with nothing new after that, and the pandas script (benchmarks/pandas_kpi_daily.py). Each step is a child process, timed wall-clock,
+with nothing new after that, two `iskpi metrics` calls (a question, a misspelled name), and the pandas
+script (benchmarks/pandas_kpi_daily.py). Each step is a child process, timed wall-clock,
 with its peak RSS (the largest process it ran). The three kpi_daily results are compared cell by
 cell, so a fast wrong answer shows. Figures are printed and written to RESULTS/<scale>-<time>.json.
 Benchmarks are figures, not tests: nothing here fails on a slow machine.
@@ -45,14 +46,14 @@ class Step:
     exit_code: int
 
 
-def timed(name: str, command: list[str], cwd: Path, log: Path) -> Step:
+def timed(name: str, command: list[str], cwd: Path, log: Path, expected_exit: int = 0) -> Step:
     """Run a child process to completion; its wall time and the peak RSS of its largest process."""
     started = time.perf_counter()
     with log.open("ab") as output:
         child = subprocess.Popen(command, cwd=cwd, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         _, status, usage = os.wait4(child.pid, 0)
     step = Step(name, round(time.perf_counter() - started, 1), round(usage.ru_maxrss / 1024, 1), os.waitstatus_to_exitcode(status))
-    mark = "✓" if step.exit_code == 0 else f"✗ exit {step.exit_code} (see {log})"
+    mark = "✓" if step.exit_code == expected_exit else f"✗ exit {step.exit_code} (see {log})"
     print(f"{mark} {name:<34}{step.seconds:>9.1f} s {step.peak_rss_mib:>9.0f} MiB peak RSS", flush=True)
     return step
 
@@ -120,6 +121,9 @@ def run(scale: str, data_dir: Path, results_dir: Path, engine: str = "duckdb") -
     link_into(delta, workspace / "inbox")
     steps.append(timed("iskpi run (one-day delta)", [iskpi, "run"], workspace, log))
     steps.append(timed("iskpi run (nothing new)", [iskpi, "run"], workspace, log))
+    steps.append(timed("iskpi metrics (a question)", [iskpi, "metrics", "dials,connect_rate", "--group-by", "metric_time__week,rep__team"],
+                       workspace, log))
+    steps.append(timed("iskpi metrics (a misspelled name)", [iskpi, "metrics", "conect_rate"], workspace, log, expected_exit=1))
     steps.append(timed("pandas script (kpi_daily)", [python, "-m", "benchmarks.pandas_kpi_daily", str(history), str(work / "pandas.parquet")], repo, log))
 
     by_name = {step.name: step for step in steps}
@@ -134,6 +138,8 @@ def run(scale: str, data_dir: Path, results_dir: Path, engine: str = "duckdb") -
         "steps": [asdict(step) for step in steps],
         "full_over_floor": round(full / floor, 1), "delta_share_of_full": round(delta_s / full, 3),
         "nothing_new_over_floor": round(idle_s / floor, 1),
+        "metrics_seconds": by_name["iskpi metrics (a question)"].seconds,
+        "metrics_misspelled_seconds": by_name["iskpi metrics (a misspelled name)"].seconds,
         "pandas_over_floor": round(pandas_s / floor, 1),
         "disk_after_full": disk_after_full,
         "disk_after_delta": disk_use(),
@@ -141,7 +147,8 @@ def run(scale: str, data_dir: Path, results_dir: Path, engine: str = "duckdb") -
             {"floor": work / "floor.parquet", "iskpi": work / "iskpi.parquet", "pandas": work / "pandas.parquet"}),
     }
     print(f"CSV {figures['csv_mib']:,.0f} MiB; dbt on {engine}; full run {figures['full_over_floor']}× the floor; delta {figures['delta_share_of_full']:.0%} "
-          f"of the full run; a night with nothing new {figures['nothing_new_over_floor']}× the floor; pandas {figures['pandas_over_floor']}× the floor")
+          f"of the full run; a night with nothing new {figures['nothing_new_over_floor']}× the floor; pandas {figures['pandas_over_floor']}× the floor; "
+          f"iskpi metrics {figures['metrics_seconds']} s ({figures['metrics_misspelled_seconds']} s for a misspelled name)")
     print(f"disk after full run: published {disk_after_full['published_mib']:,.0f} MiB, work {disk_after_full['work_mib']:,.0f} MiB; "
           f"after delta: published {figures['disk_after_delta']['published_mib']:,.0f} MiB, work {figures['disk_after_delta']['work_mib']:,.0f} MiB")
     print(f"kpi_daily cells differing from the floor: {figures['kpi_daily_cells_differing_from_floor']}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import sys
 import time
 from datetime import date, datetime
@@ -255,88 +256,51 @@ def query(context: Context, sql: str, warehouse_path: Path | None, work: bool) -
             raise click.ClickException(f"the query failed: {error}") from None
 
 
-@main.command(context_settings={"ignore_unknown_options": True})
+@main.command()
 @click.argument("metrics")
 @click.option("--group-by", default="metric_time__month", show_default=True, help="Dimensions, e.g. metric_time__week,rep__team.")
+@click.option("--where", multiple=True, help="A filter, e.g. \"{{ Dimension('rep__team') }} = '東京SDR'\"; give it again for more.")
+@click.option("--order", help="What to sort by, comma-separated, '-' before a name for descending. Default: the group-by.")
+@click.option("--limit", type=click.IntRange(min=1), help="At most this many rows.")
+@click.option("--start-time", type=click.DateTime(), help="From this day (metric_time), e.g. 2026-04-01.")
+@click.option("--end-time", type=click.DateTime(), help="Up to this day (metric_time).")
+@click.option("--decimals", type=click.IntRange(min=0), help="Decimals shown for rates and averages.")
+@click.option("--csv", "csv_file", type=click.Path(path_type=Path, dir_okay=False), help="Write the rows to this CSV file (UTF-8).")
+@click.option("--explain", is_flag=True, help="Show the SQL the question runs as, instead of its answer.")
 @WAREHOUSE_OPTION
-@click.argument("mf_options", nargs=-1, type=click.UNPROCESSED)
 @pass_context
-def metrics(context: Context, metrics: str, group_by: str, warehouse_path: Path | None, mf_options: tuple[str, ...]) -> None:
+def metrics(context: Context, metrics: str, group_by: str, where: tuple[str, ...], order: str | None, limit: int | None,
+            start_time: datetime | None, end_time: datetime | None, decimals: int | None, csv_file: Path | None,
+            explain: bool, warehouse_path: Path | None) -> None:
     """Query KPIs by name through the semantic layer (MetricFlow) against the published warehouse.
 
-    METRICS is a comma-separated list of KPI names (docs/kpi_reference.md); any further options
-    (--where, --order, --limit, --csv FILE) go to `mf query` as they are.
+    METRICS is a comma-separated list of KPI names (docs/kpi_reference.md).
     """
-    workspace = context.workspace_or_demo()
-    completed = query_metrics(workspace, metrics, group_by, published_warehouse(context, warehouse_path), list(mf_options),
-                              capture=True)
-    if completed.returncode != 0:
-        raise click.ClickException(_metricflow_error(completed.stdout + completed.stderr))
-    click.echo(_metricflow_table(completed.stdout), nl=False)
+    from orchestration.semantic_layer import MetricsQuestion, SemanticLayerError, ask
+
+    workspace, warehouse = context.workspace_or_demo(), published_warehouse(context, warehouse_path)
+    question = MetricsQuestion(_names(metrics), _names(group_by), where, _names(order or ""), limit, start_time, end_time)
+    try:
+        answer = ask(workspace, warehouse, question, explain)
+    except SemanticLayerError as error:
+        raise click.ClickException(str(error)) from None
+    if explain:
+        click.echo(answer)
+        return
+    if csv_file is not None:
+        with csv_file.open("w", encoding="utf-8", newline="") as out:
+            writer = csv.writer(out)
+            writer.writerow(answer.column_names)
+            writer.writerows(answer.rows)
+        click.echo(f"{answer.row_count:,} rows written to {csv_file}")
+    elif answer.row_count == 0:
+        click.echo("no rows: nothing matches the question")
+    else:
+        click.echo(answer.text_format(decimals))
 
 
-# MetricFlow's own options `iskpi metrics` passes on, for naming the nearest of a misspelled one
-METRICFLOW_OPTIONS = ("--where", "--order", "--limit", "--csv", "--start-time", "--end-time", "--decimals", "--explain")
-
-
-def _metricflow_table(output: str) -> str:
-    """What `mf query` printed, less its spinner and its "Success" line (written for a terminal)."""
-    lines = output.splitlines(keepends=True)
-    done = next((i for i, line in enumerate(lines) if "query completed after" in line), -1)
-    return "".join(lines[done + 1:])
-
-
-def _metricflow_error(output: str) -> str:
-    """MetricFlow's failure in iskpi's words: the option it does not know, with the nearest one."""
-    import difflib
-    import re
-
-    unknown = re.search(r"No such option: (--[\w-]+)", output)
-    if unknown:
-        near = difflib.get_close_matches(unknown.group(1), METRICFLOW_OPTIONS + ("--group-by", "--warehouse"), n=1)
-        return f"iskpi metrics has no option {unknown.group(1)}" + (f"; did you mean {near[0]}?" if near else "")
-    reason = next((line.strip() for line in output.splitlines() if "Error" in line or "error" in line), "see the output above")
-    return f"the semantic layer could not answer: {reason}"
-
-
-def known_metrics(workspace: Workspace) -> set[str]:
-    """The metric names of the workspace's semantic manifest (its dbt parse)."""
-    import json
-
-    from orchestration.dbt_parse import parse_dir
-
-    manifest = parse_dir(workspace.root) / "semantic_manifest.json"
-    return {metric["name"] for metric in json.loads(manifest.read_text(encoding="utf-8"))["metrics"]}
-
-
-def query_metrics(
-    workspace: Workspace, metrics: str, group_by: str, warehouse_path: Path, mf_options: list[str], capture: bool = False
-):
-    """Run `mf query` in the dbt project with the `published` target pointed at warehouse_path;
-    the semantic manifest it reads is the workspace's parse. A metric name it does not know is
-    refused first, with the nearest ones, in a second rather than after MetricFlow's start-up."""
-    import difflib
-    import os
-    import subprocess
-
-    from orchestration.dbt_parse import dbt_executable, ensure_dbt_manifest, parse_dir
-
-    ensure_dbt_manifest(workspace)  # the semantic manifest mf reads must match the models
-    known = known_metrics(workspace)
-    for name in (m.strip() for m in metrics.split(",")):
-        if name not in known:
-            near = difflib.get_close_matches(name, sorted(known), n=3)
-            raise click.ClickException(f"no KPI named {name!r} in the semantic layer"
-                                       + (f"; did you mean {', '.join(near)}?" if near else "")
-                                       + " The names are in docs/kpi_reference.md.")
-    if "--order" not in mf_options:  # rows in the order of what they are grouped by, not the engine's
-        mf_options = [*mf_options, "--order", group_by]
-    parsed_in = parse_dir(workspace.root)
-    project_dir = parsed_in.parent
-    env = {**os.environ, "ISKPI_DBT_TARGET": "published", "ISKPI_WAREHOUSE": str(Path(warehouse_path).resolve()),
-           "DBT_PROFILES_DIR": str(project_dir), "DBT_TARGET_PATH": str(parsed_in), "DBT_LOG_PATH": str(parsed_in)}
-    command = [dbt_executable("mf"), "query", "--metrics", metrics, "--group-by", group_by, *mf_options]
-    return subprocess.run(command, cwd=project_dir, env=env, capture_output=capture, text=True)
+def _names(listed: str) -> list[str]:
+    return [name.strip() for name in listed.split(",") if name.strip()]
 
 
 TRAILING_RATES_SQL = """

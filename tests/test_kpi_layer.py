@@ -11,8 +11,6 @@ import duckdb
 import pandas as pd
 import pytest
 
-from orchestration.cli import query_metrics
-from workspaces import workspace_for
 from orchestration.kpi_reference import KPI_REFERENCE_MD, kpi_metrics, render
 import kpi_fixture
 
@@ -251,9 +249,15 @@ def test_monthly_is_the_sum_of_daily_for_additive_kpis(sample_run):
 
 
 def _mf(warehouse: Path, metrics: list[str], group_by: str, tmp_path: Path) -> pd.DataFrame:
+    """The semantic layer's answer as `iskpi metrics --csv` writes it."""
+    from click.testing import CliRunner
+
+    from orchestration.cli import main
+
     out = tmp_path / "mf.csv"
-    completed = query_metrics(workspace_for(warehouse), ",".join(metrics), group_by, warehouse, ["--csv", str(out)], capture=True)
-    assert completed.returncode == 0, completed.stdout + completed.stderr
+    completed = CliRunner().invoke(main, ["--workspace", str(warehouse.parent), "metrics", ",".join(metrics), "--group-by", group_by,
+                                          "--warehouse", str(warehouse), "--csv", str(out)])
+    assert completed.exit_code == 0, completed.output
     return pd.read_csv(io.StringIO(out.read_text(encoding="utf-8")))
 
 
@@ -340,7 +344,7 @@ def test_iskpi_metrics_speaks_iskpis_language_and_prints_only_the_sorted_table(s
     with spinner frames and an emoji, its weeks unsorted."""
     from click.testing import CliRunner
 
-    from orchestration.cli import _metricflow_error, main
+    from orchestration.cli import main
 
     _, warehouse, _ = sample_run
     workspace = ["--workspace", str(warehouse.parent)]
@@ -351,5 +355,8 @@ def test_iskpi_metrics_speaks_iskpis_language_and_prints_only_the_sorted_table(s
     assert "Success" not in weekly.output and "\r" not in weekly.output
     weeks = [line.split()[0] for line in weekly.output.splitlines()[2:] if line.strip()]
     assert len(weeks) > 4 and weeks == sorted(weeks)
-    mf_said = "Usage: mf query [OPTIONS]\nTry 'mf query --help' for help.\n\nError: No such option: --wher Did you mean --where?"
-    assert _metricflow_error(mf_said) == "iskpi metrics has no option --wher; did you mean --where?"
+    mistyped = CliRunner().invoke(main, [*workspace, "metrics", "dials", "--wher", "x", "--warehouse", str(warehouse)])
+    assert mistyped.exit_code != 0 and "--where" in mistyped.output, mistyped.output
+    unknown = CliRunner().invoke(main, [*workspace, "metrics", "dials", "--group-by", "rep__tem", "--warehouse", str(warehouse)])
+    assert unknown.exit_code != 0 and "could not answer" in unknown.output and "rep__team" in unknown.output, unknown.output
+    assert "Traceback" not in unknown.output
