@@ -1,9 +1,10 @@
 """The same dbt project on Apache Spark (SPEC §8, `engine: spark`): the real nightly job over the
-bundled sample, in Spark's local session mode, and over the hand-worked KPI fixture, through a
-Spark Thrift server as on a cluster, publishes marts equal to the DuckDB build's
-(tests/mart_equality.py: rates to 1e-12, every other cell exactly).
+bundled sample, in Spark's local session mode, publishes marts equal to the DuckDB build's
+(tests/mart_equality.py: rates to 1e-12, every other cell exactly); the night after, through a
+Spark Thrift server over the same warehouse folder and metastore, as on a cluster, replaces
+Spark's tables and publishes the same marts.
 
-Each Spark build takes minutes, so each input is built once, on one of the two ways in."""
+Each Spark build takes minutes, so the module builds twice: once each way in."""
 
 from __future__ import annotations
 
@@ -71,30 +72,14 @@ def test_every_dbt_unit_test_passes_on_spark(spark_sample, tmp_path):
     assert len(re.findall(r"\d+ of \d+ PASS ", completed.stdout)) == len(unit_tests) >= 6, completed.stdout[-3000:]
 
 
-def test_a_second_spark_night_lands_nothing_new_and_publishes_the_same_marts(spark_sample, tmp_path):
-    """Over Spark's tables of the night before (replaced, not appended to), with no new export:
-    built again as when the last build never reached readers (else nothing new builds nothing)."""
-    first_night = tmp_path / "first_night.duckdb"
-    shutil.copyfile(spark_sample, first_night)
-    work = spark_sample.parent / ".iskpi" / "work"
-    raw_lake = work / "lake" / "raw"
-    landed = {p: p.stat().st_mtime_ns for p in raw_lake.rglob("appends-*.parquet")}
-    assert len(landed) >= 10
-    as_if_never_published(spark_sample)
-    outcome = _night(SAMPLE_INPUT_DIR, spark_sample, engine="spark", spark_master="local[2]")
-    assert outcome.published == spark_sample
-    assert {p: p.stat().st_mtime_ns for p in raw_lake.rglob("appends-*.parquet")} == landed  # the appended raw tables
-    comparison = compare_marts(first_night, spark_sample)
-    assert comparison.differences == []
-
-
 @pytest.fixture(scope="module")
-def thrift_server(tmp_path_factory):
-    """A Spark Thrift server on this machine (PySpark ships its jar), in its own process with its
-    own warehouse folder, as a cluster offers one: (port, warehouse folder)."""
+def thrift_server(spark_sample):
+    """A Spark Thrift server on this machine (PySpark ships its jar), in its own process, as a
+    cluster offers one, over the sample's Spark warehouse folder and metastore: its port. (The
+    metastore is embedded Derby, one JVM at a time: the session builds before it have ended.)"""
     import pyspark
 
-    folder = tmp_path_factory.mktemp("thrift_spark")
+    folder = spark_sample.parent / ".iskpi" / "work" / "spark"
     with socket.socket() as probe:
         probe.bind(("localhost", 0))
         port = probe.getsockname()[1]
@@ -118,20 +103,27 @@ def thrift_server(tmp_path_factory):
             except OSError:
                 assert server.poll() is None and time.monotonic() < deadline, (folder / "server.log").read_text()[-3000:]
                 time.sleep(1)
-        yield port, folder
+        yield port
     finally:
         server.terminate()
         server.wait(timeout=60)
 
 
-def test_the_kpi_fixture_built_through_a_spark_thrift_server_equals_duckdbs(thrift_server, fixture_run, tmp_path_factory):
-    port, spark_folder = thrift_server
-    exports, on_duckdb = fixture_run
-    on_spark = tmp_path_factory.mktemp("kpi_thrift") / "iskpi.duckdb"
-    _night(exports, on_spark, engine="spark", spark_method="thrift", spark_host="localhost", spark_port=port,
-           spark_warehouse_dir=str(spark_folder))
-    comparison = compare_marts(on_duckdb, on_spark)
+def test_a_second_night_through_a_thrift_server_replaces_sparks_tables_and_publishes_the_same_marts(spark_sample, thrift_server, tmp_path):
+    """The night after, with no new export, built again as when the last build never reached
+    readers (else nothing new builds nothing), through the Thrift server: Spark's tables of the
+    night before are replaced, not appended to; the raw lake keeps its appends; the marts are the
+    first night's, which equal DuckDB's (above)."""
+    first_night = tmp_path / "first_night.duckdb"
+    shutil.copyfile(spark_sample, first_night)
+    work = spark_sample.parent / ".iskpi" / "work"
+    raw_lake = work / "lake" / "raw"
+    landed = {p: p.stat().st_mtime_ns for p in raw_lake.rglob("appends-*.parquet")}
+    assert len(landed) >= 10
+    as_if_never_published(spark_sample)
+    outcome = _night(SAMPLE_INPUT_DIR, spark_sample, engine="spark", spark_method="thrift", spark_host="localhost", spark_port=thrift_server)
+    assert outcome.published == spark_sample
+    assert {p: p.stat().st_mtime_ns for p in raw_lake.rglob("appends-*.parquet")} == landed  # the appended raw tables
+    comparison = compare_marts(first_night, spark_sample)
     assert comparison.differences == []
-    assert comparison.tables >= 35
-    with duckdb.connect(str(on_spark), read_only=True) as con:
-        assert con.execute("select count(*) from marts.kpi_monthly").fetchone()[0] > 0
+    assert comparison.tables >= 35 and comparison.cells > 500_000
