@@ -19,6 +19,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from orchestration.parse_cache import cache_key, keep_parse, take_kept_parse
 from orchestration.paths import DBT_PROJECT_DIR
 from orchestration.spark import WORK_TARGET
 from orchestration.workspace import Workspace
@@ -130,7 +131,6 @@ def parse_project(project_dir: Path, parse_dir: Path, target: str, dbt_vars: str
     if not result.success:
         detail = "\n".join(errors) or str(result.exception)
         raise DbtParseError(f"dbt could not parse the project in {project_dir}:\n{detail[-3000:]}")
-    (parse_dir / PARSE_KEY_FILE).write_text(parse_key(dbt_vars, target), encoding="utf-8")
 
 
 def _collect_errors(errors: list[str]):
@@ -143,11 +143,18 @@ def _collect_errors(errors: list[str]):
 def ensure_dbt_manifest(workspace: Workspace, target: str = WORK_TARGET) -> Path:
     """Sync the workspace's project copy and parse it when anything changed since the last parse:
     a file of the copy, the settings dbt reads as vars (not the as-of date, which only a build
-    reads), the target or dbt itself. The nightly build runs on this parse; it never parses."""
+    reads), the target or dbt itself; from another workspace's parse of the same when one is kept
+    (orchestration/parse_cache.py). The nightly build runs on this parse; it never parses."""
     dbt_vars = json.dumps(workspace.settings.dbt_vars())
     project_dir = materialise_dbt_project(workspace.root)
     parsed_in = parse_dir(workspace.root, target)
-    key = parse_key(dbt_vars, target)
-    if not parse_is_current(parsed_in, [project_dir, *project_copy_files(project_dir)], key):
-        parse_project(project_dir, parsed_in, target, dbt_vars)
+    key, files = parse_key(dbt_vars, target), project_copy_files(project_dir)
+    if not parse_is_current(parsed_in, [project_dir, *files], key):
+        # a Spark parse names the workspace's lake (ISKPI_LAKE) in its sources: never another's
+        kept = cache_key(project_dir, files, key) if target == WORK_TARGET else None
+        if not (kept and take_kept_parse(kept, project_dir, parsed_in)):
+            parse_project(project_dir, parsed_in, target, dbt_vars)
+            if kept:
+                keep_parse(kept, project_dir, parsed_in)
+        (parsed_in / PARSE_KEY_FILE).write_text(key, encoding="utf-8")
     return parsed_in / "manifest.json"

@@ -3,6 +3,9 @@ environment, so nothing reads the user's warehouse or workspace, whatever folder
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,7 +13,23 @@ import pytest
 from connectors.sample import Sample, generate
 from orchestration.nightly import NightlyOutcome
 from workspaces import run_nightly
+from orchestration.parse_cache import PARSE_CACHE_ENV
 from orchestration.paths import SAMPLE_INPUT_DIR
+
+OWN_PARSE_CACHE = pytest.StashKey[str]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The suite's workspaces share their dbt parses (orchestration/parse_cache.py) in a folder of
+    the run's own, never the user's cache. Set before the workers start, so they inherit it."""
+    if not hasattr(config, "workerinput"):  # the controller, or the only process
+        os.environ[PARSE_CACHE_ENV] = tempfile.mkdtemp(prefix="iskpi-test-parses-")
+        config.stash[OWN_PARSE_CACHE] = os.environ[PARSE_CACHE_ENV]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if OWN_PARSE_CACHE in config.stash:
+        shutil.rmtree(config.stash[OWN_PARSE_CACHE], ignore_errors=True)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from dagster import AssetKey
 
@@ -74,3 +76,37 @@ def test_the_project_is_parsed_again_only_when_what_it_is_parsed_from_changed(de
         assert ensure_dbt_manifest(load_workspace(workspace.root)).stat().st_mtime_ns > parsed  # a setting dbt reads
     finally:
         workspace.config_file.write_text(config, encoding="utf-8")
+
+
+class _Parsed(Exception):
+    """The project was parsed."""
+
+
+def test_a_workspace_like_another_takes_its_parse_moved_to_its_own_folder(workspace, tmp_path, monkeypatch):
+    """A second workspace with the same project, mappings and settings does not parse (~8 s): it
+    takes the first one's parse, every path in it moved to its own project copy. A mapping of its
+    own makes it parse."""
+    from orchestration import dbt_parse
+    from orchestration.defs.dbt_runner import load_parsed_manifest
+    from orchestration.workspace import init_workspace
+
+    dbt_parse.ensure_dbt_manifest(workspace)
+    other = init_workspace(tmp_path / "other")
+
+    def parse(*_, **__):
+        raise _Parsed
+
+    monkeypatch.setattr(dbt_parse, "parse_project", parse)
+    manifest = dbt_parse.ensure_dbt_manifest(other)
+    project = str(dbt_parse.workspace_dbt_dir(other.root) / "project")
+    nodes = json.loads(manifest.read_text(encoding="utf-8"))["nodes"].values()
+    assert {node["root_path"] for node in nodes if "root_path" in node} == {project}
+    moved = load_parsed_manifest(manifest.parent).nodes.values()
+    assert {node.root_path for node in moved if getattr(node, "root_path", None)} == {project}
+    for artifact in ("manifest.json", "partial_parse.msgpack", "semantic_manifest.json"):
+        assert str(workspace.root).encode() not in (manifest.parent / artifact).read_bytes(), artifact
+
+    channels = other.mappings_dir / "channels.csv"
+    channels.write_text(channels.read_text(encoding="utf-8") + "展示会2027,event,outbound\n", encoding="utf-8")
+    with pytest.raises(_Parsed):
+        dbt_parse.ensure_dbt_manifest(other)
