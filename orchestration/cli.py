@@ -288,10 +288,13 @@ def metrics(context: Context, metrics: str, group_by: str, where: tuple[str, ...
         click.echo(answer)
         return
     if csv_file is not None:
-        with csv_file.open("w", encoding="utf-8", newline="") as out:
-            writer = csv.writer(out)
-            writer.writerow(answer.column_names)
-            writer.writerows(answer.rows)
+        try:
+            with csv_file.open("w", encoding="utf-8", newline="") as out:
+                writer = csv.writer(out)
+                writer.writerow(answer.column_names)
+                writer.writerows(answer.rows)
+        except OSError as error:
+            raise click.ClickException(f"cannot write {csv_file}: {error.strerror}; give --csv a file in a folder you can write to") from None
         click.echo(f"{answer.row_count:,} rows written to {csv_file}")
     elif answer.row_count == 0:
         click.echo("no rows: nothing matches the question")

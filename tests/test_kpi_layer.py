@@ -360,3 +360,6 @@ def test_iskpi_metrics_speaks_iskpis_language_and_prints_only_the_sorted_table(s
     unknown = CliRunner().invoke(main, [*workspace, "metrics", "dials", "--group-by", "rep__tem", "--warehouse", str(warehouse)])
     assert unknown.exit_code != 0 and "could not answer" in unknown.output and "rep__team" in unknown.output, unknown.output
     assert "Traceback" not in unknown.output
+    nowhere = CliRunner().invoke(main, [*workspace, "metrics", "dials", "--csv", str(warehouse.parent / "no-such-folder" / "dials.csv"),
+                                        "--warehouse", str(warehouse)])
+    assert nowhere.exit_code == 1 and "cannot write" in nowhere.output and "no-such-folder" in nowhere.output, nowhere.output
