@@ -25,7 +25,7 @@ class DuckDBLimits:
     and anything else on the machine at night."""
 
     temp_directory: str
-    memory_limit: str = "4GB"
+    memory_limit: str = "3GB"
     threads: int | None = None  # None: every core
 
     def settings(self) -> dict[str, str]:
@@ -38,7 +38,7 @@ class DuckDBLimits:
         return con
 
     def url_query(self) -> str:
-        """The settings as a duckdb-engine URL's query (`?memory_limit=4GB&…`), for SQLAlchemy users (GX)."""
+        """The settings as a duckdb-engine URL's query (`?memory_limit=3GB&…`), for SQLAlchemy users (GX)."""
         return "?" + urlencode(self.settings())
 
     def environment(self) -> dict[str, str]:

@@ -65,7 +65,7 @@ class Settings:
     # a second run on the same warehouse waits this long for the first, then gives up
     run_lock_wait_seconds: float = 0.0
     # what each DuckDB session of a run may take; over the memory limit it spills to the temp folder
-    duckdb_memory_limit: str = "4GB"
+    duckdb_memory_limit: str = "3GB"
     duckdb_temp_directory: str | None = None  # None: .iskpi/work/tmp
     duckdb_threads: int | None = None  # None: every core
     # follow_up_rate: at least N touches within D business days of the lead's creation

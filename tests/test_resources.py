@@ -22,13 +22,13 @@ SETTINGS_SQL = "select current_setting('memory_limit'), current_setting('threads
 def limited_workspace(tmp_path):
     workspace = init_workspace(tmp_path / "team")
     config = workspace.config_file.read_text(encoding="utf-8")
-    config = config.replace("duckdb_memory_limit: 4GB", "duckdb_memory_limit: 1GB").replace("duckdb_threads:\n", "duckdb_threads: 1\n")
+    config = config.replace("duckdb_memory_limit: 3GB", "duckdb_memory_limit: 1GB").replace("duckdb_threads:\n", "duckdb_threads: 1\n")
     workspace.config_file.write_text(config, encoding="utf-8")
     return load_workspace(workspace.root)
 
 
 def test_a_new_workspace_bounds_duckdb_at_4_gib():
-    assert Settings().duckdb_memory_limit == "4GB"
+    assert Settings().duckdb_memory_limit == "3GB"
 
 
 def test_the_workspace_limits_reach_the_loader_and_great_expectations(limited_workspace):
