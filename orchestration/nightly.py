@@ -121,7 +121,7 @@ def _run_locked(workspace: Workspace, as_of: date | None, full_refresh: bool) ->
     if refusal:
         return NightlyOutcome(False, refusal, refused=True)
     # a missing folder is the reps asset's refusal to tell; here only what a folder holds
-    input_folders = [folder.resolve() for folder in (workspace.input_dir, workspace.targets_dir) if folder.is_dir()]
+    input_folders = [folder.resolve() for folder in workspace.input_folders if folder.is_dir()]
     unmatched = unmatched_files(input_folders, entity_names(), available_formats(workspace.sources_dir))
     key, started = night_key(workspace, as_of), datetime.now(timezone.utc)
     if as_of is None and not full_refresh and is_quiet(workspace, key):

@@ -56,7 +56,7 @@ def night_key(workspace: Workspace, as_of: date | None) -> str:
     year = datetime.now(timezone.utc).year
     digest = hashlib.sha256(repr((as_of, year, workspace.settings, destinations(workspace))).encode())
     digest.update(repr(sorted((name, value) for name, value in os.environ.items() if name.startswith(ENVIRONMENT_PREFIXES))).encode())
-    for folder in (workspace.input_dir, workspace.targets_dir, workspace.mappings_dir, workspace.sources_dir, *CODE_FOLDERS):
+    for folder in (*workspace.input_folders, workspace.mappings_dir, workspace.sources_dir, *CODE_FOLDERS):
         digest.update(f"\0{folder}\0".encode())
         for line in _listing(folder):
             digest.update(line.encode())

@@ -287,6 +287,11 @@ class Workspace:
         return self._path(self.settings.targets_dir)
 
     @property
+    def input_folders(self) -> tuple[Path, Path]:
+        """Where a night's files come from: the exports and the targets."""
+        return self.input_dir, self.targets_dir
+
+    @property
     def warehouse(self) -> Path:
         return self._path(self.settings.warehouse)
 

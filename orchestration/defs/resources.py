@@ -79,7 +79,7 @@ class WarehouseResource(ConfigurableResource):
         settings = workspace.settings
         return cls(
             workspace_dir=str(workspace.root),
-            input_dirs=[str(workspace.input_dir), str(workspace.targets_dir)],
+            input_dirs=[str(folder) for folder in workspace.input_folders],
             warehouse_path=str(workspace.warehouse),
             business_time_zone=settings.business_time_zone,
             max_quarantine_share=settings.max_quarantine_share,
