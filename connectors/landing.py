@@ -140,13 +140,25 @@ def _header_key(header: str) -> str:
     return " ".join(header.split()).lower()
 
 
+def attach_landing(con: duckdb.DuckDBPyConnection) -> None:
+    """Landing holds only this session's new files, so it is a catalog of its own in memory
+    (spilling to the temp directory past the memory limit): typed rows are written there about
+    twice as fast as into the database file, and nothing of it outlives the session. Warehouses of
+    earlier versions kept a `landing` schema in the file; it is dropped, since `landing.<table>`
+    would name either."""
+    if con.execute("select count(*) from duckdb_databases() where database_name = 'landing'").fetchone()[0]:
+        return
+    con.execute("drop schema if exists landing cascade")
+    con.execute("attach ':memory:' as landing")
+
+
 def create_landing_table(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
+    """landing.<entity> empty, in the catalog attach_landing made."""
     columns = ["_file_id bigint", "_row_number bigint", "_extra json"]
     for column in entity.columns:
         columns.append(f"{ident(column.name)} {SQL_TYPES[column.type]}")
         if column.is_parsed:
             columns.append(f"{ident(column.name + '__text')} varchar")
-    con.execute("create schema if not exists landing")
     con.execute(f"create or replace table landing.{entity.name} ({', '.join(columns)})")
     con.execute(f"create table if not exists {UNDECODABLE_FILES} (file_id bigint)")
 
@@ -231,7 +243,9 @@ def _land_template(
     kept_aside = (
         "json_object(" + ", ".join(f"{literal(h)}, {ident(h)}" for h in extra) + ")" if extra else "null::json"
     )
-    projection = f"select row_number() over () as _row_number, {kept_aside} as _extra, {texts} from {scan}"
+    # the row numbers are the landing table's own positions (_number_by_position), not a window
+    # over the scan, which would make DuckDB hold and number every row in one thread first (half the landing time)
+    projection = f"select null::bigint as _row_number, {kept_aside} as _extra, {texts} from {scan}"
     return _insert_typed(con, entity, export, file_id, projection, encoding, extra, None)
 
 
@@ -282,6 +296,19 @@ def _land_vendor(
     return _insert_typed(con, entity, export, file_id, texts, encoding, (), source_rows)
 
 
+def _number_by_position(con: duckdb.DuckDBPyConnection, entity: Entity, file_id: int) -> None:
+    """Number a template file's rows 1, 2, … in file order. An insert keeps its rows in the scan's
+    order (DuckDB's insertion-order preservation, on by default), and a table's `rowid` is that
+    position: the numbers are the positions from the file's first row."""
+    con.execute(
+        f"""
+        update landing.{entity.name} set _row_number = rowid - first.first_row + 1
+        from (select min(rowid) as first_row from landing.{entity.name} where _file_id = {int(file_id)}) first
+        where _file_id = {int(file_id)}
+        """
+    )
+
+
 def _insert_typed(
     con: duckdb.DuckDBPyConnection,
     entity: Entity,
@@ -312,6 +339,8 @@ def _insert_typed(
             export, file_id, f"{export.name}: could not be read as CSV ({csv_error_summary(error)}); fix the file and rerun",
             unreadable_csv=True,
         )
+    if source_rows is None:  # a template file: its rows are numbered by where the insert put them
+        _number_by_position(con, entity, file_id)
     rows_read = con.execute(
         f"select count(*) from landing.{entity.name} where _file_id = ?", [file_id]
     ).fetchone()[0]

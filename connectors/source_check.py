@@ -19,7 +19,7 @@ import duckdb
 from connectors import normalize, source_formats
 from connectors.contract import load_contract
 from connectors.files import ExportFile, read_header, recognise, sha256_of
-from connectors.landing import LandedFile, create_landing_table, land_file
+from connectors.landing import LandedFile, attach_landing, create_landing_table, land_file
 from connectors.source_formats import LINKS_ENTITY, Source, SourceFormat, header_key
 from connectors.sql import ident, literal
 
@@ -119,6 +119,7 @@ def check_file(path: Path, settings: CheckSettings, format_name: str | None = No
 
     con = duckdb.connect()
     con.execute("set TimeZone = 'UTC'")
+    attach_landing(con)
     normalize.install(con, settings.business_time_zone)
     source_formats.install_helpers(con, settings.business_time_zone, settings.mappings_dir)
     _copy_workspace_tables(con, settings.work_db)

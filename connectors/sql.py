@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from urllib.parse import urlencode
 
 import duckdb
 
@@ -36,10 +35,6 @@ class DuckDBLimits:
         for name, value in self.settings().items():
             con.execute(f"set {name} = {literal(value)}")
         return con
-
-    def url_query(self) -> str:
-        """The settings as a duckdb-engine URL's query (`?memory_limit=3GB&…`), for SQLAlchemy users (GX)."""
-        return "?" + urlencode(self.settings())
 
     def environment(self) -> dict[str, str]:
         """The settings as the environment profiles.yml reads (ISKPI_DUCKDB_<NAME>), for dbt."""

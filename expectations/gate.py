@@ -126,7 +126,7 @@ def ensure_raw_table(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
     con.execute(f"create table if not exists quarantine.{entity.name} as select * from landing.{entity.name} limit 0")
     # tables an earlier version made gain the columns the contract has added since (empty in old rows)
     landing_columns = con.execute(
-        "select column_name, data_type from information_schema.columns where table_schema = 'landing' and table_name = ?",
+        "select column_name, data_type from information_schema.columns where table_catalog = 'landing' and table_name = ?",
         [entity.name],
     ).fetchall()
     for table, columns in ((f"raw.{entity.name}", contract_columns),

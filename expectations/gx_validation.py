@@ -3,21 +3,22 @@
 GX 1.x with duckdb-engine returns no rows because its SQL execution engine closes pooled
 connections before fetching (GX issue #11579). GX already keeps one persistent connection for
 dialects listed in `_PERSISTED_CONNECTION_DIALECTS` (sqlite, mssql, …); adding duckdb to that list
-is the whole fix. Each file is validated as its own batch (a query asset filtered on the file), so
-a blocked file is named precisely.
+is the whole fix. That connection is a cursor of the load's own: the landing catalog is in that
+DuckDB's memory, and a second process could not open the database file anyway. Each file is
+validated as its own batch (a query asset filtered on the file), so a blocked file is named precisely.
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime
-from pathlib import Path
 
+import duckdb
 import great_expectations as gx
+from duckdb_engine import ConnectionWrapper
 from great_expectations.data_context.types.base import ProgressBarsConfig
 from great_expectations.execution_engine import sqlalchemy_execution_engine
 
-from connectors.sql import DuckDBLimits
 from expectations.rules import Rule
 
 
@@ -57,15 +58,21 @@ def expectation_for(rule: Rule, latest_plausible: datetime) -> gx.expectations.E
     )
 
 
+def sqlalchemy_arguments(con: duckdb.DuckDBPyConnection) -> dict:
+    """How GX's SQLAlchemy engine reaches the load's DuckDB: a cursor of its connection, which
+    shares the database, the attached landing catalog and the session's limits."""
+    return {"connection_string": "duckdb:///:memory:", "kwargs": {"creator": lambda: ConnectionWrapper(con.cursor())}}
+
+
 def validate_files(
-    work_db: Path, limits: DuckDBLimits, entity: str, file_ids: list[int], rules: tuple[Rule, ...], latest_plausible: datetime
+    con: duckdb.DuckDBPyConnection, entity: str, file_ids: list[int], rules: tuple[Rule, ...], latest_plausible: datetime
 ) -> dict[int, dict[str, int]]:
     """Rows breaking each rule, per landed file: {file_id: {rule name: count}}."""
     if not file_ids:
         return {}
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    datasource = context.data_sources.add_sql(name="work", connection_string=f"duckdb:///{work_db}{limits.url_query()}")
+    datasource = context.data_sources.add_sql(name="work", **sqlalchemy_arguments(con))
     suite = context.suites.add(gx.ExpectationSuite(name=entity))
     for rule in rules:
         suite.add_expectation(expectation_for(rule, latest_plausible))

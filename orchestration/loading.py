@@ -1,9 +1,13 @@
-"""One entity's nightly load, as plain Python: recheck what was held back → land → validate (GX)
-→ admit (quarantine, raw, audit).
+"""One entity's nightly load, as plain Python: recheck what was held back → land → admit
+(quarantine, raw, audit).
 
-The tables of a night share one connection to the working database (`WorkSession`), closed only
-while GX validates: GX connects through its own engine, with settings of its own, which DuckDB
-refuses while this process holds the file open otherwise.
+The input rules are evaluated once, inside DuckDB, by the gate (expectations/gate.py), with the
+SQL each rule of the Great Expectations suites compiles to. With `great_expectations_cross_check`
+GX's own engine validates every landed file as well, over the same connection, and a count that
+differs from the gate's stops the load: a second pass over every file, which the tests of the
+loader always make and a team may ask for.
+
+The tables of a night share one connection to the working database (`WorkSession`).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import duckdb
 from connectors import normalize, source_formats
 from connectors.contract import load_contract
 from connectors.files import ExportFile, private_folder
-from connectors.landing import LandedFile, RejectedFile, create_landing_table, land_file
+from connectors.landing import LandedFile, RejectedFile, attach_landing, create_landing_table, land_file
 from connectors.source_formats import LINKS_ENTITY, SourceFormat
 from connectors.sql import DuckDBLimits, ident, literal
 from expectations.gate import (
@@ -38,6 +42,7 @@ class LoadSettings:
     max_quarantine_share: float
     future_tolerance: timedelta
     formats: Mapping[str, SourceFormat] = field(default_factory=dict)  # the vendor formats the inbox may hold
+    great_expectations_cross_check: bool = False  # GX's engine validates every landed file beside the gate
 
 
 @dataclass(frozen=True)
@@ -46,7 +51,7 @@ class EntityLoad:
     outcomes: list[FileOutcome]
     skipped: list[str]  # files whose content was already loaded
     readmitted: list[Readmission]  # held rows of earlier files that pass the rules now
-    gx_violations: dict[str, dict[str, int]]  # file name -> rule -> rows, as Great Expectations counted
+    gx_violations: dict[str, dict[str, int]] | None  # file name -> rule -> rows, as GX counted (None: not cross-checked)
     advice: list[str]  # unknown enumeration values and the mapping line that makes each known
 
 
@@ -61,7 +66,8 @@ def connect(work_db: Path, limits: DuckDBLimits) -> duckdb.DuckDBPyConnection:
 class WorkSession:
     """The working database, opened when first needed and kept open: an open reads its catalog,
     ~40 ms, which thirteen tables paid three times each on a night without new files. Each open
-    installs the normal-form functions the landing reads files with."""
+    attaches the in-memory landing catalog and installs the normal-form functions the landing
+    reads files with."""
 
     def __init__(self, settings: LoadSettings):
         self.settings = settings
@@ -71,6 +77,7 @@ class WorkSession:
     def con(self) -> duckdb.DuckDBPyConnection:
         if self._con is None:
             self._con = connect(self.settings.work_db, self.settings.limits)
+            attach_landing(self._con)
             normalize.install(self._con, self.settings.business_time_zone)
         return self._con
 
@@ -138,14 +145,14 @@ def load_entity(
     landed = [r for r in results if isinstance(r, LandedFile)]
     rejected = [r for r in results if isinstance(r, RejectedFile)]
 
-    gx_counts = {}
-    if landed:  # importing Great Expectations takes seconds, which a night without new files need not pay
+    gx_violations = None
+    if settings.great_expectations_cross_check:  # importing GX alone takes seconds
         from expectations.gx_validation import validate_files
 
-        session.close()
-        gx_counts = validate_files(settings.work_db, settings.limits, entity_name, [f.file_id for f in landed], rules, latest_plausible)
+        counts = validate_files(con, entity_name, [f.file_id for f in landed], rules, latest_plausible)
+        names = {f.file_id: f.export.name for f in landed}
+        gx_violations = {names[i]: {rule: n for rule, n in by_rule.items() if n} for i, by_rule in counts.items()}
 
-    con = session.con
     outcomes = admit(
         con,
         entity,
@@ -155,10 +162,8 @@ def load_entity(
         GateSettings(settings.max_quarantine_share, latest_plausible, now),
     )
     advice = unknown_value_advice(con, entity_name, rules, [o.file_id for o in outcomes], settings.mappings_dir)
-    names = {f.file_id: f.export.name for f in landed}
-    gx_violations = {names[i]: {rule: n for rule, n in counts.items() if n} for i, counts in gx_counts.items()}
     for outcome in outcomes:
-        if outcome.status != "rejected" and gx_violations[outcome.file_name] != outcome.violations:
+        if gx_violations is not None and outcome.status != "rejected" and gx_violations[outcome.file_name] != outcome.violations:
             raise AssertionError(
                 f"{outcome.file_name}: Great Expectations counted {gx_violations[outcome.file_name]} "
                 f"but the quarantine holds {outcome.violations}; the rule definitions have diverged"

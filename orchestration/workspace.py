@@ -62,6 +62,8 @@ class Settings:
     max_unresolved_share: float = BlockingThresholds.max_unresolved_share
     # how far past the load time a timestamp may lie (clock skew); future-by-nature columns are exempt
     future_tolerance_hours: float = 24.0
+    # Great Expectations' own engine validates every new file beside the gate's SQL (a second pass)
+    great_expectations_cross_check: bool = False
     # a second run on the same warehouse waits this long for the first, then gives up
     run_lock_wait_seconds: float = 0.0
     # what each DuckDB session of a run may take; over the memory limit it spills to the temp folder
@@ -151,6 +153,11 @@ max_unresolved_share: {max_unresolved_share}      # share of a file's calls / e-
 # Timestamps may lie this far past the load time (clock skew). Columns that are future by nature
 # (a meeting's scheduled_for, an opportunity's expected_close_date) are never held to it.
 future_tolerance_hours: {future_tolerance_hours}
+
+# The input rules (expectations/suites) are evaluated once, inside DuckDB, by the SQL each rule
+# compiles to. On, Great Expectations' own engine validates every new file as well and the load
+# stops if the two counts differ: an audit of the rules, at the cost of a second pass over each file.
+great_expectations_cross_check: {great_expectations_cross_check}
 
 # A second run on the same warehouse waits this long for the first, then exits naming it.
 run_lock_wait_seconds: {run_lock_wait_seconds}

@@ -32,17 +32,20 @@ def test_a_new_workspace_bounds_duckdb_at_4_gib():
 
 
 def test_the_workspace_limits_reach_the_loader_and_great_expectations(limited_workspace):
+    from expectations.gx_validation import sqlalchemy_arguments  # GX takes seconds to import
+
     warehouse = WarehouseResource.for_workspace(limited_workspace)
     limits = warehouse.duckdb_limits
     expected = ("953.6 MiB", 1, str(warehouse.work_dir / "tmp"))  # 1 GB as DuckDB prints it
     with connect(warehouse.work_db, limits) as con:
         assert con.execute(SETTINGS_SQL).fetchone() == expected
-    engine = sa.create_engine(f"duckdb:///{warehouse.work_db}{limits.url_query()}")  # how GX connects
-    try:
-        with engine.connect() as con:
-            assert tuple(con.execute(sa.text(SETTINGS_SQL)).fetchone()) == expected
-    finally:
-        engine.dispose()
+        how_gx_connects = sqlalchemy_arguments(con)
+        engine = sa.create_engine(how_gx_connects["connection_string"], **how_gx_connects["kwargs"])
+        try:
+            with engine.connect() as gx_con:
+                assert tuple(gx_con.execute(sa.text(SETTINGS_SQL)).fetchone()) == expected
+        finally:
+            engine.dispose()
 
 
 def test_dbt_reads_every_limit_the_run_sets():

@@ -172,3 +172,19 @@ def test_a_mapping_edit_is_read_on_the_next_load_and_names_the_line_to_add(tmp_p
         row = con.execute("select rows_read, rows_loaded, rows_readmitted, rows_quarantined, exact_duplicates "
                           "from audit.load_files where file_name = 'calls_1.csv'").fetchone()
     assert row == (3, 1, 2, 0, 0)
+
+
+def test_a_working_database_of_an_earlier_version_loads_on(tmp_path):
+    """Its held rows' table gains the columns added since, and its landing schema (landing is now
+    a catalog in memory) is dropped rather than left to make `landing.<table>` ambiguous."""
+    settings = load_settings(tmp_path)
+    load_entity("reps", [_export(tmp_path, "reps", "reps.csv", "rep_id,rep_name,department,role\nR1,山田,is,sdr\n")], settings, NOW)
+    with duckdb.connect(str(settings.work_db)) as con:  # as a version before the `phone` column left it
+        con.execute("create schema if not exists quarantine; create schema landing; create table landing.calls (call_id varchar)")
+        con.execute("create table quarantine.calls (_file_id bigint, _row_number bigint, call_id varchar, rep_id varchar)")
+    calls = _export(tmp_path, "calls", "calls.csv", "call_id,rep_id,direction,started_at,result,talk_seconds,phone\n"
+                    "C1,R9,outbound,2026-04-01 09:00,busy,0,03-1234-5678\n")
+    assert load_entity("calls", [calls], settings, NOW).outcomes[0].rows_quarantined == 1
+    with duckdb.connect(str(settings.work_db), read_only=True) as con:
+        assert con.execute("select phone, phone__text from quarantine.calls").fetchall() == [("+81312345678", "03-1234-5678")]
+        assert not con.execute("select * from duckdb_schemas() where schema_name = 'landing'").fetchall()

@@ -60,7 +60,8 @@ def as_if_never_published(warehouse: Path) -> None:
 
 def load_settings(folder: Path, max_quarantine_share: float = 1.0, mappings_dir: Path | None = None):
     """What one entity's load needs, with the default mappings and settings: for tests of the
-    loader itself, without a Dagster run."""
+    loader itself, without a Dagster run. Great Expectations' engine cross-checks every load, so
+    any file of these tests on which it and the gate's SQL disagree fails the test."""
     from datetime import timedelta
 
     from connectors.sql import DuckDBLimits
@@ -71,5 +72,5 @@ def load_settings(folder: Path, max_quarantine_share: float = 1.0, mappings_dir:
     return LoadSettings(
         work_db=folder / "work.duckdb", limits=DuckDBLimits(temp_directory=str(folder / "tmp")), scratch_dir=folder / "scratch", mappings_dir=mappings_dir or DEFAULT_MAPPINGS_DIR,
         business_time_zone=Settings.business_time_zone, max_quarantine_share=max_quarantine_share,
-        future_tolerance=timedelta(hours=Settings.future_tolerance_hours),
+        future_tolerance=timedelta(hours=Settings.future_tolerance_hours), great_expectations_cross_check=True,
     )

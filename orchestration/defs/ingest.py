@@ -178,7 +178,7 @@ def _load_raw_table(context: AssetExecutionContext, warehouse: WarehouseResource
         check_name=INPUT_RULES,
         passed=passed,
         description=verdict,
-        metadata={"violations_by_file": {name: dict(v) for name, v in load.gx_violations.items()}},
+        metadata={"violations_by_file": {o.file_name: dict(o.violations) for o in load.outcomes if o.violations}},
     )
     yield AssetCheckResult(
         asset_key=key,

@@ -44,6 +44,7 @@ class WarehouseResource(ConfigurableResource):
     max_rejected_files: int
     max_unresolved_share: float
     future_tolerance_hours: float
+    great_expectations_cross_check: bool
     run_lock_wait_seconds: float
     duckdb_memory_limit: str
     duckdb_threads: int | None
@@ -86,6 +87,7 @@ class WarehouseResource(ConfigurableResource):
             max_rejected_files=settings.max_rejected_files,
             max_unresolved_share=settings.max_unresolved_share,
             future_tolerance_hours=settings.future_tolerance_hours,
+            great_expectations_cross_check=settings.great_expectations_cross_check,
             run_lock_wait_seconds=settings.run_lock_wait_seconds,
             duckdb_memory_limit=settings.duckdb_memory_limit,
             duckdb_threads=settings.duckdb_threads,
@@ -177,6 +179,7 @@ class WarehouseResource(ConfigurableResource):
             max_quarantine_share=self.max_quarantine_share,
             future_tolerance=timedelta(hours=self.future_tolerance_hours),
             formats=self.formats,
+            great_expectations_cross_check=self.great_expectations_cross_check,
         )
 
 
