@@ -188,3 +188,36 @@ def test_a_working_database_of_an_earlier_version_loads_on(tmp_path):
     with duckdb.connect(str(settings.work_db), read_only=True) as con:
         assert con.execute("select phone, phone__text from quarantine.calls").fetchall() == [("+81312345678", "03-1234-5678")]
         assert not con.execute("select * from duckdb_schemas() where schema_name = 'landing'").fetchall()
+
+
+def _night_of_three_calls_files(folder, batch_rows, monkeypatch):
+    """Three files: the second repeats a row of the first, the third is mostly broken (blocked)."""
+    import orchestration.loading
+
+    monkeypatch.setattr(orchestration.loading, "ADMIT_BATCH_ROWS", batch_rows)
+    folder.mkdir()
+    settings = load_settings(folder, max_quarantine_share=0.5)
+    load_entity("reps", [_export(folder, "reps", "reps.csv", "rep_id,rep_name,department,role\nR1,山田,is,sdr\n")], settings, NOW)
+    header = "call_id,rep_id,direction,started_at,result,talk_seconds\n"
+    files = [
+        _export(folder, "calls", "calls_1.csv", header + "C1,R1,outbound,2026-04-01 09:00,busy,0\nC2,R1,outbound,2026-04-01 10:00,busy,0\n"),
+        _export(folder, "calls", "calls_2.csv", header + "C2,R1,outbound,2026-04-01 10:00,busy,0\nC3,R9,outbound,2026-04-02 10:00,busy,0\n"
+                "C4,R1,outbound,2026-04-02 11:00,busy,0\nC4,R1,outbound,2026-04-02 11:00,busy,0\n"),
+        _export(folder, "calls", "calls_3.csv", header + "C5,R9,outbound,2026-04-03 10:00,busy,0\nC6,R1,outbound,2026-04-03 11:00,busy,0\n"
+                "C7,R1,sideways,2026-04-03 12:00,busy,0\n"),
+    ]
+    outcomes = load_entity("calls", files, settings, NOW).outcomes
+    with duckdb.connect(str(settings.work_db), read_only=True) as con:
+        raw = con.execute("select call_id, _file_id, _row_number from raw.calls order by all").fetchall()
+        held = con.execute("select file_id, row_number, rule from audit.quarantine order by all").fetchall()
+    return [(o.file_name, o.status, o.rows_read, o.rows_loaded, o.rows_quarantined, o.exact_duplicates) for o in outcomes], raw, held
+
+
+def test_files_admitted_in_batches_end_as_when_admitted_at_once(tmp_path, monkeypatch):
+    at_once = _night_of_three_calls_files(tmp_path / "at_once", 1_000_000, monkeypatch)
+    file_by_file = _night_of_three_calls_files(tmp_path / "file_by_file", 1, monkeypatch)
+    assert file_by_file == at_once
+    outcomes, raw, _ = at_once
+    assert outcomes == [("calls_1.csv", "loaded", 2, 2, 0, 0), ("calls_2.csv", "loaded", 4, 1, 1, 2),
+                        ("calls_3.csv", "blocked", 3, 0, 3, 0)]
+    assert [call for call, _, _ in raw] == ["C1", "C2", "C4"]
