@@ -74,12 +74,3 @@ def pipeline_plan(
         _exact(revenue), pipeline, shift_quarter(quarter, lead_time_months), sqls, sals,
         math.ceil(sals * _exact(qc_per_sal)),
     )
-
-
-# SPEC §6 target suggestion, as shares of the average of the last three complete months
-SUGGESTION_LEVELS = {"stretch": Fraction(115, 100), "achievable": Fraction(1025, 1000), "floor": Fraction(90, 100)}
-
-
-def suggest_targets(last_three_months: list[float]) -> dict[str, float]:
-    average = sum(map(_exact, last_three_months)) / len(last_three_months)
-    return {level: float(average * share) for level, share in SUGGESTION_LEVELS.items()}

@@ -337,11 +337,6 @@ class Workspace:
     def work_db(self) -> Path:
         return work_db_for(self.root, self.warehouse)
 
-    @property
-    def dbt_target_dir(self) -> Path:
-        """dbt's parse and run artifacts: per workspace, because the mappings are its seeds."""
-        return self.root / ".iskpi" / "dbt"
-
     def with_overrides(self, **settings: object) -> Workspace:
         """The same workspace with settings given on the command line (None: keep the file's)."""
         given = {k: v for k, v in settings.items() if v is not None}

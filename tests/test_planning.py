@@ -44,10 +44,6 @@ def test_quarter_shift(quarter, months, earlier):
     assert planning.shift_quarter(quarter, months) == earlier
 
 
-def test_target_suggestion_from_three_months():
-    assert planning.suggest_targets([100, 110, 120]) == pytest.approx({"stretch": 126.5, "achievable": 112.75, "floor": 99.0})
-
-
 def test_business_days_skip_weekends_public_and_company_holidays():
     from orchestration.paths import DEFAULT_MAPPINGS_DIR
 

@@ -301,6 +301,7 @@ def test_the_monthly_plan_is_the_one_iskpi_plan_computes(bundled_run):
     monthly = _frame(warehouse, "select dials from marts.kpi_monthly where scope_type = 'org' order by month_start")
     assert suggestion.trailing_months == 3 and len(monthly) == 3  # April to June, complete by 30 June
     assert suggestion.stretch_target == pytest.approx(monthly["dials"].mean() * 1.15)
+    assert suggestion.achievable_target == pytest.approx(monthly["dials"].mean() * 1.025)
     assert suggestion.floor_target == pytest.approx(monthly["dials"].mean() * 0.9)
 
 
