@@ -11,13 +11,13 @@ from pathlib import Path
 
 from dagster import Definitions, definitions
 
+from orchestration.dbt_parse import ensure_dbt_manifest
 from orchestration.defs.ingest import ingest
 from orchestration.defs.publish import build_publish_assets
 from orchestration.defs.quality import UNRESOLVED_LEAD_CHECKS
-from orchestration.dbt_parse import ensure_dbt_manifest
 from orchestration.defs.resources import WarehouseResource, dbt_environment, dbt_project, dbt_resource
 from orchestration.defs.run_log import run_file_logger
-from orchestration.defs.schedules import NIGHTLY_JOB, NIGHTLY_SCHEDULE
+from orchestration.defs.schedules import NIGHTLY_JOB, nightly_schedule
 from orchestration.defs.transform import build_dbt_assets
 from orchestration.spark import check_spark_installed
 from orchestration.workspace import Workspace, demo_workspace, find_workspace
@@ -37,7 +37,7 @@ def build_defs(
         assets=[ingest, dbt_assets, *build_publish_assets(dbt_assets, to_postgres=warehouse.postgres_target is not None)],
         asset_checks=UNRESOLVED_LEAD_CHECKS,
         jobs=[NIGHTLY_JOB],
-        schedules=[NIGHTLY_SCHEDULE],
+        schedules=[nightly_schedule()],
         loggers={"iskpi_run_file": run_file_logger},
         resources={"warehouse": warehouse, "dbt": dbt_resource(project)},
     )

@@ -55,6 +55,15 @@ def test_nightly_schedule_runs_at_two_in_tokyo(defs):
     assert schedule.job_name == "nightly"
 
 
+def test_the_schedule_follows_the_environment_when_the_definitions_are_built(monkeypatch):
+    from orchestration.defs.schedules import nightly_schedule
+
+    monkeypatch.setenv("ISKPI_NIGHTLY_CRON", "30 3 * * 1-5")
+    monkeypatch.setenv("ISKPI_SCHEDULE_TIME_ZONE", "UTC")
+    schedule = nightly_schedule()
+    assert (schedule.cron_schedule, schedule.execution_timezone) == ("30 3 * * 1-5", "UTC")
+
+
 def test_every_raw_table_is_loaded_by_one_step(defs):
     """Thirteen steps each paid Dagster's and the database's start-up; one loads them all."""
     ingest = defs.resolve_assets_def(AssetKey(["raw", "calls"]))
