@@ -143,7 +143,8 @@ def _activities(con: duckdb.DuckDBPyConnection, scale: Scale, n_days: int, throu
         with events as (
             select k, 'S' as kind, 'sent' as event_type, sent_at as occurred_at, * exclude (k) from messages
             union all
-            select k, 'D', case when u(k, 'bounce') < 0.02 then 'bounce' else 'delivered' end, sent_at + interval 20 second, * exclude (k) from messages
+            select k, 'D', case when u(k, 'bounce') < 0.02 then 'bounce' else 'delivered' end, sent_at + interval 20 second, * exclude (k)
+            from messages
             union all
             select k, 'O', 'open', sent_at + to_seconds(pick(k, 'open_at', 259200)), * exclude (k) from messages where u(k, 'open') < 0.35
             union all
@@ -173,7 +174,8 @@ def _records(con: duckdb.DuckDBPyConnection, through: datetime, suffix: str = ""
         select 'MTG' || lpad(i::varchar, 8, '0') as meeting_id, lead_id, owner_rep_id as set_by_rep_id,
                'F' || lpad((i % (select count(*) from reps where department = 'fs') + 1)::varchar, 3, '0') as fs_rep_id,
                agreed_at, agreed_at + interval 1 hour as date_confirmed_at, scheduled_for,
-               case when scheduled_for >= {cutoff} then 'scheduled' when p < 0.75 then 'held' when p < 0.85 then 'no_show' else 'cancelled' end as status,
+               case when scheduled_for >= {cutoff} then 'scheduled' when p < 0.75 then 'held' when p < 0.85 then 'no_show' else 'cancelled'
+               end as status,
                u(i, 'b') < 0.6 as bant_budget, u(i, 'a') < 0.6 as bant_authority, u(i, 'n') < 0.8 as bant_need, u(i, 't') < 0.5 as bant_timing,
                1 + pick(i, 'score', 5) as handoff_score,
                case when scheduled_for < {cutoff} then scheduled_for + interval 2 hour else agreed_at end as updated_at,
@@ -188,7 +190,8 @@ def _records(con: duckdb.DuckDBPyConnection, through: datetime, suffix: str = ""
                    case when u(i, 'stale') >= 0.4 then scheduled_for + to_seconds(864000 + pick(i, 'close', 9504000)) end as closes_at
             from meetings{suffix} where status = 'held' and scheduled_for + interval 1 day < {cutoff}
         )
-        select 'OPP' || lpad(i::varchar, 8, '0') as opportunity_id, lead_id, 'A' || lpad((i % (select count(*) from accounts))::varchar, 7, '0') as account_id,
+        select 'OPP' || lpad(i::varchar, 8, '0') as opportunity_id, lead_id,
+               'A' || lpad((i % (select count(*) from accounts))::varchar, 7, '0') as account_id,
                meeting_id, 'F' || lpad((i % (select count(*) from reps where department = 'fs') + 1)::varchar, 3, '0') as owner_rep_id, created_at,
                case when closes_at < {cutoff} then (case when u(i, 'won') < 0.3 then 'closed_won' else 'closed_lost' end)
                     when created_at + interval 7 day < {cutoff} then 'proposal' else 'qualification' end as stage,
@@ -215,7 +218,8 @@ def _records(con: duckdb.DuckDBPyConnection, through: datetime, suffix: str = ""
         with changes as (
             select lead_id, 'new' as status, created_at as changed_at, owner_rep_id from lead_base
             union all
-            select lead_id, 'contacted', created_at + to_seconds(3600 + pick(i, 'contact', 172800)), owner_rep_id from lead_base where u(i, 'contact') < 0.8
+            select lead_id, 'contacted', created_at + to_seconds(3600 + pick(i, 'contact', 172800)), owner_rep_id
+            from lead_base where u(i, 'contact') < 0.8
             union all
             select lead_id, 'sal', scheduled_for + interval 3 hour, set_by_rep_id from meetings{suffix} where status = 'held'
             union all

@@ -24,7 +24,7 @@ import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -32,8 +32,7 @@ import pandas as pd
 
 from benchmarks.generate import SCALES, last_export_day
 from orchestration.parse_cache import PARSE_CACHE_ENV
-from orchestration.workspace import segments_dir
-from orchestration.workspace import ENGINES
+from orchestration.workspace import ENGINES, segments_dir
 
 CORE_COLUMNS = ["dials", "rang_calls", "connected_calls", "effective_contacts", "connected_talk_seconds",
                 "emails_sent", "emails_opened", "emails_replied", "meetings_set", "leads_assigned"]
@@ -127,7 +126,8 @@ def run(scale: str, data_dir: Path, results_dir: Path, engine: str = "duckdb") -
     steps.append(timed("iskpi metrics (a question)", [iskpi, "metrics", "dials,connect_rate", "--group-by", "metric_time__week,rep__team"],
                        workspace, log))
     steps.append(timed("iskpi metrics (a misspelled name)", [iskpi, "metrics", "conect_rate"], workspace, log, expected_exit=1))
-    steps.append(timed("pandas script (kpi_daily)", [python, "-m", "benchmarks.pandas_kpi_daily", str(history), str(work / "pandas.parquet")], repo, log))
+    pandas_script = [python, "-m", "benchmarks.pandas_kpi_daily", str(history), str(work / "pandas.parquet")]
+    steps.append(timed("pandas script (kpi_daily)", pandas_script, repo, log))
 
     by_name = {step.name: step for step in steps}
     floor, full = by_name["floor (DuckDB, one pass)"].seconds, by_name["iskpi run (full)"].seconds
@@ -135,7 +135,7 @@ def run(scale: str, data_dir: Path, results_dir: Path, engine: str = "duckdb") -
     idle_s = by_name["iskpi run (nothing new)"].seconds
     figures = {
         "scale": scale, "engine": engine, "reps_x_months": f"{SCALES[scale].is_reps}x{SCALES[scale].months}", "last_day": str(last_day),
-        "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB",
         "csv_mib": size_mib(history), "delta_csv_mib": size_mib(delta),
         "steps": [asdict(step) for step in steps],
@@ -149,8 +149,9 @@ def run(scale: str, data_dir: Path, results_dir: Path, engine: str = "duckdb") -
         "kpi_daily_cells_differing_from_floor": kpi_daily_agreement(
             {"floor": work / "floor.parquet", "iskpi": work / "iskpi.parquet", "pandas": work / "pandas.parquet"}),
     }
-    print(f"CSV {figures['csv_mib']:,.0f} MiB; dbt on {engine}; full run {figures['full_over_floor']}× the floor; delta {figures['delta_share_of_full']:.0%} "
-          f"of the full run; a night with nothing new {figures['nothing_new_over_floor']}× the floor; pandas {figures['pandas_over_floor']}× the floor; "
+    print(f"CSV {figures['csv_mib']:,.0f} MiB; dbt on {engine}; full run {figures['full_over_floor']}× the floor; "
+          f"delta {figures['delta_share_of_full']:.0%} of the full run; a night with nothing new {figures['nothing_new_over_floor']}× the floor; "
+          f"pandas {figures['pandas_over_floor']}× the floor; "
           f"iskpi metrics {figures['metrics_seconds']} s ({figures['metrics_misspelled_seconds']} s for a misspelled name)")
     print(f"disk after full run: published {disk_after_full['published_mib']:,.0f} MiB, work {disk_after_full['work_mib']:,.0f} MiB; "
           f"after delta: published {figures['disk_after_delta']['published_mib']:,.0f} MiB, work {figures['disk_after_delta']['work_mib']:,.0f} MiB")

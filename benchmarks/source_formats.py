@@ -17,7 +17,7 @@ import platform
 import resource
 import shutil
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -94,7 +94,7 @@ def time_calls_load(inbox: Path, work: Path) -> dict:
         scratch_dir=work / "scratch", mappings_dir=DEFAULT_MAPPINGS_DIR, business_time_zone="Asia/Tokyo",
         max_quarantine_share=1.0, future_tolerance=timedelta(hours=24), formats=shipped_formats(),
     )
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for entity in ("reps", "source_links"):
         load_entity(entity, discover([inbox], entity, entity_names(), settings.formats), settings, now)
     files = discover([inbox], "calls", entity_names(), settings.formats)

@@ -201,7 +201,8 @@ def unmatched_files(folders: list[Path], entities: list[str], formats: Mapping[s
         for folder in folders for p in folder.iterdir() if p.is_dir() and p.name not in formats and not p.name.startswith(".")
     )
     unrecognised = sorted(
-        f"{printable_name(folder.name)}/{printable_name(path.name)} (its header matches no {source_format.name} table; `iskpi source check` shows why)"
+        f"{printable_name(folder.name)}/{printable_name(path.name)} "
+        f"(its header matches no {source_format.name} table; `iskpi source check` shows why)"
         for folder, source_format in _format_folders(folders, formats)
         for path in _files(folder) if recognise(path, source_format) is None
     )

@@ -151,7 +151,7 @@ def install(con: duckdb.DuckDBPyConnection, business_time_zone: str) -> None:
             cast(try_strptime(iskpi_gregorian(s), {_sql_list(DATE_FORMATS)}) as date));
         -- a cast alone would round '1.5' to 2: an integer column takes whole numbers only
         create or replace temp macro iskpi_integer(s) as
-            case when regexp_matches(replace(s, ',', ''), '^[+-]?\d+$') then try_cast(replace(s, ',', '') as bigint) end;
+            case when regexp_matches(replace(s, ',', ''), '^[+-]?\\d+$') then try_cast(replace(s, ',', '') as bigint) end;
         -- six decimals: amounts, and rate targets such as a 5.5% meeting conversion (0.055)
         -- through decimal(18, 6) first: DuckDB parses text into a wider (128-bit) decimal ~50x slower,
         -- and every amount below 10^12 fits the narrow one exactly

@@ -12,7 +12,15 @@ import click
 
 from orchestration.paths import SAMPLE_INPUT_DIR
 from orchestration.workspace import (
-    CONFIG_FILE, DEMO_WORKSPACE, ENGINES, Workspace, WorkspaceError, demo_workspace, find_workspace, init_workspace, segments_dir,
+    CONFIG_FILE,
+    DEMO_WORKSPACE,
+    ENGINES,
+    Workspace,
+    WorkspaceError,
+    demo_workspace,
+    find_workspace,
+    init_workspace,
+    segments_dir,
 )
 
 
@@ -91,7 +99,7 @@ def init(directory: Path, business_time_zone: str | None, input_dir: str | None,
 @click.option("--end", default=None, help="Last day (instead of --months), e.g. yesterday for a real night's exports.")
 def sample(out_dir: Path, seed: int, reps: int, months: int, start: str, end: str | None) -> None:
     """Write a realistic IS team's template exports (SPEC §2) into OUT."""
-    from connectors.sample import generate
+    from orchestration.sample import generate
 
     result = generate(out_dir, seed=seed, reps=reps, months=months, start=date.fromisoformat(start),
                       end=date.fromisoformat(end) if end else None)
@@ -187,9 +195,9 @@ def source_check(context: Context, files: tuple[Path, ...], format_name: str | N
     get, the values the mappings do not know yet and the users no rep matches, with counts."""
     import tempfile
 
-    from connectors.source_check import CheckSettings, check_file
     from connectors.source_formats import FormatError, available_formats
     from orchestration.paths import DEFAULT_MAPPINGS_DIR
+    from orchestration.source_check import CheckSettings, check_file
     from orchestration.workspace import Settings
 
     workspace = context.found_workspace()  # the demo's reps too, once `iskpi run` has made it

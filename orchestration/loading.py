@@ -26,7 +26,15 @@ from connectors.landing import LandedFile, RejectedFile, attach_landing, create_
 from connectors.source_formats import LINKS_ENTITY, SourceFormat
 from connectors.sql import DuckDBLimits, ident, literal
 from expectations.gate import (
-    FileOutcome, GateSettings, Readmission, admit, ensure_audit, loaded_shas, next_file_id, readmit, unknown_value_advice,
+    FileOutcome,
+    GateSettings,
+    Readmission,
+    admit,
+    ensure_audit,
+    loaded_shas,
+    next_file_id,
+    readmit,
+    unknown_value_advice,
 )
 from expectations.rules import rules_for
 from orchestration import progress
@@ -223,7 +231,8 @@ def install_identities(con: duckdb.DuckDBPyConnection, mappings_dir: Path) -> No
             create or replace temp table {LINKS} as
             select * exclude (_order) from (
                 select source, object, source_id, lead_id, email, phone, name, record_id,
-                       row_number() over (partition by source, object, source_id order by _append_id desc nulls last, _file_id desc, _row_number desc) as _order
+                       row_number() over (partition by source, object, source_id
+                                          order by _append_id desc nulls last, _file_id desc, _row_number desc) as _order
                 from raw.{LINKS_ENTITY})
             where _order = 1
             """

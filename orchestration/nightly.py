@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -123,7 +123,7 @@ def _run_locked(workspace: Workspace, as_of: date | None, full_refresh: bool) ->
     # a missing folder is the reps asset's refusal to tell; here only what a folder holds
     input_folders = [folder.resolve() for folder in workspace.input_folders if folder.is_dir()]
     unmatched = unmatched_files(input_folders, entity_names(), available_formats(workspace.sources_dir))
-    key, started = night_key(workspace, as_of), datetime.now(timezone.utc)
+    key, started = night_key(workspace, as_of), datetime.now(UTC)
     if as_of is None and not full_refresh and is_quiet(workspace, key):
         return NightlyOutcome(True, "", unmatched_files=unmatched, warnings=warnings, nothing_new=True)
     outcome = _run_job(workspace, as_of, full_refresh, unmatched, warnings)
@@ -134,8 +134,8 @@ def _run_locked(workspace: Workspace, as_of: date | None, full_refresh: bool) ->
 
 def _run_job(workspace: Workspace, as_of: date | None, full_refresh: bool, unmatched: list[str], warnings: list[str]) -> NightlyOutcome:
     """The Dagster job, and what it came to."""
-    from orchestration.definitions import build_defs
     from orchestration.dbt_parse import DbtParseError
+    from orchestration.definitions import build_defs
     from orchestration.defs.resources import WarehouseResource
     from orchestration.defs.run_log import close_run_logs
 

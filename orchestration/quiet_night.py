@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -53,7 +53,7 @@ def destinations(workspace: Workspace) -> str:
 def night_key(workspace: Workspace, as_of: date | None) -> str:
     """A digest of everything a run reads besides the working database (a run as of a past day
     publishes other marts than tonight's)."""
-    year = datetime.now(timezone.utc).year
+    year = datetime.now(UTC).year
     digest = hashlib.sha256(repr((as_of, year, workspace.settings, destinations(workspace))).encode())
     digest.update(repr(sorted((name, value) for name, value in os.environ.items() if name.startswith(ENVIRONMENT_PREFIXES))).encode())
     for folder in (*workspace.input_folders, workspace.mappings_dir, workspace.sources_dir, *CODE_FOLDERS):

@@ -526,7 +526,7 @@ def monthly_sheet(warehouse: Warehouse, as_of: date, labels: dict[str, str], lea
     if not bottleneck.empty:
         sheet.charts.append(Chart(
             "ボトルネック要因の達成率 (funnel factors against target)", "bar",
-            [f"{s} · {l}" for s, l in zip(bottleneck["scope_id"], bottleneck["label_ja"])],
+            [f"{scope} · {label}" for scope, label in zip(bottleneck["scope_id"], bottleneck["label_ja"])],
             {"達成率 (attainment)": list(bottleneck["attainment"])}, target=1.0, percent=True,
         ))
     forecast = warehouse.frame(

@@ -10,7 +10,7 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from connectors.files import private_folder
@@ -60,7 +60,7 @@ def exclusive_run(work_dir: Path, wait_seconds: float, command: str = "iskpi run
                 time.sleep(min(0.5, max(deadline - time.monotonic(), 0.01)))
         handle.seek(0)
         handle.truncate()
-        started = datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")
+        started = datetime.now(UTC).astimezone().isoformat(timespec="seconds")
         handle.write(json.dumps({"pid": os.getpid(), "command": command, "started_at": started}))
         handle.flush()
         _held[path] = 1

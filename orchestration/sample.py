@@ -28,7 +28,8 @@ UTC_OFFSET = timedelta(hours=9)  # Asia/Tokyo has no daylight saving
 
 FAMILY_NAMES = ["佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "山本", "中村", "小林", "加藤", "吉田", "山田", "佐々木", "松本", "井上", "木村"]
 GIVEN_NAMES = ["太郎", "花子", "翔", "美咲", "健一", "陽菜", "大輔", "結衣", "拓海", "七海", "直樹", "彩"]
-COMPANY_WORDS = ["日本", "東京", "大阪", "未来", "テック", "ソリューションズ", "商事", "システム", "データ", "クラウド", "物流", "製作所", "ネットワーク", "エンジニアリング", "メディカル", "フーズ"]
+COMPANY_WORDS = ["日本", "東京", "大阪", "未来", "テック", "ソリューションズ", "商事", "システム", "データ", "クラウド", "物流", "製作所",
+                 "ネットワーク", "エンジニアリング", "メディカル", "フーズ"]
 INDUSTRIES = ["製造", "IT・通信", "小売", "物流", "医療", "金融", "建設", "不動産"]
 PREFECTURES = ["東京都", "大阪府", "愛知県", "福岡県", "神奈川県", "北海道", "宮城県", "広島県"]
 INBOUND_CHANNELS = ["Webフォーム", "資料請求", "ウェビナー", "展示会", "紹介"]
@@ -171,14 +172,15 @@ class _Simulation:
                 self.answer[(day, rep_id)]["leads_assigned"] += 1
 
     def calls_and_emails(self, day: date, rep_id: str) -> None:
-        open_leads = [l for l in self.leads.values() if l.owner == rep_id and not l.appointed and l.attempts < 6]
+        open_leads = [candidate for candidate in self.leads.values()
+                      if candidate.owner == rep_id and not candidate.appointed and candidate.attempts < 6]
         n_dials = self.rng.randint(30, 45)
         moments = sorted(datetime.combine(day, time(9)) + timedelta(seconds=self.rng.randrange(10 * 3600)) for _ in range(n_dials))
         for moment in moments:
-            eligible = [l for l in open_leads if l.created <= moment and not l.appointed and l.attempts < 6]
+            eligible = [candidate for candidate in open_leads if candidate.created <= moment and not candidate.appointed and candidate.attempts < 6]
             lead = None
             if eligible and self.rng.random() > 0.05:
-                newest = max(eligible, key=lambda l: l.created)
+                newest = max(eligible, key=lambda candidate: candidate.created)
                 lead = newest if (newest.attempts == 0 and self.rng.random() < 0.6) else self.rng.choice(eligible)
             self.dial(day, rep_id, moment, lead)
         for _ in range(self.rng.randint(0, 2)):  # inbound calls: activity, but not dials
@@ -190,7 +192,7 @@ class _Simulation:
             )
             self.answer[(day, rep_id)]["inbound_calls"] += 1
         for _ in range(self.rng.randint(4, 12)):
-            pool = [l for l in self.leads.values() if l.owner == rep_id and l.created.date() <= day]
+            pool = [known for known in self.leads.values() if known.owner == rep_id and known.created.date() <= day]
             if pool:
                 self.send_email(day, rep_id, self.rng.choice(pool))
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC
 from pathlib import Path
 
 import duckdb
@@ -147,12 +148,12 @@ def check_file(path: Path, settings: CheckSettings, format_name: str | None = No
 
 
 def _rule_report(con: duckdb.DuckDBPyConnection, entity: str, rules, format_name: str) -> list[str]:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from expectations.gate import shown_value
 
     lines = []
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     prefix = f"{format_name}:"
     for rule in rules:
         if rule.kind == "references" and rule.ref_entity == "reps":

@@ -259,7 +259,7 @@ def settled_work_dir(workspace_root: Path, warehouse: Path) -> Path:
 
 
 def segments_dir(published: Path) -> Path:
-    """Where the published file's event facts live as monthly Parquet segments (orchestration/defs/publish.py)."""
+    """Where the published file's event facts live as monthly Parquet segments (orchestration/publish.py)."""
     return published.with_name(f"{published.name}.segments")
 
 

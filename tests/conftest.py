@@ -9,12 +9,12 @@ import tempfile
 from pathlib import Path
 
 import pytest
-
-from connectors.sample import Sample, generate
-from orchestration.nightly import NightlyOutcome
 from workspaces import run_nightly
+
+from orchestration.nightly import NightlyOutcome
 from orchestration.parse_cache import PARSE_CACHE_ENV
 from orchestration.paths import SAMPLE_INPUT_DIR
+from orchestration.sample import Sample, generate
 
 OWN_PARSE_CACHE = pytest.StashKey[str]()
 

@@ -10,14 +10,14 @@ apart: a format's KPIs are its rep's row of kpi_monthly, and its campaigns' rows
 from __future__ import annotations
 
 import codecs
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 MARCH = "2026-03-01"
 
 
 def _epoch_ms(text: str) -> str:
-    return str(int(datetime.fromisoformat(text).replace(tzinfo=timezone.utc).timestamp() * 1000))
+    return str(int(datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp() * 1000))
 
 
 REPS = """rep_id,rep_name,department,team,role,email

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 from workspaces import run_nightly
+
 from orchestration.defs.quality import MIN_ROWS_JUDGED
 from orchestration.thresholds import BlockingThresholds
 
@@ -81,7 +81,7 @@ def test_calls_that_resolve_to_no_lead_block_publishing_over_the_threshold(publi
     )
     assert run_nightly(inputs, warehouse, BlockingThresholds(max_unresolved_share=0.99)).success
     before = warehouse.read_bytes()
-    rows = [f"U{i},R001,{'NOBODY' if i % 2 else ''},{'03-9999-%04d' % i if i % 3 else ''},outbound,2026-05-01 10:{i:02d},busy,0"
+    rows = [f"U{i},R001,{'NOBODY' if i % 2 else ''},{f'03-9999-{i:04d}' if i % 3 else ''},outbound,2026-05-01 10:{i:02d},busy,0"
             for i in range(1, MIN_ROWS_JUDGED + 1)]
     (inputs / "calls_20990103b.csv").write_text(
         "call_id,rep_id,lead_id,phone,direction,started_at,result,talk_seconds\n" + "\n".join(rows) + "\n", encoding="utf-8",

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import duckdb
 import pytest
+from workspaces import load_settings
 
 from connectors.files import ExportFile, sha256_of
 from orchestration.loading import EntityLoad, LoadSettings, load_entity
-from workspaces import load_settings
 
-NOW = datetime(2026, 11, 22, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 22, tzinfo=UTC)
 CALLS_HEADER = "call_id,rep_id,lead_id,phone,direction,started_at,result,talk_seconds"
 TEN_MB = "9" * (10 * 1024 * 1024)
 
@@ -58,7 +58,8 @@ CASES = [
     Case("utf32", "calls", ("\ufeff" + CALLS_HEADER + "\n" + ok("E02c") + "\n").encode("utf-32-le"), status="rejected", message=("UTF-32",)),
     Case("doubled_bom", "calls", ("\ufeff\ufeff" + CALLS_HEADER + "\n" + ok("E02d") + "\n").encode(), loaded=1),
     Case("excel_sep_line", "calls", ("sep=,\n" + CALLS_HEADER + "\n" + ok("E02e") + "\n").encode(), loaded=1),
-    Case("excel_sep_line_semicolon", "calls", ("sep=;\n" + CALLS_HEADER.replace(",", ";") + "\n" + ok("E02f").replace(",", ";") + "\n").encode(), loaded=1),
+    Case("excel_sep_line_semicolon", "calls",
+         ("sep=;\n" + CALLS_HEADER.replace(",", ";") + "\n" + ok("E02f").replace(",", ";") + "\n").encode(), loaded=1),
     Case("every_line_ends_in_a_comma", "calls", (CALLS_HEADER + ",\n" + ok("E02g") + ",\n" + ok("E02h") + ",\n").encode(), loaded=2),
     Case("mixed_line_ends", "calls", (CALLS_HEADER + "\r\n" + ok("E02i") + "\n" + ok("E02j") + "\r" + ok("E02k") + "\r\n").encode(), loaded=3),
     Case("header_over_a_mebibyte", "calls", (CALLS_HEADER + "," + "x" * (1 << 20) + "\n" + ok("E02l") + "\n").encode(),
@@ -124,7 +125,8 @@ CASES = [
     calls("ten_mb_field_in_text", ok("E43"), ok("E43b", result=TEN_MB), loaded=1, violations={"calls.result.one_of": 1}),
     calls("csv_formula_strings", ok("E44", lead_id="=cmd|' /C calc'!A0"), ok("E44b", lead_id="+SUM(1+1)"),
           ok("E44c", lead_id="@SUM(A1)"), ok("E44d", lead_id="-2+3"), loaded=4),
-    calls("sql_looking_strings", ok("E45", lead_id="'; drop table raw.calls; --"), ok("E45b", lead_id='"""); delete from audit.load_files; --"'), loaded=2),
+    calls("sql_looking_strings", ok("E45", lead_id="'; drop table raw.calls; --"),
+          ok("E45b", lead_id='"""); delete from audit.load_files; --"'), loaded=2),
     # a line break inside an id is the mark of a stray quote that merged records: quarantined, not loaded
     calls("quoted_newline_and_comma", ok("E46", lead_id='"line1\nline2, still the id"'), ok("E46b", lead_id='"a, b"'),
           loaded=1, violations={"calls.lead_id.single_line": 1}),
@@ -161,10 +163,10 @@ CASES = [
         "L4,outbound,R1,2026-04-01 09:00,new,perhaps\n").encode(), loaded=1,
         violations={"leads.lead_type.one_of": 1, "leads.status.one_of": 1, "leads.is_deleted.parseable": 1}),
     Case("email_event_types", "email_events", (
-        "event_id,message_id,sender_type,rep_id,event_type,occurred_at\n"
-        "V1,MSG1,rep,R1,sent,2026-04-01 09:00\n"
-        "V2,MSG1,rep,R1,forward,2026-04-01 09:01\n"
-        "V3,MSG1,robot,R1,open,2026-04-01 09:02\n").encode(), loaded=1,
+        b"event_id,message_id,sender_type,rep_id,event_type,occurred_at\n"
+        b"V1,MSG1,rep,R1,sent,2026-04-01 09:00\n"
+        b"V2,MSG1,rep,R1,forward,2026-04-01 09:01\n"
+        b"V3,MSG1,robot,R1,open,2026-04-01 09:02\n"), loaded=1,
         violations={"email_events.event_type.one_of": 1, "email_events.sender_type.one_of": 1}),
     Case("target_values", "targets", (
         "period_month,scope_type,scope_id,kpi,target_value\n"

@@ -14,8 +14,8 @@ from digests import table_digests
 from kpi_checks import assert_kpi_daily_matches
 from workspaces import as_if_never_published, run_nightly
 
-from connectors.sample import generate
 from orchestration.paths import DBT_PROJECT_DIR, SAMPLE_INPUT_DIR
+from orchestration.sample import generate
 
 pytestmark = pytest.mark.e2e
 

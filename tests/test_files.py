@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import pytest
 
 from connectors.contract import entity_names
@@ -141,23 +143,23 @@ def test_a_file_name_that_is_not_utf8_is_loaded_and_named_printably(tmp_path):
     """A Shift_JIS name unzipped on Linux: Python holds its bytes as surrogates, which DuckDB, the
     audit and every message refused (`surrogates not allowed`), so nothing published until renamed."""
     import os
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     import duckdb
+    from workspaces import load_settings
 
     from orchestration.loading import load_entity
-    from workspaces import load_settings
 
     settings = load_settings(tmp_path)
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    reps = inbox / os.fsdecode("reps_".encode() + "修正".encode("cp932") + b".csv")
+    reps = inbox / os.fsdecode(b"reps_" + "修正".encode("cp932") + b".csv")
     reps.write_text("rep_id,rep_name,department,role\nR1,山田,is,sdr\n", encoding="utf-8")
     odd = inbox / os.fsdecode(b"reps_\xff\xfe.csv")
     odd.write_text("rep_id,rep_name,department,role\nR2,佐藤,is,sdr\n", encoding="utf-8")
     found = discover([inbox], "reps", entity_names())
     assert sorted(f.name for f in found) == ["reps_\\xff\\xfe.csv", "reps_修正.csv"]
-    load = load_entity("reps", found, settings, datetime(2026, 4, 1, tzinfo=timezone.utc))
+    load = load_entity("reps", found, settings, datetime(2026, 4, 1, tzinfo=UTC))
     assert [o.status for o in load.outcomes] == ["loaded", "loaded"]
     with duckdb.connect(str(settings.work_db), read_only=True) as con:
         assert sorted(r for (r,) in con.execute("select file_name from audit.load_files").fetchall()) == sorted(f.name for f in found)

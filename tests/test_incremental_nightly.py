@@ -28,10 +28,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+from workspaces import dbt_by_hand, workspace_for
 
 from benchmarks.generate import generate
 from orchestration.nightly import run_nightly
-from workspaces import dbt_by_hand, workspace_for
 
 pytestmark = pytest.mark.e2e
 
@@ -287,7 +287,8 @@ def test_late_arrivals_reach_the_marts(three_nights):
 
         def stages(lead_id):
             return dict(con.execute(
-                "select stage, first_entered_at at time zone 'Asia/Tokyo' from marts.fct_lead_stage where lead_id = ? and first_entered_at is not null",
+                "select stage, first_entered_at at time zone 'Asia/Tokyo' from marts.fct_lead_stage "
+                "where lead_id = ? and first_entered_at is not null",
                 [lead_id]).fetchall())
 
         assert stages(MISLOGGED_MEETING[1]) == {}  # the corrected meeting took its only sign away

@@ -8,12 +8,11 @@ import math
 from pathlib import Path
 
 import duckdb
+import kpi_fixture
 import pandas as pd
 import pytest
 
 from orchestration.kpi_reference import KPI_REFERENCE_MD, kpi_metrics, render
-import kpi_fixture
-
 
 # SPEC §5, written out here on purpose: the test must not read the list from the code it checks.
 SPEC_KPIS = [
@@ -291,7 +290,8 @@ def _parity(mart: pd.DataFrame, period: str, answers: pd.DataFrame, time_column:
     assert (both["_merge"] == "both").all(), both[both["_merge"] != "both"][[period, "scope_id"]]
     for kpi in kpis:
         for key, mart_value, mf_value in zip(both["_scope"], both[f"{kpi}_mart"], both[f"{kpi}_mf"]):
-            assert _close(None if pd.isna(mart_value) else float(mart_value), None if pd.isna(mf_value) else float(mf_value)), (kpi, key, mart_value, mf_value)
+            mart, mf = (None if pd.isna(value) else float(value) for value in (mart_value, mf_value))
+            assert _close(mart, mf), (kpi, key, mart_value, mf_value)
 
 
 def test_marts_and_semantic_layer_give_one_number_per_kpi_on_every_scope_and_grain(fixture_warehouse, tmp_path):

@@ -62,4 +62,5 @@ def test_numbers_dates_and_emails(con):
         " iskpi_date('2026/4/1'), iskpi_date('2026-04')"
     ).fetchone()
     assert row == (1234, None, Decimal("123.50"), date(2026, 4, 1), date(2026, 4, 1))
-    assert con.execute(f"select {normalize.typed_expression('email', 'iskpi_text(?)')}", ["Ｙａｍａｄａ@Example.JP"]).fetchone()[0] == "yamada@example.jp"
+    email = normalize.typed_expression("email", "iskpi_text(?)")
+    assert con.execute(f"select {email}", ["Ｙａｍａｄａ@Example.JP"]).fetchone()[0] == "yamada@example.jp"

@@ -21,10 +21,9 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import kpi_fixture
 import pandas as pd
 import pytest
-
-import kpi_fixture
 from workspaces import run_nightly, workspace_for
 
 pytestmark = pytest.mark.e2e

@@ -13,10 +13,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-
 from digests import table_digests
-from orchestration import planning
 from workspaces import dbt_by_hand, run_nightly
+
+from orchestration import planning
 from orchestration.report import kpi_labels
 
 pytestmark = pytest.mark.e2e
@@ -65,7 +65,8 @@ def test_records_created_by_the_as_of_date_count_even_if_exported_later(as_of_ru
         assert as_of_count == _frame(everything, f"select count(*) as n from marts.{table} where {created_by}")["n"][0], table
     with duckdb.connect(str(as_of_run.parent / ".iskpi" / "work" / "iskpi.work.duckdb"), read_only=True) as con:
         updated_later = con.execute(
-            f"select count(*) from raw.leads where created_at < timestamptz '{AS_OF} 00:00:00+09' and updated_at > timestamptz '2026-05-16 00:00:00+09'"
+            f"select count(*) from raw.leads where created_at < timestamptz '{AS_OF} 00:00:00+09' "
+            "and updated_at > timestamptz '2026-05-16 00:00:00+09'"
         ).fetchone()[0]
     assert updated_later > 0  # the case is in the data
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,6 +14,7 @@ import duckdb
 import psycopg
 import pytest
 from pytest_postgresql import factories
+from workspaces import workspace_for
 
 from connectors.sql import DuckDBLimits
 from orchestration.nightly import run_nightly
@@ -26,7 +27,6 @@ from orchestration.postgres import (
     publish_to_postgres,
     team_role,
 )
-from workspaces import workspace_for
 
 pytestmark = pytest.mark.e2e
 
@@ -79,7 +79,7 @@ def canonical(value) -> str:
     if isinstance(value, float):
         return repr(value)
     if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).isoformat() if value.tzinfo else value.isoformat()
+        return value.astimezone(UTC).isoformat() if value.tzinfo else value.isoformat()
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, list):

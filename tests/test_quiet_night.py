@@ -4,7 +4,7 @@ files, settings, mappings and code as the last good night, whose build reached r
 from __future__ import annotations
 
 import os
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import duckdb
 import pytest
@@ -14,7 +14,7 @@ from orchestration.build_state import begin_build, finish_build, record_publishe
 from orchestration.quiet_night import destinations, is_quiet, night_key, record_night
 from orchestration.workspace import Workspace, init_workspace
 
-LAST_NIGHT = datetime(2026, 12, 2, 17, 0, tzinfo=timezone.utc)
+LAST_NIGHT = datetime(2026, 12, 2, 17, 0, tzinfo=UTC)
 
 
 @pytest.fixture

@@ -23,9 +23,9 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pandas as pd
 import pytest
-
-from connectors.sample import generate
 from kpi_checks import assert_kpi_daily_matches
+
+from orchestration.sample import generate
 
 pytestmark = pytest.mark.e2e
 

@@ -21,7 +21,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 from digests import file_digest, table_digests
 from workspaces import run_nightly
 

@@ -4,6 +4,7 @@ reach every session (loader, Great Expectations, dbt, publish), and work past th
 from __future__ import annotations
 
 import re
+
 import duckdb
 import pytest
 import sqlalchemy as sa

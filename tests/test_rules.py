@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import duckdb
+from workspaces import load_settings
 
 from connectors.contract import entity_names, load_contract
 from connectors.files import ExportFile, sha256_of
 from expectations.rules import rules_for
 from orchestration.loading import load_entity
 from orchestration.paths import DEFAULT_MAPPINGS_DIR
-from workspaces import load_settings
 
-NOW = datetime(2026, 11, 22, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 22, tzinfo=UTC)
 
 
 def test_every_entity_has_a_suite_and_every_rule_names_a_contract_column():

@@ -122,7 +122,8 @@ def test_the_workbook_holds_numbers_with_their_formats_and_native_charts(bundled
         rate = rows[labels["connect_rate"]][column]
         won = rows[labels["is_sourced_won_amount"]][column]
         assert (dials.data_type, dials.value, dials.number_format) == ("n", values["dials"], "#,##0")
-        assert (rate.data_type, rate.number_format) == ("n", "0.0%") and rate.value == pytest.approx(values["connect_rate"], rel=1e-15)  # Excel keeps 15-16 digits
+        assert (rate.data_type, rate.number_format) == ("n", "0.0%")
+        assert rate.value == pytest.approx(values["connect_rate"], rel=1e-15)  # Excel keeps 15-16 digits
         assert (won.data_type, won.number_format) == ("n", '#,##0"円"') and won.value == values["is_sourced_won_amount"]
     html_charts = (reports / "monthly.html").read_text(encoding="utf-8").count("<figure>")
     with zipfile.ZipFile(reports / "monthly.xlsx") as xlsx:

@@ -7,14 +7,15 @@ from __future__ import annotations
 import math
 import shutil
 from dataclasses import replace
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
+import format_fixtures
 import pandas as pd
 import pytest
+from workspaces import load_settings, workspace_for
 
-import format_fixtures
 from connectors import normalize, source_formats
 from connectors.contract import entity_names
 from connectors.files import discover, read_header, recognise, unmatched_files
@@ -22,7 +23,6 @@ from connectors.source_formats import FormatError, available_formats, parse_form
 from orchestration.loading import load_entity
 from orchestration.nightly import run_nightly
 from orchestration.paths import DEFAULT_MAPPINGS_DIR
-from workspaces import load_settings, workspace_for
 
 SHIPPED = ["salesforce", "salesforce_report", "hubspot", "marketo", "account_engagement", "twilio", "zoom_phone",
            "aircall", "miitel", "kintone"]
@@ -85,7 +85,8 @@ def test_kintone_headers_are_field_names_or_field_codes_in_cp932(tmp_path):
     ("format: other\ntables: {}", "must be the file's name"),
     ("format: mine\ntables:\n  t:\n    signature: [a]\n    outputs:\n      nothing: {columns: {}}", "not a canonical entity"),
     ("format: mine\ntables:\n  t:\n    signature: [a]\n    outputs:\n      calls: {columns: {call_id: a}}", "required column(s) rep_id"),
-    ("format: mine\ntables:\n  t:\n    signature: [a]\n    outputs:\n      reps: {columns: {rep_id: a, rep_name: a, department: a, role: a, shoe: a}}", "shoe not columns of reps"),
+    ("format: mine\ntables:\n  t:\n    signature: [a]\n    outputs:\n"
+     "      reps: {columns: {rep_id: a, rep_name: a, department: a, role: a, shoe: a}}", "shoe not columns of reps"),
     ("format: mine\ntables:\n  t:\n    outputs:\n      reps: {columns: {rep_id: a}}", "a signature"),
 ])
 def test_a_broken_format_file_says_where_and_what(tmp_path, text, message):
@@ -115,7 +116,7 @@ def _mappings(folder: Path) -> Path:
 def _as_text(value) -> object:
     """A raw value as the expected rows write it: times in UTC without trailing zeros, dates ISO, decimals as floats."""
     if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f").rstrip("0").rstrip(".")
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f").rstrip("0").rstrip(".")
     if hasattr(value, "isoformat"):
         return value.isoformat()
     if value is not None and not isinstance(value, (bool, int, float, str)):
@@ -128,7 +129,7 @@ def test_a_format_gives_the_canonical_rows_worked_out_by_hand(tmp_path, source_f
     inbox = format_fixtures.write(tmp_path / "inbox", [source_format])
     settings = replace(load_settings(tmp_path, max_quarantine_share=0.5, mappings_dir=_mappings(tmp_path / "mappings")),
                        formats=shipped_formats())
-    now = datetime(2026, 4, 1, tzinfo=timezone.utc)
+    now = datetime(2026, 4, 1, tzinfo=UTC)
     for entity in entity_names():
         load = load_entity(entity, discover([inbox], entity, entity_names(), settings.formats), settings, now)
         assert all(o.status == "loaded" for o in load.outcomes), [o.message for o in load.outcomes]
@@ -143,7 +144,8 @@ def test_a_format_gives_the_canonical_rows_worked_out_by_hand(tmp_path, source_f
             got = [{c: _as_text(v) for c, v in zip(columns, row)} for row in got]
             want = sorted(rows, key=lambda r: (str(r[key]), str(r[columns[-1]])))
             assert got == want, f"{source_format} → {entity}"
-        loaded = {e for (e,) in con.execute("select distinct entity from audit.load_files where source_format <> 'template' and rows_loaded > 0").fetchall()}
+        loaded = {e for (e,) in con.execute(
+            "select distinct entity from audit.load_files where source_format <> 'template' and rows_loaded > 0").fetchall()}
     # every entity the format fed is one the hand-worked rows cover (source links are its plumbing)
     assert loaded - {"source_links"} == set(expected)
 
@@ -219,7 +221,7 @@ def test_an_unmatched_vendor_user_is_reported_and_readmitted_once_mapped(tmp_pat
     mappings = tmp_path / "mappings"
     shutil.copytree(DEFAULT_MAPPINGS_DIR, mappings)
     settings = replace(load_settings(tmp_path, max_quarantine_share=1.0, mappings_dir=mappings), formats=shipped_formats())
-    now = datetime(2026, 4, 1, tzinfo=timezone.utc)
+    now = datetime(2026, 4, 1, tzinfo=UTC)
     for entity in ("reps", "source_links"):
         load_entity(entity, discover([inbox], entity, entity_names(), settings.formats), settings, now)
     calls = discover([inbox], "calls", entity_names(), settings.formats)
@@ -282,7 +284,7 @@ def test_source_check_outside_a_workspace_reads_the_demos_reps(tmp_path, monkeyp
     inbox = format_fixtures.write(tmp_path / "inbox", ["hubspot"])
     settings = replace(load_settings(tmp_path), work_db=demo.work_db, formats=shipped_formats())
     for entity in ("reps", "source_links"):  # the rep whose e-mail HubSpot's owner 101 has, and the owner
-        load_entity(entity, discover([inbox], entity, entity_names(), settings.formats), settings, datetime(2026, 4, 1, tzinfo=timezone.utc))
+        load_entity(entity, discover([inbox], entity, entity_names(), settings.formats), settings, datetime(2026, 4, 1, tzinfo=UTC))
     result = CliRunner().invoke(main, ["source", "check", str(inbox / "hubspot" / "engagement_call.csv")])
     assert result.exit_code == 0, result.output
     assert "→ calls: 3 row(s)" in result.output and "users no rep matches" not in result.output
@@ -326,7 +328,7 @@ def test_a_workspace_format_reads_a_system_iskpi_does_not_ship(tmp_path):
     formats = available_formats(sources)
     assert {"ivry", "salesforce"} <= set(formats)
     settings = replace(load_settings(tmp_path, mappings_dir=_mappings(tmp_path / "mappings")), formats=formats)
-    now = datetime(2026, 4, 1, tzinfo=timezone.utc)
+    now = datetime(2026, 4, 1, tzinfo=UTC)
     for entity in ("reps", "calls"):
         load = load_entity(entity, discover([inbox], entity, entity_names(), formats), settings, now)
     assert [(o.file_name, o.rows_loaded) for o in load.outcomes] == [("ivry/calls_march.csv", 2)]

@@ -8,10 +8,9 @@ import math
 from pathlib import Path
 
 import duckdb
+import kpi_fixture
 import pandas as pd
 import pytest
-
-import kpi_fixture
 import vendor_exports
 from workspaces import run_nightly
 

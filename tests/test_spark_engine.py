@@ -18,12 +18,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 from mart_equality import compare_marts
+from workspaces import as_if_never_published, dbt_by_hand, workspace_for
+
 from orchestration.defs.resources import WarehouseResource
 from orchestration.nightly import NightlyOutcome, run_nightly
 from orchestration.paths import SAMPLE_INPUT_DIR
-from workspaces import as_if_never_published, dbt_by_hand, workspace_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.spark]
 

@@ -15,7 +15,7 @@ Engagement would drop it: written here from the vendors' documented headers
 from __future__ import annotations
 
 import csv
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -34,7 +34,7 @@ USER_IDS = {rep: f"00500000000000{rep}" for rep in EMAILS}
 def _instant(text: str) -> datetime:
     """A fixture timestamp (JST unless it carries Z) as an aware datetime."""
     if text.endswith("Z"):
-        return datetime.fromisoformat(text[:-1]).replace(tzinfo=timezone.utc)
+        return datetime.fromisoformat(text[:-1]).replace(tzinfo=UTC)
     for pattern in ("%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M"):
         try:
             return datetime.strptime(text, pattern).replace(tzinfo=TOKYO)
@@ -44,7 +44,7 @@ def _instant(text: str) -> datetime:
 
 
 def _utc(text: str) -> str:
-    return _instant(text).astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S") if text else ""
+    return _instant(text).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if text else ""
 
 
 def _local(text: str) -> str:

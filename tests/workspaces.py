@@ -70,7 +70,8 @@ def load_settings(folder: Path, max_quarantine_share: float = 1.0, mappings_dir:
     from orchestration.workspace import Settings
 
     return LoadSettings(
-        work_db=folder / "work.duckdb", limits=DuckDBLimits(temp_directory=str(folder / "tmp")), scratch_dir=folder / "scratch", mappings_dir=mappings_dir or DEFAULT_MAPPINGS_DIR,
+        work_db=folder / "work.duckdb", limits=DuckDBLimits(temp_directory=str(folder / "tmp")), scratch_dir=folder / "scratch",
+        mappings_dir=mappings_dir or DEFAULT_MAPPINGS_DIR,
         business_time_zone=Settings.business_time_zone, max_quarantine_share=max_quarantine_share,
         future_tolerance=timedelta(hours=Settings.future_tolerance_hours), great_expectations_cross_check=True,
     )

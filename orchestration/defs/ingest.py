@@ -4,7 +4,7 @@ all materialised by one step."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from dagster import AssetCheckResult, AssetCheckSpec, AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, multi_asset
 
@@ -54,7 +54,8 @@ def _rules_verdict(entity: str, load: EntityLoad, raw_rows: int, max_rejected_fi
     if broken:
         rules = ", ".join(f"{rule} {n}" for rule, n in sorted(broken.items(), key=lambda item: (-item[1], item[0])))
         lines.append(f"  {entity}: {quarantined} row(s) quarantined ({rules}); see them with `iskpi query --work "
-                     f"\"select * from audit.quarantine where entity = '{entity}'\"`; rows whose rule passes later (a rep or mapping added) are re-admitted by the next run")
+                     f"\"select * from audit.quarantine where entity = '{entity}'\"`; "
+                     "rows whose rule passes later (a rep or mapping added) are re-admitted by the next run")
     lines += [f"  {a}" for a in load.advice]
     lines += [f"  extra columns kept aside in raw.{entity}._extra: {o.file_name}: {', '.join(o.extra_columns)}"
               for o in load.outcomes if o.extra_columns]
@@ -117,7 +118,7 @@ def ingest(context, warehouse: WarehouseResource):
     with WorkSession(warehouse.load_settings()) as session:
         if HOLIDAYS.key in selected:
             with progress.phase(HOLIDAYS_PHASE):
-                rows = write_public_holidays(session.con, last_year=datetime.now(timezone.utc).year + 2)
+                rows = write_public_holidays(session.con, last_year=datetime.now(UTC).year + 2)
             yield MaterializeResult(asset_key=HOLIDAYS.key, metadata={"holidays": rows})
         blocked: set[str] = set()
         for entity in load_order():
@@ -138,7 +139,7 @@ def ingest(context, warehouse: WarehouseResource):
 def _load_raw_table(context: AssetExecutionContext, warehouse: WarehouseResource, entity: str, session: WorkSession):
     key = raw_key(entity)
     settings = session.settings
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     try:
         files = discover(warehouse.input_folders, entity, entity_names(), warehouse.formats)
     except UnreadableFile as refusal:
