@@ -29,6 +29,7 @@ from pathlib import Path
 import yaml
 
 from connectors.files import UnreadableFile, detect_encoding
+from connectors.sql import DuckDBLimits
 from orchestration.paths import DEFAULT_MAPPINGS_DIR
 from orchestration.thresholds import BlockingThresholds
 
@@ -67,7 +68,7 @@ class Settings:
     # a second run on the same warehouse waits this long for the first, then gives up
     run_lock_wait_seconds: float = 0.0
     # what each DuckDB session of a run may take; over the memory limit it spills to the temp folder
-    duckdb_memory_limit: str = "3GB"
+    duckdb_memory_limit: str = DuckDBLimits.memory_limit
     duckdb_temp_directory: str | None = None  # None: .iskpi/work/tmp
     duckdb_threads: int | None = None  # None: every core
     # follow_up_rate: at least N touches within D business days of the lead's creation
@@ -119,10 +120,6 @@ class Settings:
         for name, allowed in (("engine", ENGINES), ("spark_method", SPARK_METHODS)):
             if getattr(self, name) not in allowed:
                 raise WorkspaceError(f"{name} is {getattr(self, name)!r}; it is one of {', '.join(allowed)}")
-
-    @property
-    def thresholds(self) -> BlockingThresholds:
-        return BlockingThresholds(self.max_quarantine_share, self.max_rejected_files, self.max_unresolved_share)
 
     def dbt_vars(self) -> dict[str, object]:
         """The settings the dbt project reads as vars (dbt_project.yml declares their defaults)."""

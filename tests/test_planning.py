@@ -119,7 +119,8 @@ def test_iskpi_run_passes_the_as_of_date_thresholds_and_full_refresh(monkeypatch
     assert rebuilt.exit_code == 0, rebuilt.output
     (given, as_of, full_refresh), (_, _, asked_full_refresh) = calls
     assert as_of == date(2026, 5, 15) and not full_refresh and asked_full_refresh
-    assert given.settings.thresholds == BlockingThresholds(max_unresolved_share=0.5)
+    assert (given.settings.max_quarantine_share, given.settings.max_rejected_files, given.settings.max_unresolved_share) == (
+        BlockingThresholds.max_quarantine_share, BlockingThresholds.max_rejected_files, 0.5)
     assert (given.input_dir, given.warehouse) == (tmp_path.resolve(), (tmp_path / "wh.duckdb").resolve())
 
 

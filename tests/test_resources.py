@@ -56,6 +56,8 @@ def test_dbt_reads_every_limit_the_run_sets():
     for name in ("memory_limit", "temp_directory", "threads"):
         assert re.match(rf"{{{{ env_var\('ISKPI_DUCKDB_{name.upper()}'", settings[name]), name
         assert f"ISKPI_DUCKDB_{name.upper()}" in environment
+    # dbt run by hand, without the run's environment, takes the same default as every session of a run
+    assert settings["memory_limit"] == f"{{{{ env_var('ISKPI_DUCKDB_MEMORY_LIMIT', '{DuckDBLimits.memory_limit}') }}}}"
 
 
 SORT_PAST_THE_LIMIT = "select count(*) from (select i, md5(i::varchar) as text from range(3000000) t(i) order by text)"  # ≈ 150 MB
