@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 
 from connectors import normalize, source_formats
-from connectors.contract import load_contract
+from connectors.contract import Entity, load_contract
 from connectors.files import ExportFile, private_folder
 from connectors.landing import LandedFile, RejectedFile, attach_landing, create_landing_table, land_file
 from connectors.source_formats import LINKS_ENTITY, SourceFormat
@@ -36,7 +36,7 @@ from expectations.gate import (
     readmit,
     unknown_value_advice,
 )
-from expectations.rules import rules_for
+from expectations.rules import Rule, rules_for
 from orchestration import progress
 
 
@@ -177,8 +177,8 @@ ADMIT_BATCH_ROWS = 2_000_000
 
 def _admit_batch(
     con: duckdb.DuckDBPyConnection,
-    entity,
-    rules,
+    entity: Entity,
+    rules: tuple[Rule, ...],
     results: list[LandedFile | RejectedFile],
     gate: GateSettings,
     gx_violations: dict[str, dict[str, int]] | None,
