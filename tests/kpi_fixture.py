@@ -1,9 +1,9 @@
 """A tiny IS team written by hand, with every KPI of SPEC §5 worked out on paper.
 
-Two IS reps in two teams (R1 東京SDR, R2 大阪BDR), one field-sales rep, six leads (one of them
-deleted), twelve calls, five e-mail messages, three meetings and three opportunities (and a
-meeting and an opportunity deleted in the CRM, which must change no KPI), mostly in
-April 2026 (times are JST unless they carry a `Z`). `EXPECTED` holds the answers; the comments
+Two IS reps in two teams (R1 東京SDR, R2 大阪BDR), one field-sales rep, seven leads (one of them
+deleted, one owned by no rep), twelve calls, five e-mail messages, four meetings (one set by field
+sales) and three opportunities (and a meeting and an opportunity deleted in the CRM, which must
+change no KPI), mostly in April 2026 (times are JST unless they carry a `Z`). `EXPECTED` holds the answers; the comments
 next to each show the arithmetic, so a failing KPI points at the rows it is made of.
 """
 
@@ -39,6 +39,9 @@ ROWS: dict[str, list[dict[str, str]]] = {
          "created_at": "2026-04-03 10:00:00", "status": "new", "score": "85", "updated_at": "2026-04-03 10:00:00", "is_deleted": "false"},
         {"lead_id": "L6", "account_id": "A2", "lead_type": "inbound", "channel": "ウェビナー", "owner_rep_id": "R2", "email": "l6@example.jp",
          "created_at": "2026-04-03 09:00:00", "status": "new", "updated_at": "2026-04-03 09:00:00", "is_deleted": "false"},
+        # no IS rep owns it (the CRM's queue): its cohort counts at org scope only
+        {"lead_id": "L7", "account_id": "A1", "lead_type": "outbound", "channel": "リスト", "owner_rep_id": "",
+         "created_at": "2026-05-01 09:00:00", "status": "new", "updated_at": "2026-05-01 09:00:00", "is_deleted": "false"},
     ],
     "lead_status_history": [
         {"lead_id": "L1", "status": "new", "changed_at": "2026-04-01 09:00:00"},
@@ -108,6 +111,9 @@ ROWS: dict[str, list[dict[str, str]]] = {
         {"meeting_id": "M4", "lead_id": "L5", "set_by_rep_id": "R2", "fs_rep_id": "F1", "agreed_at": "2026-04-03 11:00:00",
          "date_confirmed_at": "2026-04-03 11:00:00", "status": "held", "bant_budget": "true", "bant_authority": "true",
          "bant_need": "true", "bant_timing": "true", "handoff_score": "5", "is_deleted": "true"},
+        # set by field sales, booked for after the as-of day: the organisation's meeting, no rep's
+        {"meeting_id": "M5", "lead_id": "L7", "set_by_rep_id": "F1", "fs_rep_id": "F1", "agreed_at": "2026-05-01 15:00:00",
+         "scheduled_for": "2026-05-12 14:00:00", "status": "scheduled"},
     ],
     "opportunities": [
         {"opportunity_id": "O1", "lead_id": "L1", "account_id": "A1", "meeting_id": "M1", "owner_rep_id": "F1",
@@ -211,6 +217,10 @@ EXPECTED: dict[tuple[str, str, str], dict[str, float | None]] = {
     },
     (MAY, "org", "all"): {
         "dials": 2, "connect_rate": 0.0, "avg_talk_seconds": None, "emails_sent": 0, "open_rate": None,  # C9 C11
+        # M5 and L7: credit no IS rep holds (set by field sales; owned by no one), at org scope only
+        "meetings_set": 1, "meeting_conversion_rate": None, "valid_meetings": 0, "bant_rate": 0.0, "meeting_cancel_rate": 0.0,
+        "touches_to_meeting": 0.0,             # L7's first meeting, with no touch before it
+        "list_consumption_rate": 0.0, "follow_up_rate": 0.0,  # L7, never touched
         "pipeline_amount": 2_000_000,          # O3 still open on the as-of day, 7 May
         "pipeline_coverage": 0.2,              # 2,000,000 open when May began ÷ 10,000,000
     },

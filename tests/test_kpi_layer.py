@@ -104,8 +104,40 @@ def test_team_equals_its_only_rep_and_reps_without_credit_have_no_row(fixture_wa
     team = monthly[(monthly.scope_type == "team") & (monthly.scope_id == "東京SDR")].drop(columns=["scope_type", "scope_id"])
     rep = monthly[(monthly.scope_type == "rep") & (monthly.scope_id == "R1")].drop(columns=["scope_type", "scope_id"])
     pd.testing.assert_frame_equal(team.reset_index(drop=True), rep.reset_index(drop=True))
-    # F1 owns opportunities but sets no meetings: field sales is a dimension of its own, not a scope
-    assert "F1" not in set(monthly.loc[monthly.scope_type == "rep", "scope_id"])
+    # F1 owns opportunities and set M5: field sales is a dimension of its own, not a scope
+    every_month = _frame(fixture_warehouse, "select * from marts.kpi_monthly")
+    assert "F1" not in set(every_month.loc[every_month.scope_type == "rep", "scope_id"])
+    assert "フィールドセールス" not in set(every_month.loc[every_month.scope_type == "team", "scope_id"])
+
+
+def test_credit_no_is_rep_holds_is_the_organisations_and_has_its_row(fixture_warehouse):
+    # M5 was set by field sales and L7 is owned by no one (1 May): the organisation's, in the day's
+    # row with no rep, and nowhere else
+    meeting = _frame(fixture_warehouse, "select rep_id, set_by_rep_id from marts.fct_meeting where meeting_id = 'M5'")
+    assert meeting.to_dict("records") == [{"rep_id": None, "set_by_rep_id": "F1"}]
+    lead = _frame(fixture_warehouse, "select assigned_rep_id, owner_rep_id from marts.fct_lead_lifecycle where lead_id = 'L7'")
+    assert lead.isna().all(axis=None)
+    organisation = _frame(fixture_warehouse, "select * from marts.kpi_counts_daily where rep_id is null")
+    assert len(organisation) == 1 and str(organisation.activity_date[0])[:10] == "2026-05-01"
+    row = organisation.iloc[0]
+    assert (row.meetings_set, row.first_meetings, row.leads_assigned, row.leads_touched, row.dials) == (1, 1, 1, 0, 0)
+    assert _frame(fixture_warehouse, "select count(*) as n from marts.kpi_daily where activity_date = '2026-05-01'").n[0] == 0
+
+
+@pytest.mark.parametrize("scope", ["org", "rep"])
+def test_a_month_is_its_days_and_its_days_are_the_month(fixture_warehouse, scope):
+    # both ways: every monthly count is the sum of the days under it (org: every kpi_counts_daily
+    # row, the organisation's included; rep: the rep's kpi_daily rows), and no day is in no month
+    counts = ["dials", "connected_calls", "emails_sent", "leads_assigned", "leads_touched", "meetings_set", "first_meetings"]
+    days = "marts.kpi_counts_daily" if scope == "org" else "marts.kpi_daily"
+    scope_id = "'all'" if scope == "org" else "rep_id"
+    daily = _frame(fixture_warehouse, f"select cast(date_trunc('month', activity_date) as date) as month_start, {scope_id} as scope_id, "
+                                      f"{', '.join(f'sum({c}) as {c}' for c in counts)} from {days} group by all")
+    monthly = _frame(fixture_warehouse, f"select month_start, scope_id, {', '.join(counts)} from marts.kpi_monthly where scope_type = '{scope}'")
+    merged = daily.merge(monthly, on=["month_start", "scope_id"], how="outer", suffixes=("_days", "_month")).fillna(0)
+    assert len(merged) == len(monthly) >= 2
+    for count in counts:
+        assert (merged[f"{count}_days"].astype(int) == merged[f"{count}_month"].astype(int)).all(), (count, merged)
 
 
 def test_kpi_daily_puts_a_call_on_its_japanese_date(fixture_warehouse):

@@ -7,11 +7,13 @@
   a trailing rate is Σ numerator ÷ Σ denominator and a trailing median the median of its rows)
   or `<grain>_before_to_date` (the previous period's first b business days).
 
-  Attribution (SPEC §5): activity to the rep who did it on its local date (rolled up from
-  kpi_daily); meetings to set_by_rep_id on the agreed date; leads to their owner on their
-  created date (cohort); SAL leads to the rep who set their first meeting, on the SAL date;
-  opportunities to the rep who set their meeting (none: org only), on their created or closed
-  date. Counts sit beside every rate; a rate with a zero denominator is NULL.
+  Every count that has a rep and a day is kpi_counts_daily's, summed; the counts only a fact can
+  make (a meeting's quality, a lead's speed, a deal's outcome) are counted here from the fact, by
+  the rep the fact credits (SPEC §5): meetings to the IS rep who set them on the agreed date; leads
+  to the IS rep they are assigned to on their created date (cohort); SAL leads to the IS rep who
+  set their first meeting, on the SAL date; opportunities to the IS rep who set their meeting, on
+  their created or closed date. Credit no IS rep holds counts at org scope only. Counts sit beside
+  every rate; a rate with a zero denominator is NULL.
 #}
 {% macro kpi_period_sheet(grain, period_column=none) -%}
 {%- set period_column = period_column or grain ~ '_start' -%}
@@ -44,12 +46,18 @@ activity as (
         sum(emails_opened) as emails_opened,
         sum(emails_clicked) as emails_clicked,
         sum(emails_replied) as emails_replied,
-        sum(emails_bounced) as emails_bounced
+        sum(emails_bounced) as emails_bounced,
+        sum(leads_assigned) as leads_assigned,
+        sum(leads_touched) as leads_touched,
+        sum(leads_followed_up) as leads_followed_up,
+        sum(meetings_set) as meetings_set,
+        sum(first_meetings) as first_meetings,
+        sum(touches_before_first_meetings) as touches_before_first_meetings
     from (
-        select {{ period_start_of(grain, 'activity_date') }} as period_start, reps.team, kpi_daily.*
-        from {{ ref('kpi_daily') }} as kpi_daily
+        select {{ period_start_of(grain, 'activity_date') }} as period_start, reps.team, counts.*
+        from {{ ref('kpi_counts_daily') }} as counts
         cross join reporting_window
-        inner join reps using (rep_id)
+        left join reps using (rep_id)
     )
     {{ kpi_scope_grouping('period_start') }}
 ),
@@ -57,15 +65,12 @@ activity as (
 meetings as (
     select
         {{ kpi_scope_columns('period_start') }},
-        count(*) as meetings_set,
         count(*) filter (where is_valid) as valid_meetings,
         count(*) filter (where is_bant_complete) as bant_complete_meetings,
         count(*) filter (where is_date_confirmed) as date_confirmed_meetings,
         count(*) filter (where is_cancelled_or_no_show) as cancelled_meetings,
         count(handoff_score) as rated_meetings,
-        sum(handoff_score) as handoff_score_total,
-        count(*) filter (where is_first_meeting_of_lead) as first_meetings,
-        coalesce(sum(touches_before) filter (where is_first_meeting_of_lead), 0) as touches_before_first_meetings
+        sum(handoff_score) as handoff_score_total
     from (
         select {{ period_start_of(grain, 'agreed_date') }} as period_start, reps.team, fct_meeting.*
         from {{ ref('fct_meeting') }} as fct_meeting
@@ -78,9 +83,6 @@ meetings as (
 lead_cohorts as (
     select
         {{ kpi_scope_columns('period_start') }},
-        count(*) as leads_assigned,
-        count(*) filter (where is_touched) as leads_touched,
-        count(*) filter (where is_followed_up) as leads_followed_up,
         count(*) filter (where is_hot_lead) as hot_leads,
         count(*) filter (where lead_type = 'inbound') as inbound_leads,
         count(*) filter (where lead_type = 'inbound' and is_within_sla) as inbound_leads_within_sla,
@@ -88,10 +90,10 @@ lead_cohorts as (
         {{ exact_avg('lead_response_minutes', where="lead_type = 'inbound'") }} as lead_response_minutes_mean,
         median(lead_to_meeting_days) as lead_to_meeting_days
     from (
-        select {{ period_start_of(grain, 'created_date') }} as period_start, reps.team, lifecycle.owner_rep_id as rep_id, lifecycle.*
+        select {{ period_start_of(grain, 'created_date') }} as period_start, reps.team, lifecycle.assigned_rep_id as rep_id, lifecycle.*
         from {{ ref('fct_lead_lifecycle') }} as lifecycle
         cross join reporting_window
-        left join reps on reps.rep_id = lifecycle.owner_rep_id
+        left join reps on reps.rep_id = lifecycle.assigned_rep_id
         where not lifecycle.is_deleted
     )
     {{ kpi_scope_grouping('period_start') }}
@@ -200,25 +202,19 @@ final as (
         -- 行動KPI
         {{ call_kpi_columns('activity') }},
         {{ email_kpi_columns('activity') }},
-        coalesce(lead_cohorts.leads_assigned, 0) as leads_assigned,
-        coalesce(lead_cohorts.leads_touched, 0) as leads_touched,
-        coalesce(lead_cohorts.leads_followed_up, 0) as leads_followed_up,
-        {{ safe_ratio('lead_cohorts.leads_touched', 'lead_cohorts.leads_assigned') }} as list_consumption_rate,
-        {{ safe_ratio('lead_cohorts.leads_followed_up', 'lead_cohorts.leads_assigned') }} as follow_up_rate,
-        coalesce(meetings.first_meetings, 0) as first_meetings,
-        cast(coalesce(meetings.touches_before_first_meetings, 0) as bigint) as touches_before_first_meetings,
-        {{ safe_ratio('meetings.touches_before_first_meetings', 'meetings.first_meetings') }} as touches_to_meeting,
+        {{ lead_assignment_kpi_columns('activity') }},
+        {{ first_meeting_kpi_columns('activity') }},
 
         -- 戦術KPI
-        coalesce(meetings.meetings_set, 0) as meetings_set,
-        {{ safe_ratio('meetings.meetings_set', 'activity.effective_contacts') }} as meeting_conversion_rate,
+        cast(coalesce(activity.meetings_set, 0) as bigint) as meetings_set,
+        {{ safe_ratio('activity.meetings_set', 'activity.effective_contacts') }} as meeting_conversion_rate,
         coalesce(meetings.valid_meetings, 0) as valid_meetings,
         coalesce(meetings.bant_complete_meetings, 0) as bant_complete_meetings,
-        {{ safe_ratio('meetings.bant_complete_meetings', 'meetings.meetings_set') }} as bant_rate,
+        {{ safe_ratio('meetings.bant_complete_meetings', 'activity.meetings_set') }} as bant_rate,
         coalesce(meetings.date_confirmed_meetings, 0) as date_confirmed_meetings,
-        {{ safe_ratio('meetings.date_confirmed_meetings', 'meetings.meetings_set') }} as appointment_confirm_rate,
+        {{ safe_ratio('meetings.date_confirmed_meetings', 'activity.meetings_set') }} as appointment_confirm_rate,
         coalesce(meetings.cancelled_meetings, 0) as cancelled_meetings,
-        {{ safe_ratio('meetings.cancelled_meetings', 'meetings.meetings_set') }} as meeting_cancel_rate,
+        {{ safe_ratio('meetings.cancelled_meetings', 'activity.meetings_set') }} as meeting_cancel_rate,
         coalesce(meetings.rated_meetings, 0) as rated_meetings,
         {{ safe_ratio('meetings.handoff_score_total', 'meetings.rated_meetings') }} as handoff_quality,
         coalesce(sal_cohorts.sal_leads, 0) as sal_leads,

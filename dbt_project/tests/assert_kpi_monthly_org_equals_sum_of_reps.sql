@@ -1,11 +1,36 @@
--- For additive KPIs whose every unit is credited to exactly one rep (calls, e-mails, meetings), so a month's org total must equal
--- the sum over its reps. A row here is a month where attribution lost or double-counted something.
+-- For additive KPIs whose every unit is credited to exactly one IS rep or to the organisation
+-- alone (calls, e-mails, meetings), a month's org total must equal the sum over its reps plus the
+-- organisation's own credit. A row here is a month where attribution lost or double-counted something.
 with monthly as (
     select * from {{ ref('kpi_monthly') }}
 ),
 
 org as (
     select * from monthly where scope_type = 'org'
+),
+
+credited as (
+    select month_start, dials, effective_contacts, emails_sent, meetings_set, valid_meetings
+    from monthly
+    where scope_type = 'rep'
+
+    union all
+
+    select
+        cast(date_trunc('month', activity_date) as date) as month_start,
+        dials,
+        effective_contacts,
+        emails_sent,
+        meetings_set,
+        0 as valid_meetings
+    from {{ ref('kpi_counts_daily') }}
+    where rep_id is null
+
+    union all
+
+    select cast(date_trunc('month', agreed_date) as date) as month_start, 0, 0, 0, 0, 1
+    from {{ ref('fct_meeting') }}
+    where rep_id is null and is_valid
 ),
 
 reps as (
@@ -16,8 +41,7 @@ reps as (
         sum(emails_sent) as emails_sent,
         sum(meetings_set) as meetings_set,
         sum(valid_meetings) as valid_meetings
-    from monthly
-    where scope_type = 'rep'
+    from credited
     group by month_start
 )
 

@@ -1,9 +1,16 @@
 -- One row per lead (SPEC §4, §7): the first time it reached each canonical stage (monotone,
 -- for funnel counting), days spent in each stage, its current stage, whether it is stuck there
 -- (滞留) and whether it was ever recycled to marketing; with its speed to lead and first
--- meeting, and the IS rep credited with it as a SAL (the one who set its first meeting).
+-- meeting. Credit (SPEC §5): `assigned_rep_id` is its owner when the owner is an IS rep (its
+-- cohort KPIs are theirs), `sal_rep_id` the IS rep who set its first meeting (its SAL is theirs);
+-- NULL: the organisation's, counted at org scope only.
 with leads as (
     select * from {{ ref('dim_lead') }}
+),
+
+inside_sales_reps as (
+    select rep_id from {{ ref('dim_rep') }}
+    where is_inside_sales
 ),
 
 touched as (
@@ -50,6 +57,7 @@ final as (
     select
         leads.lead_id,
         leads.owner_rep_id,
+        owners.rep_id as assigned_rep_id,
         leads.channel,
         leads.lead_type,
         leads.industry,
@@ -65,7 +73,7 @@ final as (
         coalesce({{ seconds_between('leads.created_at', 'touched.first_touched_at') }} <= {{ var('sla_minutes') }} * 60, false) as is_within_sla,
         first_meetings.agreed_at as first_meeting_agreed_at,
         {{ seconds_between('leads.created_at', 'first_meetings.agreed_at') }} / 86400.0 as lead_to_meeting_days,
-        first_meetings.set_by_rep_id as sal_rep_id,
+        setters.rep_id as sal_rep_id,
         cast({{ local_timestamp('per_lead.first_sal_at') }} as date) as first_sal_date,
         -- a hot lead entered mql (status, score or hot action), not only passed it by monotone reach
         per_lead.entered_mql_at,
@@ -83,6 +91,8 @@ final as (
     left join per_lead using (lead_id)
     left join touched using (lead_id)
     left join first_meetings using (lead_id)
+    left join inside_sales_reps as owners on owners.rep_id = leads.owner_rep_id
+    left join inside_sales_reps as setters on setters.rep_id = first_meetings.set_by_rep_id
 )
 
 select * from final

@@ -1,7 +1,13 @@
--- One row per meeting (SPEC §7), credited to the IS rep who set it, on its agreed date.
+-- One row per meeting (SPEC §7), credited to the IS rep who set it (`rep_id`; NULL when whoever
+-- set it is not in IS: the organisation's meeting, counted at org scope only), on its agreed date.
 -- A meeting is valid (有効商談) when it was held and its lead reached `sal` (accepted by FS).
 with meetings as (
     select * from {{ ref('int_meetings_ranked') }}
+),
+
+inside_sales_reps as (
+    select rep_id from {{ ref('dim_rep') }}
+    where is_inside_sales
 ),
 
 lifecycle as (
@@ -12,7 +18,8 @@ final as (
     select
         meetings.meeting_id,
         meetings.lead_id,
-        meetings.set_by_rep_id as rep_id,
+        inside_sales_reps.rep_id,
+        meetings.set_by_rep_id,
         meetings.fs_rep_id,
         meetings.agreed_at,
         meetings.agreed_date,
@@ -34,6 +41,7 @@ final as (
         meetings.status = 'held' and coalesce(lifecycle.reached_sal, false) as is_valid
     from meetings
     left join lifecycle using (lead_id)
+    left join inside_sales_reps on inside_sales_reps.rep_id = meetings.set_by_rep_id
 )
 
 select * from final

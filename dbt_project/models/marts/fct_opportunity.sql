@@ -1,5 +1,6 @@
 -- One row per opportunity (SPEC §7). At rep and team scope it belongs to the IS rep who set
--- its meeting (`rep_id`); without a meeting it is not IS-sourced and counts at org scope only.
+-- its meeting (`rep_id`); without a meeting it is not IS-sourced, and with none or one set outside
+-- IS it counts at org scope only.
 -- The field-sales owner is `fs_rep_id`. Stage, closed and won are as they stood at the end of the
 -- as-of day (int_opportunity_stage_intervals), so a later win never leaks into a past build.
 -- `amount` is in the reporting currency (int_currency_rates); a deal in a currency without a rate
@@ -29,10 +30,15 @@ meetings as (
     where not is_deleted
 ),
 
+inside_sales_reps as (
+    select rep_id from {{ ref('dim_rep') }}
+    where is_inside_sales
+),
+
 classified as (
     select
         opportunities.*,
-        meetings.set_by_rep_id,
+        inside_sales_reps.rep_id as credited_rep_id,
         current_intervals.canonical_stage,
         not current_intervals.is_open as is_closed_then,
         current_intervals.is_won as is_won_then,
@@ -44,6 +50,7 @@ classified as (
     from opportunities
     inner join current_intervals using (opportunity_id)
     left join meetings using (meeting_id)
+    left join inside_sales_reps on inside_sales_reps.rep_id = meetings.set_by_rep_id
 ),
 
 dated as (
@@ -64,7 +71,7 @@ final as (
         lead_id,
         account_id,
         meeting_id,
-        set_by_rep_id as rep_id,
+        credited_rep_id as rep_id,
         owner_rep_id as fs_rep_id,
         meeting_id is not null as is_is_sourced,
         created_at,

@@ -1,5 +1,5 @@
--- チャネル別商談化率 (SPEC §5 channel_conversion): per cohort month (lead created), scope (the
--- lead's owner), channel and canonical funnel stage — leads created, leads that reached the
+-- チャネル別商談化率 (SPEC §5 channel_conversion): per cohort month (lead created), scope (the IS
+-- rep the lead is assigned to), channel and canonical funnel stage — leads created, leads that reached the
 -- stage (monotone reach, SPEC §4) and channel_conversion = reached ÷ created.
 with lifecycle as (
     select * from {{ ref('fct_lead_lifecycle') }}
@@ -26,12 +26,12 @@ cohort as (
         funnel_stages.stage,
         funnel_stages.stage_order,
         reps.team,
-        lifecycle.owner_rep_id as rep_id,
+        lifecycle.assigned_rep_id as rep_id,
         stages_reached.lead_id is not null as has_reached
     from lifecycle
     cross join funnel_stages
     left join stages_reached on stages_reached.lead_id = lifecycle.lead_id and stages_reached.stage = funnel_stages.stage
-    left join reps on reps.rep_id = lifecycle.owner_rep_id
+    left join reps on reps.rep_id = lifecycle.assigned_rep_id
 ),
 
 final as (

@@ -1,5 +1,5 @@
--- ステージ滞留日数 (SPEC §5 stage_days): per month a stage was entered, scope (the lead's
--- owner) and canonical stage — leads that entered, their median and mean days in the stage
+-- ステージ滞留日数 (SPEC §5 stage_days): per month a stage was entered, scope (the IS rep the
+-- lead is assigned to; org only when none is) and canonical stage — leads that entered, their median and mean days in the stage
 -- (up to the as-of day for the stage they are still in) and how many are stuck there now.
 with stages_reached as (
     select * from {{ ref('fct_lead_stage') }}
@@ -7,7 +7,7 @@ with stages_reached as (
 ),
 
 leads as (
-    select lead_id, owner_rep_id as rep_id from {{ ref('dim_lead') }}
+    select lead_id, assigned_rep_id as rep_id from {{ ref('fct_lead_lifecycle') }}
     where not is_deleted
 ),
 

@@ -1,9 +1,8 @@
 {#
-  The call and IS e-mail KPIs of SPEC §5 (行動KPI) from summed counts, with the counts beside
-  them: one definition for kpi_daily and kpi_monthly. `calls` / `emails` name the relations
-  holding dials, rang_calls, connected_calls, effective_contacts, connected_talk_seconds and
-  emails_sent, emails_opened, emails_clicked, emails_replied, emails_bounced. Counts are bigint
-  (a sum of integers would otherwise be DuckDB's 128-bit HUGEINT, which BI drivers read badly).
+  The rates of SPEC §5 that kpi_counts_daily's counts make, with the counts beside them: one
+  definition for kpi_daily and every period sheet (kpi_period_sheet). `relation` names a relation
+  holding those counts (summed, for a longer period). Counts are bigint (a sum of integers would
+  otherwise be DuckDB's 128-bit HUGEINT, which BI drivers read badly).
 #}
 {% macro call_kpi_columns(calls) -%}
         cast(coalesce({{ calls }}.dials, 0) as bigint) as dials,
@@ -27,4 +26,18 @@
         {{ safe_ratio(emails ~ '.emails_clicked', emails ~ '.emails_sent') }} as click_rate,
         {{ safe_ratio(emails ~ '.emails_replied', emails ~ '.emails_sent') }} as reply_rate,
         {{ safe_ratio(emails ~ '.emails_bounced', emails ~ '.emails_sent') }} as bounce_rate
+{%- endmacro %}
+
+{% macro lead_assignment_kpi_columns(leads) -%}
+        cast(coalesce({{ leads }}.leads_assigned, 0) as bigint) as leads_assigned,
+        cast(coalesce({{ leads }}.leads_touched, 0) as bigint) as leads_touched,
+        cast(coalesce({{ leads }}.leads_followed_up, 0) as bigint) as leads_followed_up,
+        {{ safe_ratio(leads ~ '.leads_touched', leads ~ '.leads_assigned') }} as list_consumption_rate,
+        {{ safe_ratio(leads ~ '.leads_followed_up', leads ~ '.leads_assigned') }} as follow_up_rate
+{%- endmacro %}
+
+{% macro first_meeting_kpi_columns(meetings) -%}
+        cast(coalesce({{ meetings }}.first_meetings, 0) as bigint) as first_meetings,
+        cast(coalesce({{ meetings }}.touches_before_first_meetings, 0) as bigint) as touches_before_first_meetings,
+        {{ safe_ratio(meetings ~ '.touches_before_first_meetings', meetings ~ '.first_meetings') }} as touches_to_meeting
 {%- endmacro %}
