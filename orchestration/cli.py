@@ -436,7 +436,7 @@ def _year_month(month: str) -> tuple[int, int]:
 @pass_context
 def report(context: Context, warehouse_path: Path | None, as_of: datetime | None, out_dir: Path | None, encoding: str) -> None:
     """Write the manager's daily, weekly and monthly sheets: HTML (opens offline), Excel workbooks, CSV (formatted and raw)."""
-    from orchestration.report import ReportError, write_sheets
+    from orchestration.sheets import ReportError, write_sheets
 
     warehouse_path = published_warehouse(context, warehouse_path)
     target = out_dir or Path(warehouse_path).parent / "reports"

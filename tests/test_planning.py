@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from connectors.calendar import BusinessCalendar
 from orchestration import planning
 from orchestration.cli import main
-from orchestration.report import neutralise, write_csv
+from orchestration.sheets.writers import neutralise, write_csv
 
 
 def test_reverse_plan_of_the_spec():
@@ -130,13 +130,13 @@ def test_iskpi_run_passes_the_as_of_date_thresholds_and_full_refresh(monkeypatch
     (date(2026, 6, 29), date(2026, 6, 22)),  # a Monday: one day is no week yet
 ])
 def test_the_weekly_sheet_compares_whole_weeks(as_of, week):
-    from orchestration.report import last_complete_week
+    from orchestration.sheets.queries import last_complete_week
 
     assert last_complete_week(as_of) == week
 
 
 def test_changes_read_as_japanese_reports_write_them():
-    from orchestration.report import format_change
+    from orchestration.sheets.formatting import format_change
 
     assert format_change("connect_rate", -0.006) == "▲0.6pt"
     assert format_change("dials", -873) == "▲873"

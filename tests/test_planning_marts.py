@@ -17,7 +17,7 @@ from digests import table_digests
 from workspaces import dbt_by_hand, run_nightly
 
 from orchestration import planning
-from orchestration.report import kpi_labels
+from orchestration.sheets.formatting import kpi_labels
 
 pytestmark = pytest.mark.e2e
 
@@ -225,7 +225,8 @@ def test_anomalies_are_weeks_far_from_the_eight_before_by_an_independent_tally(q
     assert flagged[(flagged["kpi"] == "connect_rate") & (flagged["scope_id"] == "R001")
                    & (flagged["week_start"] == pd.Timestamp(QUIET_WEEK[0]))].empty
     # the weekly sheet of that week leads with them, in words
-    from orchestration.report import Warehouse, kpi_labels, weekly_sheet
+    from orchestration.sheets.formatting import kpi_labels
+    from orchestration.sheets.queries import Warehouse, weekly_sheet
 
     sheet = weekly_sheet(Warehouse(warehouse), QUIET_WEEK[1], kpi_labels(), [])
     assert sheet.tables[0].slug == "anomalies"

@@ -16,7 +16,10 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from orchestration.report import Sheet, Table, bar_chart, kpi_labels, line_chart, write_csv, write_workbook
+from orchestration.sheets.charts import bar_chart, line_chart
+from orchestration.sheets.formatting import kpi_labels
+from orchestration.sheets.model import Sheet, Table
+from orchestration.sheets.writers import write_csv, write_workbook
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # .ci/run installs Chromium and sets this, so there a missing browser fails instead of skipping
@@ -170,7 +173,7 @@ def test_chart_labels_from_the_data_are_drawn_as_they_are_not_as_math():
 def test_a_table_an_earlier_night_wrote_and_a_killed_run_leftover_are_gone(bundled_run, tmp_path):
     """monthly_plan*.csv stayed in reports/ after its month lost its target; a run killed while
     writing left an empty .building- folder forever."""
-    from orchestration.report import write_sheets
+    from orchestration.sheets import write_sheets
 
     out = tmp_path / "reports"
     (out / ".building-killed").mkdir(parents=True)
@@ -199,7 +202,7 @@ def test_the_bottleneck_table_reads_in_japanese_and_fits_the_page(bundled_run, b
 
 
 def test_pipeline_coverage_reads_as_a_multiple_not_a_percentage():
-    from orchestration.report import excel_cell, format_value
+    from orchestration.sheets.formatting import excel_cell, format_value
 
     assert format_value("pipeline_coverage", 10.267) == "10.27倍"
     assert excel_cell("pipeline_coverage", 10.267) == (10.267, '#,##0.00"倍"')

@@ -1,5 +1,5 @@
 """The publish steps as Dagster assets: the warehouse file and its segments
-(orchestration/publish.py), the manager's sheets (orchestration/report.py) and PostgreSQL
+(orchestration/publish.py), the manager's sheets (orchestration/sheets/) and PostgreSQL
 (orchestration/postgres.py). A step that fails leaves the build unpublished."""
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from orchestration.publish import publish_warehouse
     description="The manager's daily, weekly and monthly sheets (HTML and CSV) from the published warehouse, in reports/ beside it.",
 )
 def manager_sheets(context, warehouse: WarehouseResource) -> MaterializeResult:
-    from orchestration.report import ReportError, write_sheets
+    from orchestration.sheets import ReportError, write_sheets
 
     try:
         with _unpublished_if_it_fails(warehouse):

@@ -1,0 +1,267 @@
+"""The sheets' contents, read from the published warehouse as of the date it was built for: each
+sheet's tables and charts from the marts, in the manager's words."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from orchestration.kpi_reference import kpi_metrics
+from orchestration.sheets.formatting import SHORTFALL_TYPES, format_value, order_kpis
+from orchestration.sheets.model import Chart, ReportError, Sheet, Table
+
+PLAN_ITEMS = {
+    "wins_needed": "受注数 (wins)",
+    "meetings_needed": "商談設定数 (meetings)",
+    "effective_contacts_needed": "有効コンタクト数 (effective contacts)",
+    "dials_needed": "架電数 (dials)",
+    "dials_per_business_day": "1営業日あたり架電数 (dials per business day)",
+    "pipeline_needed": "必要パイプライン (pipeline needed)",
+    "sqls_needed": "SQL数 (SQLs)",
+    "sals_needed": "SAL数 (SALs)",
+    "qualification_calls_needed": "適合確認数 (qualification calls)",
+}
+# the daily sheet's rep columns, named like the rest
+REP_COLUMNS = {"rep_id": "担当者ID (rep ID)", "rep_name": "担当者 (rep)", "team": "チーム (team)"}
+
+
+class Warehouse:
+    """Read-only access to the published warehouse."""
+
+    def __init__(self, path: Path):
+        if not path.exists():
+            raise ReportError(f"{path} does not exist: run `iskpi run` first")
+        self.path = path
+
+    def frame(self, sql: str, params: list | None = None) -> pd.DataFrame:
+        with duckdb.connect(str(self.path), read_only=True) as con:
+            try:
+                return con.execute(sql, params or []).df()
+            except duckdb.CatalogException as error:
+                raise ReportError(f"{self.path} lacks a mart the sheets need ({error}); rebuild it with `iskpi run`") from None
+
+
+def phase_of(warehouse: Warehouse) -> pd.Series:
+    phase = warehouse.frame("select * from marts.organisation_phase")
+    if phase.empty:
+        raise ReportError(f"{warehouse.path} holds no activity yet: there is nothing to report")
+    return phase.iloc[0]
+
+
+def daily_sheet(warehouse: Warehouse, as_of: date, labels: dict[str, str]) -> Sheet:
+    sheet = Sheet("daily", "日次シート (daily sheet)", as_of.isoformat())
+    activity = warehouse.frame(
+        """
+        select d.rep_id, r.rep_name, r.team, d.dials, d.connect_rate, d.effective_contacts, d.emails_sent, d.meetings_set
+        from marts.kpi_daily d left join marts.dim_rep r using (rep_id)
+        where d.activity_date = ? order by r.team, d.rep_id
+        """,
+        [as_of],
+    )
+    kpis = ("dials", "connect_rate", "effective_contacts", "emails_sent", "meetings_set")
+    values = activity.rename(columns={**REP_COLUMNS, **{k: labels[k] for k in kpis}})
+    sheet.tables.append(Table("activity_by_rep", "担当者別の活動 (activity by rep)", values, {labels[k]: k for k in kpis}))
+    if not activity.empty:
+        sheet.charts.append(Chart(labels["dials"] + " — 担当者別 (by rep)", "bar",
+                                  list(activity["rep_name"].fillna(activity["rep_id"])), {labels["dials"]: list(activity["dials"])}))
+    sheet.tables.append(_month_to_date(_targets_progress(warehouse, as_of), labels))
+    return sheet
+
+
+def _targets_progress(warehouse: Warehouse, as_of: date) -> pd.DataFrame:
+    return warehouse.frame(
+        """
+        select scope_type, scope_id, kpi, target, actual, paced_target, attainment, paced_attainment, landing_forecast,
+               business_days_elapsed, business_days
+        from marts.kpi_targets_vs_actuals where month_start = date_trunc('month', ?::date)
+        order by scope_type, scope_id, kpi
+        """,
+        [as_of],
+    )
+
+
+def _month_to_date(progress: pd.DataFrame, labels: dict[str, str]) -> Table:
+    values = pd.DataFrame({
+        "scope": progress["scope_type"] + " " + progress["scope_id"],
+        "KPI": [labels.get(k, k) for k in progress["kpi"]],
+        "目標 (target)": progress["target"],
+        "実績 (actual)": progress["actual"],
+        "進捗目標 (paced target)": progress["paced_target"],
+        "達成率 (attainment)": progress["attainment"],
+        "進捗率 (paced attainment)": progress["paced_attainment"],
+        "着地予測 (landing forecast)": progress["landing_forecast"],
+        "経過営業日 (business days elapsed)": progress["business_days_elapsed"],
+        "営業日 (business days)": progress["business_days"],
+    })
+    per_kpi = list(progress["kpi"])
+    return Table("month_to_date", "月次進捗 (month to date against targets)", values, {
+        "目標 (target)": per_kpi, "実績 (actual)": per_kpi, "進捗目標 (paced target)": per_kpi, "着地予測 (landing forecast)": per_kpi,
+        "達成率 (attainment)": "attainment", "進捗率 (paced attainment)": "attainment",
+        "経過営業日 (business days elapsed)": "count", "営業日 (business days)": "count",
+    })
+
+
+def last_complete_week(as_of: date) -> date:
+    """The Monday of the latest ISO week that has ended by the as-of date (itself, on a Sunday):
+    a week of two days against a whole one would read as a collapse."""
+    return as_of - timedelta(days=(as_of.weekday() + 1) % 7 + 6)
+
+
+def anomaly_sentence(kpi: str, labels: tuple[str, str], scope: tuple[str, str], value: float,
+                     relative_to_usual: float | None, direction: str) -> str:
+    """"東京SDRの接続率が通常の58%に低下 (connect rate of 東京SDR fell to 58% of its usual level)";
+    `labels` and `scope` are the KPI's and the scope's Japanese and English names."""
+    (label_ja, label_en), (scope_ja, scope_en) = labels, scope
+    moved_ja, moved_en = ("上昇", "rose") if direction == "up" else ("低下", "fell")
+    if relative_to_usual is None or pd.isna(relative_to_usual):  # the usual level is 0
+        level = format_value(kpi, value)
+        return f"{scope_ja}の{label_ja}が{level}に{moved_ja} ({label_en.lower()} of {scope_en} {moved_en} to {level})"
+    share = f"{relative_to_usual:.0%}"
+    return f"{scope_ja}の{label_ja}が通常の{share}に{moved_ja} ({label_en.lower()} of {scope_en} {moved_en} to {share} of its usual level)"
+
+
+def _anomalies(warehouse: Warehouse, week: date) -> Table:
+    anomalies = warehouse.frame(
+        """
+        select scope_type, scope_id, kpi, value, usual_value, relative_to_usual, direction, deviations, is_worse
+        from marts.kpi_anomalies where week_start = ?
+        order by is_worse desc, abs(deviations) desc, scope_type, scope_id, kpi
+        """,
+        [week],
+    )
+    names = {m["name"]: (m["label"], m["config"]["meta"]["label_en"]) for m in kpi_metrics()}
+    scopes = [("全体", "the organisation") if t == "org" else (i, i) for t, i in zip(anomalies["scope_type"], anomalies["scope_id"])]
+    sentences = [
+        anomaly_sentence(kpi, names.get(kpi, (kpi, kpi)), scope, value, ratio, direction)
+        for kpi, scope, value, ratio, direction in zip(
+            anomalies["kpi"], scopes, anomalies["value"], anomalies["relative_to_usual"], anomalies["direction"])
+    ]
+    per_kpi = list(anomalies["kpi"])
+    return Table("anomalies", "異常値 (unusual this week, against the eight weeks before)", pd.DataFrame({
+        "異常 (anomaly)": sentences,
+        "今週 (this week)": anomalies["value"],
+        "通常 (usual)": anomalies["usual_value"],
+        # unsigned: the sentence says up or down, and a leading sign would be neutralised in the CSV
+        "標準偏差 (σ from usual)": anomalies["deviations"].abs().round(1),
+    }), {"今週 (this week)": per_kpi, "通常 (usual)": per_kpi, "標準偏差 (σ from usual)": "count"})
+
+
+def weekly_sheet(warehouse: Warehouse, as_of: date, labels: dict[str, str], lead_kpis: list[str]) -> Sheet:
+    week = last_complete_week(as_of)
+    sheet = Sheet("weekly", "週次シート (weekly sheet)", f"{week} 週 (week of)")
+    sheet.tables.append(_anomalies(warehouse, week))
+    comparison = warehouse.frame(
+        """
+        select scope_type, scope_id, kpi, value, previous_value, absolute_change, relative_change
+        from marts.kpi_period_comparison
+        where grain = 'week' and period_start = ? and scope_type in ('org', 'team')
+        """,
+        [week],
+    )
+    order = {k: i for i, k in enumerate(order_kpis(sorted(set(comparison["kpi"])), lead_kpis))}
+    comparison = comparison.assign(_order=comparison["kpi"].map(order)).sort_values(["scope_type", "scope_id", "_order"])
+    per_kpi = list(comparison["kpi"])
+    sheet.tables.append(Table("week_over_week", "先週比 (this week against last week)", pd.DataFrame({
+        "scope": comparison["scope_type"] + " " + comparison["scope_id"],
+        "KPI": [labels.get(k, k) for k in per_kpi],
+        "今週 (this week)": comparison["value"],
+        "先週 (last week)": comparison["previous_value"],
+        "差 (change)": comparison["absolute_change"],
+        "比 (ratio)": comparison["relative_change"],
+    }), {"今週 (this week)": per_kpi, "先週 (last week)": per_kpi, "差 (change)": [f"change:{k}" for k in per_kpi],
+         "比 (ratio)": "attainment"}))
+    trend = warehouse.frame(
+        """
+        select week_start, dials, meetings_set from marts.kpi_weekly
+        where scope_type = 'org' and week_start <= ? order by week_start desc limit 8
+        """,
+        [week],
+    ).iloc[::-1]
+    if not trend.empty:
+        weeks = [str(pd.Timestamp(w).date()) for w in trend["week_start"]]
+        for kpi in ("meetings_set", "dials"):
+            sheet.charts.append(Chart(labels[kpi] + " — 直近8週 (last 8 weeks)", "line", weeks, {kpi: list(trend[kpi])}))
+    return sheet
+
+
+def monthly_sheet(warehouse: Warehouse, as_of: date, labels: dict[str, str], lead_kpis: list[str]) -> Sheet:
+    month = date(as_of.year, as_of.month, 1)
+    sheet = Sheet("monthly", "月次シート (monthly sheet)", month.strftime("%Y-%m"))
+    monthly = warehouse.frame(
+        "select * from marts.kpi_monthly where month_start = ? and scope_type in ('org', 'team') order by scope_type, scope_id",
+        [month],
+    )
+    kpis = order_kpis([k for k in labels if k in monthly.columns], lead_kpis)
+    scopes = list(monthly["scope_type"] + " " + monthly["scope_id"])
+    sheet.tables.append(Table("kpis", "KPI一覧 (every KPI)", pd.DataFrame(
+        {"KPI": [labels[k] for k in kpis], **{s: [monthly.iloc[i][k] for k in kpis] for i, s in enumerate(scopes)}}
+    ), dict.fromkeys(scopes, kpis)))
+    progress = _targets_progress(warehouse, as_of)
+    sheet.tables.append(_month_to_date(progress, labels))
+    paced = progress[progress["paced_attainment"].notna()]
+    if not paced.empty:
+        sheet.charts.append(Chart(
+            "進捗率 (paced attainment) — 100% = 予定どおり (on pace)", "bar",
+            [f"{s} · {labels.get(k, k)}" for s, k in zip(paced["scope_id"], paced["kpi"])],
+            {"進捗率 (paced attainment)": list(paced["paced_attainment"])}, target=1.0, percent=True,
+        ))
+    bottleneck = warehouse.frame(
+        "select scope_id, label_ja, label_en, factor, actual, target, attainment, is_bottleneck, shortfall_type, remedy "
+        "from marts.kpi_bottleneck where month_start = ? order by scope_type, scope_id, factor_order",
+        [month],
+    )
+    factors = list(bottleneck["factor"])
+    sheet.tables.append(Table("bottleneck", "ボトルネック (bottleneck)", pd.DataFrame({
+        "scope": bottleneck["scope_id"],
+        "要因 (factor)": bottleneck["label_ja"] + " (" + bottleneck["label_en"] + ")",
+        "実績 (actual)": bottleneck["actual"],
+        "目標 (target)": bottleneck["target"],
+        "達成率 (attainment)": bottleneck["attainment"],
+        "ボトルネック (bottleneck)": ["★" if b else "" for b in bottleneck["is_bottleneck"]],
+        "種類 (type)": bottleneck["shortfall_type"].map(SHORTFALL_TYPES).fillna(bottleneck["shortfall_type"]).fillna(""),
+        "打ち手 (remedy)": bottleneck["remedy"].fillna(""),
+    }), {"実績 (actual)": factors, "目標 (target)": factors, "達成率 (attainment)": "attainment"}))
+    if not bottleneck.empty:
+        sheet.charts.append(Chart(
+            "ボトルネック要因の達成率 (funnel factors against target)", "bar",
+            [f"{scope} · {label}" for scope, label in zip(bottleneck["scope_id"], bottleneck["label_ja"])],
+            {"達成率 (attainment)": list(bottleneck["attainment"])}, target=1.0, percent=True,
+        ))
+    forecast = warehouse.frame(
+        "select rank, label_ja, probability, open_sals, expected_sqls, open_amount, expected_amount "
+        "from marts.open_sal_forecast where scope_type = 'org' order by rank"
+    )
+    sheet.tables.append(Table("open_sal_forecast", "商談化済み案件の見込み (open SAL forecast)", pd.DataFrame({
+        "ランク (rank)": forecast["rank"] + " " + forecast["label_ja"],
+        "確度 (probability)": forecast["probability"],
+        "件数 (open SALs)": forecast["open_sals"],
+        "見込SQL数 (expected SQLs)": forecast["expected_sqls"],
+        "見込金額 (expected amount)": forecast["expected_amount"],
+    }), {"確度 (probability)": "attainment", "件数 (open SALs)": "count", "見込SQL数 (expected SQLs)": "count",
+         "見込金額 (expected amount)": "expected_amount"}))
+    plan = warehouse.frame("select * from marts.kpi_plan where month_start = ? and scope_type = 'org'", [month])
+    if not plan.empty:
+        row = plan.iloc[0]
+        sheet.tables.append(Table("plan", "逆算 (plan backwards from the revenue target)", pd.DataFrame({
+            "項目 (item)": list(PLAN_ITEMS.values()),
+            "必要数 (needed)": [row[n] for n in PLAN_ITEMS],
+        }), {"必要数 (needed)": ["pipeline_amount" if n == "pipeline_needed" else n for n in PLAN_ITEMS]}))
+    suggestion = warehouse.frame(
+        "select kpi, baseline, stretch_target, achievable_target, floor_target, suggestion_month "
+        "from marts.kpi_target_suggestion where scope_type = 'org' and is_cumulative order by kpi"
+    )
+    suggested = {"直近3か月平均 (last 3 months)": "baseline", "ストレッチ (stretch)": "stretch_target",
+                 "達成可能 (achievable)": "achievable_target", "最低ライン (floor)": "floor_target"}
+    sheet.tables.append(Table("target_suggestions", "来月の目標案 (target suggestions for next month)", pd.DataFrame({
+        "KPI": [labels.get(k, k) for k in suggestion["kpi"]], **{title: suggestion[column] for title, column in suggested.items()},
+    }), dict.fromkeys(suggested, list(suggestion["kpi"]))))
+    trend = warehouse.frame(
+        "select month_start, meetings_set, won_amount from marts.kpi_monthly where scope_type = 'org' and month_start <= ? order by month_start",
+        [month],
+    )
+    sheet.charts.append(Chart(labels["meetings_set"] + " — 月次推移 (by month)", "line",
+                              [str(pd.Timestamp(m).date())[:7] for m in trend["month_start"]], {"meetings_set": list(trend["meetings_set"])}))
+    return sheet
