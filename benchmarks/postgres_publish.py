@@ -21,8 +21,8 @@ import duckdb
 import psycopg
 
 from connectors.sql import DuckDBLimits
-from orchestration.postgres import PostgresTarget, publish_to_postgres
-from orchestration.publish import SEGMENTED_TABLES
+from orchestration.serving.postgres import PostgresTarget, publish_to_postgres
+from orchestration.serving.publish import SEGMENTED_TABLES
 
 RESULTS = Path(__file__).with_name("results")
 

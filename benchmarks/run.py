@@ -31,7 +31,7 @@ import duckdb
 import pandas as pd
 
 from benchmarks.generate import SCALES, last_export_day
-from orchestration.parse_cache import PARSE_CACHE_ENV
+from orchestration.transform.parse_cache import PARSE_CACHE_ENV
 from orchestration.workspace import ENGINES, segments_dir
 
 CORE_COLUMNS = ["dials", "rang_calls", "connected_calls", "effective_contacts", "connected_talk_seconds",
@@ -101,7 +101,7 @@ def run(scale: str, data_dir: Path, results_dir: Path, engine: str = "duckdb") -
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     log = work / "benchmark.log"
-    # a first night as a new user's: no parse kept from another workspace (orchestration/parse_cache.py)
+    # a first night as a new user's: no parse kept from another workspace (orchestration/transform/parse_cache.py)
     os.environ[PARSE_CACHE_ENV] = str(work / "parse-cache")
     python = sys.executable
     iskpi = str(Path(python).with_name("iskpi"))

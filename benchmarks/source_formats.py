@@ -26,7 +26,7 @@ from connectors.contract import entity_names
 from connectors.files import discover
 from connectors.source_formats import shipped_formats
 from connectors.sql import DuckDBLimits
-from orchestration.loading import LoadSettings, load_entity
+from orchestration.ingest.loading import LoadSettings, load_entity
 from orchestration.paths import DEFAULT_MAPPINGS_DIR
 
 RESULTS = Path(__file__).with_name("results")

@@ -11,7 +11,6 @@ from pathlib import Path
 
 from dagster import Definitions, definitions
 
-from orchestration.dbt_parse import ensure_dbt_manifest
 from orchestration.defs.ingest import ingest
 from orchestration.defs.publish import build_publish_assets
 from orchestration.defs.quality import UNRESOLVED_LEAD_CHECKS
@@ -19,7 +18,8 @@ from orchestration.defs.resources import WarehouseResource, dbt_environment, dbt
 from orchestration.defs.run_log import run_file_logger
 from orchestration.defs.schedules import NIGHTLY_JOB, nightly_schedule
 from orchestration.defs.transform import build_dbt_assets
-from orchestration.spark import check_spark_installed
+from orchestration.transform.dbt_parse import ensure_dbt_manifest
+from orchestration.transform.spark import check_spark_installed
 from orchestration.workspace import Workspace, demo_workspace, find_workspace
 
 

@@ -134,10 +134,10 @@ def _run_locked(workspace: Workspace, as_of: date | None, full_refresh: bool) ->
 
 def _run_job(workspace: Workspace, as_of: date | None, full_refresh: bool, unmatched: list[str], warnings: list[str]) -> NightlyOutcome:
     """The Dagster job, and what it came to."""
-    from orchestration.dbt_parse import DbtParseError
     from orchestration.definitions import build_defs
     from orchestration.defs.resources import WarehouseResource
     from orchestration.defs.run_log import close_run_logs
+    from orchestration.transform.dbt_parse import DbtParseError
 
     warehouse = WarehouseResource.for_workspace(workspace)
     log_file = _new_log_file(workspace)

@@ -27,8 +27,8 @@ from pathlib import Path
 import duckdb
 
 from expectations.rules import EARLIEST_PLAUSIBLE
-from orchestration.build_state import destinations_digest, record_night_key, same_night_as_last
 from orchestration.paths import DBT_PROJECT_DIR, PACKAGE_ROOT
+from orchestration.transform.build_state import destinations_digest, record_night_key, same_night_as_last
 from orchestration.workspace import Workspace
 
 # the code a run executes: a changed model, rule or step is a night to run in full
@@ -46,7 +46,7 @@ where f.status = 'loaded' and q.rule like '%.plausible'
 
 
 def destinations(workspace: Workspace) -> str:
-    """Where the workspace publishes to, as the build record keeps it (orchestration/build_state.py)."""
+    """Where the workspace publishes to, as the build record keeps it (orchestration/transform/build_state.py)."""
     return destinations_digest(str(workspace.warehouse.resolve()), workspace.postgres_dsn)
 
 

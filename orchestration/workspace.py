@@ -256,7 +256,7 @@ def settled_work_dir(workspace_root: Path, warehouse: Path) -> Path:
 
 
 def segments_dir(published: Path) -> Path:
-    """Where the published file's event facts live as monthly Parquet segments (orchestration/publish.py)."""
+    """Where the published file's event facts live as monthly Parquet segments (orchestration/serving/publish.py)."""
     return published.with_name(f"{published.name}.segments")
 
 

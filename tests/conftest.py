@@ -12,15 +12,15 @@ import pytest
 from workspaces import run_nightly
 
 from orchestration.nightly import NightlyOutcome
-from orchestration.parse_cache import PARSE_CACHE_ENV
 from orchestration.paths import SAMPLE_INPUT_DIR
 from orchestration.sample import Sample, generate
+from orchestration.transform.parse_cache import PARSE_CACHE_ENV
 
 OWN_PARSE_CACHE = pytest.StashKey[str]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """The suite's workspaces share their dbt parses (orchestration/parse_cache.py) in a folder of
+    """The suite's workspaces share their dbt parses (orchestration/transform/parse_cache.py) in a folder of
     the run's own, never the user's cache. Set before the workers start, so they inherit it."""
     if not hasattr(config, "workerinput"):  # the controller, or the only process
         os.environ[PARSE_CACHE_ENV] = tempfile.mkdtemp(prefix="iskpi-test-parses-")

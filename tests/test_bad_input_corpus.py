@@ -17,7 +17,7 @@ import pytest
 from workspaces import load_settings
 
 from connectors.files import ExportFile, sha256_of
-from orchestration.loading import EntityLoad, LoadSettings, load_entity
+from orchestration.ingest.loading import EntityLoad, LoadSettings, load_entity
 
 NOW = datetime(2026, 11, 22, tzinfo=UTC)
 CALLS_HEADER = "call_id,rep_id,lead_id,phone,direction,started_at,result,talk_seconds"

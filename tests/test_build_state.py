@@ -1,4 +1,4 @@
-"""When a night's dbt build is incremental and when it is a full one (orchestration/build_state.py)."""
+"""When a night's dbt build is incremental and when it is a full one (orchestration/transform/build_state.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import duckdb
 import pytest
 
 from expectations.gate import ensure_audit
-from orchestration.build_state import begin_build, destinations_digest, finish_build, nothing_new, project_fingerprint, record_published
+from orchestration.transform.build_state import begin_build, destinations_digest, finish_build, nothing_new, project_fingerprint, record_published
 
 
 @pytest.fixture

@@ -71,7 +71,7 @@ def test_every_raw_table_is_loaded_by_one_step(defs):
 
 
 def test_the_project_is_parsed_again_only_when_what_it_is_parsed_from_changed(defs, workspace):
-    from orchestration.dbt_parse import ensure_dbt_manifest
+    from orchestration.transform.dbt_parse import ensure_dbt_manifest
     from orchestration.workspace import load_workspace
 
     manifest = ensure_dbt_manifest(workspace)  # parsed when the definitions were loaded
@@ -95,8 +95,8 @@ def test_a_workspace_like_another_takes_its_parse_moved_to_its_own_folder(worksp
     """A second workspace with the same project, mappings and settings does not parse (~8 s): it
     takes the first one's parse, every path in it moved to its own project copy. A mapping of its
     own makes it parse."""
-    from orchestration import dbt_parse
     from orchestration.defs.dbt_runner import load_parsed_manifest
+    from orchestration.transform import dbt_parse
     from orchestration.workspace import init_workspace
 
     dbt_parse.ensure_dbt_manifest(workspace)

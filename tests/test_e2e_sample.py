@@ -179,7 +179,7 @@ def test_the_working_database_and_logs_are_the_owners_alone(sample_run):
 def test_iskpi_query_reads_the_published_marts_and_nothing_else(sample_run, tmp_path):
     from click.testing import CliRunner
 
-    from orchestration.cli import main
+    from orchestration.cli.main import main
 
     _, warehouse, _ = sample_run
     work_db = warehouse.parent / ".iskpi" / "work" / f"{warehouse.stem}.work.duckdb"

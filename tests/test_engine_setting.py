@@ -8,9 +8,9 @@ import importlib.util
 import pytest
 import yaml
 
-from orchestration import spark
 from orchestration.defs.resources import WarehouseResource
 from orchestration.paths import DBT_PROJECT_DIR
+from orchestration.transform import spark
 from orchestration.workspace import WorkspaceError, init_workspace, load_workspace
 
 

@@ -148,7 +148,7 @@ def test_a_file_name_that_is_not_utf8_is_loaded_and_named_printably(tmp_path):
     import duckdb
     from workspaces import load_settings
 
-    from orchestration.loading import load_entity
+    from orchestration.ingest.loading import load_entity
 
     settings = load_settings(tmp_path)
     inbox = tmp_path / "inbox"

@@ -283,7 +283,7 @@ def _mf(warehouse: Path, metrics: list[str], group_by: str, tmp_path: Path) -> p
     """The semantic layer's answer as `iskpi metrics --csv` writes it."""
     from click.testing import CliRunner
 
-    from orchestration.cli import main
+    from orchestration.cli.main import main
 
     out = tmp_path / "mf.csv"
     completed = CliRunner().invoke(main, ["--workspace", str(warehouse.parent), "metrics", ",".join(metrics), "--group-by", group_by,
@@ -376,7 +376,7 @@ def test_iskpi_metrics_speaks_iskpis_language_and_prints_only_the_sorted_table(s
     with spinner frames and an emoji, its weeks unsorted."""
     from click.testing import CliRunner
 
-    from orchestration.cli import main
+    from orchestration.cli.main import main
 
     _, warehouse, _ = sample_run
     workspace = ["--workspace", str(warehouse.parent)]

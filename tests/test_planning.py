@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from connectors.calendar import BusinessCalendar
 from orchestration import planning
-from orchestration.cli import main
+from orchestration.cli.main import main
 from orchestration.sheets.writers import neutralise, write_csv
 
 

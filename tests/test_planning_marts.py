@@ -144,7 +144,7 @@ def test_dials_are_judged_against_their_paced_target_mid_month(as_of_run):
 
 
 def test_every_dbt_unit_test_passes_the_spec_bottleneck_example_and_phase_boundaries_among_them(sample_run):
-    from orchestration.dbt_parse import workspace_dbt_dir
+    from orchestration.transform.dbt_parse import workspace_dbt_dir
     from orchestration.workspace import work_db_for
 
     _, warehouse, _ = sample_run
@@ -353,7 +353,7 @@ def test_the_manager_sheets_are_written_after_publish(bundled_run):
 def test_iskpi_report_writes_cp932_on_request_and_refuses_another_as_of_date(bundled_run, tmp_path):
     from click.testing import CliRunner
 
-    from orchestration.cli import main
+    from orchestration.cli.main import main
 
     runner = CliRunner()
     written = runner.invoke(main, ["report", "--warehouse", str(bundled_run), "--out", str(tmp_path), "--encoding", "cp932",
@@ -371,7 +371,7 @@ def test_iskpi_plan_finds_the_demo_warehouse_as_query_and_metrics_do(bundled_run
 
     from click.testing import CliRunner
 
-    from orchestration.cli import main
+    from orchestration.cli.main import main
     from orchestration.workspace import demo_workspace
 
     monkeypatch.delenv("ISKPI_WORKSPACE", raising=False)

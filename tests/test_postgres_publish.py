@@ -18,7 +18,7 @@ from workspaces import workspace_for
 
 from connectors.sql import DuckDBLimits
 from orchestration.nightly import run_nightly
-from orchestration.postgres import (
+from orchestration.serving.postgres import (
     READER_ROLE,
     WHOLE_MARTS,
     PostgresPublishError,
@@ -320,7 +320,7 @@ def test_iskpi_grants_sets_the_roles_again(published, server):
     import yaml
     from click.testing import CliRunner
 
-    from orchestration.cli import main
+    from orchestration.cli.main import main
 
     config = published.parent / "iskpi.yml"
     settings = yaml.safe_load(config.read_text(encoding="utf-8"))

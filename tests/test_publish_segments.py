@@ -7,7 +7,7 @@ import duckdb
 import pytest
 
 from connectors.sql import DuckDBLimits
-from orchestration.publish import KEPT_PUBLISHES, publish_warehouse
+from orchestration.serving.publish import KEPT_PUBLISHES, publish_warehouse
 from orchestration.workspace import segments_dir
 
 CALLS = """

@@ -10,8 +10,8 @@ import duckdb
 import pytest
 
 from expectations.gate import ensure_audit
-from orchestration.build_state import begin_build, finish_build, record_published
 from orchestration.quiet_night import destinations, is_quiet, night_key, record_night
+from orchestration.transform.build_state import begin_build, finish_build, record_published
 from orchestration.workspace import Workspace, init_workspace
 
 LAST_NIGHT = datetime(2026, 12, 2, 17, 0, tzinfo=UTC)

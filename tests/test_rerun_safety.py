@@ -116,7 +116,7 @@ KILLED_RUN = textwrap.dedent(
         os.kill(os.getpid(), signal.SIGKILL)
 
     if kill_point == "after_raw_load":  # the new calls are committed to raw; no check has run
-        import orchestration.loading as loading
+        import orchestration.ingest.loading as loading
         admit = loading.admit
         def admit_then_kill(con, entity, *args, **kwargs):
             outcomes = admit(con, entity, *args, **kwargs)

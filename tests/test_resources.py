@@ -12,7 +12,7 @@ import yaml
 
 from connectors.sql import DuckDBLimits
 from orchestration.defs.resources import WarehouseResource
-from orchestration.loading import connect
+from orchestration.ingest.loading import connect
 from orchestration.paths import DBT_PROJECT_DIR
 from orchestration.workspace import Settings, init_workspace, load_workspace
 

@@ -10,7 +10,7 @@ from workspaces import load_settings
 from connectors.contract import entity_names, load_contract
 from connectors.files import ExportFile, sha256_of
 from expectations.rules import rules_for
-from orchestration.loading import load_entity
+from orchestration.ingest.loading import load_entity
 from orchestration.paths import DEFAULT_MAPPINGS_DIR
 
 NOW = datetime(2026, 11, 22, tzinfo=UTC)
@@ -192,9 +192,9 @@ def test_a_working_database_of_an_earlier_version_loads_on(tmp_path):
 
 def _night_of_three_calls_files(folder, batch_rows, monkeypatch):
     """Three files: the second repeats a row of the first, the third is mostly broken (blocked)."""
-    import orchestration.loading
+    import orchestration.ingest.loading
 
-    monkeypatch.setattr(orchestration.loading, "ADMIT_BATCH_ROWS", batch_rows)
+    monkeypatch.setattr(orchestration.ingest.loading, "ADMIT_BATCH_ROWS", batch_rows)
     folder.mkdir()
     settings = load_settings(folder, max_quarantine_share=0.5)
     load_entity("reps", [_export(folder, "reps", "reps.csv", "rep_id,rep_name,department,role\nR1,山田,is,sdr\n")], settings, NOW)

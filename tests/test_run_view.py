@@ -7,8 +7,8 @@ from pathlib import Path
 
 from rich.console import Console
 
+from orchestration.cli.run_view import ConsoleView
 from orchestration.nightly import NightlyOutcome
-from orchestration.run_view import ConsoleView
 
 
 def printed(outcome: NightlyOutcome, phases: dict[str, str] | None = None) -> str:
@@ -41,7 +41,7 @@ def test_a_failed_run_prints_its_message_whole():
 
 def test_the_closing_hint_names_the_command_as_it_was_run(monkeypatch, tmp_path):
     """Right after the README's first command the venv is not on PATH: `iskpi query` would not run."""
-    from orchestration import run_view
+    from orchestration.cli import run_view
 
     monkeypatch.setattr(run_view.sys, "argv", [".venv/bin/iskpi", "run"])
     monkeypatch.setenv("PATH", str(tmp_path))

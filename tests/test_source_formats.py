@@ -20,7 +20,7 @@ from connectors import normalize, source_formats
 from connectors.contract import entity_names
 from connectors.files import discover, read_header, recognise, unmatched_files
 from connectors.source_formats import FormatError, available_formats, parse_format, shipped_formats
-from orchestration.loading import load_entity
+from orchestration.ingest.loading import load_entity
 from orchestration.nightly import run_nightly
 from orchestration.paths import DEFAULT_MAPPINGS_DIR
 
@@ -241,7 +241,7 @@ def test_an_unmatched_vendor_user_is_reported_and_readmitted_once_mapped(tmp_pat
 def test_source_check_shows_the_mapping_before_a_run(tmp_path, monkeypatch):
     from click.testing import CliRunner
 
-    from orchestration.cli import main
+    from orchestration.cli.main import main
 
     monkeypatch.chdir(tmp_path)
     inbox = format_fixtures.write(tmp_path / "inbox", ["hubspot"])
@@ -275,7 +275,7 @@ def test_source_check_outside_a_workspace_reads_the_demos_reps(tmp_path, monkeyp
     every vendor user as unmatched."""
     from click.testing import CliRunner
 
-    from orchestration.cli import main
+    from orchestration.cli.main import main
     from orchestration.workspace import demo_workspace
 
     monkeypatch.delenv("ISKPI_WORKSPACE", raising=False)

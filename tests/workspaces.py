@@ -8,10 +8,10 @@ import subprocess
 from datetime import date
 from pathlib import Path
 
-from orchestration.dbt_parse import dbt_executable, materialise_dbt_project
 from orchestration.nightly import NightlyOutcome
 from orchestration.nightly import run_nightly as run_workspace
 from orchestration.thresholds import BlockingThresholds
+from orchestration.transform.dbt_parse import dbt_executable, materialise_dbt_project
 from orchestration.workspace import CONFIG_FILE, Workspace, init_workspace, load_workspace
 
 
@@ -50,8 +50,8 @@ def as_if_never_published(warehouse: Path) -> None:
     """Take away the mark that the last build reached readers, as a publish step that failed does:
     the next night builds again though nothing is new."""
     from connectors.sql import DuckDBLimits
-    from orchestration.build_state import record_published
-    from orchestration.loading import connect
+    from orchestration.ingest.loading import connect
+    from orchestration.transform.build_state import record_published
 
     work = warehouse.parent / ".iskpi" / "work"
     with connect(work / f"{warehouse.stem}.work.duckdb", DuckDBLimits(temp_directory=str(work / "tmp"))) as con:
@@ -65,7 +65,7 @@ def load_settings(folder: Path, max_quarantine_share: float = 1.0, mappings_dir:
     from datetime import timedelta
 
     from connectors.sql import DuckDBLimits
-    from orchestration.loading import LoadSettings
+    from orchestration.ingest.loading import LoadSettings
     from orchestration.paths import DEFAULT_MAPPINGS_DIR
     from orchestration.workspace import Settings
 

@@ -1,6 +1,6 @@
 {#
   The nightly build is incremental. Before dbt runs, the orchestrator records the build in
-  audit.dbt_builds (orchestration/build_state.py): raw rows whose _append_id is above the
+  audit.dbt_builds (orchestration/transform/build_state.py): raw rows whose _append_id is above the
   build's since_append_id are what arrived since the last finished build (new files and
   re-admitted rows alike). A model that carries history recomputes only the keys those rows
   touch; a full build (`--full-refresh`, chosen when the project, a mapping or a setting

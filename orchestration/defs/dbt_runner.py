@@ -2,7 +2,7 @@
 
 A dbt subprocess paid 5-10 s a night before its first model: importing dbt and its adapter,
 then reading and checking its partial parse. Here dbt is imported once with the job, the project
-is parsed only when its copy, its settings or its target changed (orchestration/dbt_parse.py),
+is parsed only when its copy, its settings or its target changed (orchestration/transform/dbt_parse.py),
 and a build runs on the manifest that parse left: a night parses nothing. Nothing outlives the run either:
 there is no dbt process to go on writing after the run lock is released.
 """
@@ -20,7 +20,7 @@ from dagster_dbt import DagsterDbtTranslator
 from dagster_dbt.asset_utils import get_manifest_and_translator_from_dbt_assets, get_subset_selection_for_context
 from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
 
-from orchestration.dbt_parse import dbt_arguments
+from orchestration.transform.dbt_parse import dbt_arguments
 
 # dbt's events for a finished node: what dagster-dbt turns into materializations and check results
 RESULT_EVENTS = frozenset({"LogSeedResult", "LogModelResult", "LogSnapshotResult", "LogTestResult"})

@@ -16,7 +16,7 @@ from expectations.gate import reconcile
 from expectations.rules import referenced_entities
 from orchestration import progress
 from orchestration.defs.resources import WarehouseResource
-from orchestration.loading import EntityLoad, WorkSession, load_entity
+from orchestration.ingest.loading import EntityLoad, WorkSession, load_entity
 
 INGEST_STEP = "ingest"
 HOLIDAYS_PHASE = "raw__jp_public_holidays"

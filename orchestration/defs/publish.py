@@ -1,6 +1,6 @@
 """The publish steps as Dagster assets: the warehouse file and its segments
-(orchestration/publish.py), the manager's sheets (orchestration/sheets/) and PostgreSQL
-(orchestration/postgres.py). A step that fails leaves the build unpublished."""
+(orchestration/serving/publish.py), the manager's sheets (orchestration/sheets/) and PostgreSQL
+(orchestration/serving/postgres.py). A step that fails leaves the build unpublished."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from contextlib import contextmanager
 from dagster import AssetKey, AssetsDefinition, MaterializeResult, asset
 
 from orchestration import progress
-from orchestration.build_state import record_published
 from orchestration.defs.resources import WarehouseResource
-from orchestration.loading import connect
-from orchestration.publish import publish_warehouse
+from orchestration.ingest.loading import connect
+from orchestration.serving.publish import publish_warehouse
+from orchestration.transform.build_state import record_published
 
 
 @asset(
@@ -40,10 +40,10 @@ def manager_sheets(context, warehouse: WarehouseResource) -> MaterializeResult:
     key=AssetKey(["postgres_warehouse"]),
     group_name="publish",
     deps=[AssetKey(["published_warehouse"])],
-    description="The published marts and audit.load_files, also in PostgreSQL for BI, with the readers' roles (orchestration/postgres.py).",
+    description="The published marts and audit.load_files, also in PostgreSQL for BI, with the readers' roles (orchestration/serving/postgres.py).",
 )
 def postgres_warehouse(warehouse: WarehouseResource) -> MaterializeResult:
-    from orchestration.postgres import publish_to_postgres
+    from orchestration.serving.postgres import publish_to_postgres
 
     with _unpublished_if_it_fails(warehouse):
         report = publish_to_postgres(warehouse.published, warehouse.postgres_target, warehouse.duckdb_limits)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dagster import AssetCheckResult, AssetKey, asset_check
 
 from orchestration.defs.resources import WarehouseResource
-from orchestration.loading import connect
+from orchestration.ingest.loading import connect
 
 UNRESOLVED_LEADS = "unresolved_leads"
 MIN_ROWS_JUDGED = 20

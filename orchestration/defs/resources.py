@@ -19,12 +19,12 @@ from pydantic import PrivateAttr
 
 from connectors.source_formats import SourceFormat, available_formats
 from connectors.sql import DuckDBLimits
-from orchestration.build_state import destinations_digest
-from orchestration.dbt_parse import dbt_executable, parse_dir
 from orchestration.defs.dbt_runner import InProcessDbtResource
-from orchestration.loading import LoadSettings
+from orchestration.ingest.loading import LoadSettings
 from orchestration.run_lock import exclusive_run
-from orchestration.spark import SPARK_SESSION_TARGET, WORK_TARGET, dbt_target_for, spark_environment
+from orchestration.transform.build_state import destinations_digest
+from orchestration.transform.dbt_parse import dbt_executable, parse_dir
+from orchestration.transform.spark import SPARK_SESSION_TARGET, WORK_TARGET, dbt_target_for, spark_environment
 from orchestration.workspace import SOURCES_DIR, Workspace, settled_work_dir, work_db_for, work_dir_for
 
 
@@ -57,7 +57,7 @@ class WarehouseResource(ConfigurableResource):
     as_of_date: str | None = None
     # rebuild every incremental model from all history (`iskpi run --full-refresh`)
     full_refresh: bool = False
-    # PostgreSQL publishing (None: off); the waits of orchestration/postgres.py
+    # PostgreSQL publishing (None: off); the waits of orchestration/serving/postgres.py
     postgres_dsn: str | None = None
     postgres_lock_wait_seconds: float = 30.0
     postgres_reader_statement_timeout_seconds: float = 60.0
@@ -144,12 +144,12 @@ class WarehouseResource(ConfigurableResource):
 
     @property
     def destinations(self) -> str:
-        """Where this run publishes to, as orchestration/build_state.py records it."""
+        """Where this run publishes to, as orchestration/transform/build_state.py records it."""
         return destinations_digest(str(self.published), self.postgres_dsn)
 
     @property
     def postgres_target(self):
-        from orchestration.postgres import PostgresTarget
+        from orchestration.serving.postgres import PostgresTarget
 
         if self.postgres_dsn is None:
             return None
@@ -184,7 +184,7 @@ class WarehouseResource(ConfigurableResource):
 
 
 def dbt_project(workspace_dir: Path, target: str = WORK_TARGET) -> DbtProject:
-    """The workspace's project copy and its parse for a target (orchestration/dbt_parse.py), as dagster-dbt knows a project."""
+    """The workspace's project copy and its parse for a target (orchestration/transform/dbt_parse.py), as dagster-dbt knows a project."""
     parsed_in = parse_dir(workspace_dir, target)
     return DbtProject(project_dir=parsed_in.parent, target_path=Path(parsed_in.name), profiles_dir=parsed_in.parent, target=target)
 

@@ -13,11 +13,11 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtP
 from connectors.lake import land_checked_tables
 from expectations.gate import ensure_audit
 from orchestration import progress
-from orchestration.build_state import NOTHING_NEW, BuildPlan, begin_build, finish_build, nothing_new, project_fingerprint
-from orchestration.dbt_parse import per_target, project_copy_files
 from orchestration.defs.resources import WarehouseResource, dbt_environment
-from orchestration.loading import connect
-from orchestration.spark import FULL_BUILD_REASON, mirror_spark_tables, spark_table_folders
+from orchestration.ingest.loading import connect
+from orchestration.transform.build_state import NOTHING_NEW, BuildPlan, begin_build, finish_build, nothing_new, project_fingerprint
+from orchestration.transform.dbt_parse import per_target, project_copy_files
+from orchestration.transform.spark import FULL_BUILD_REASON, mirror_spark_tables, spark_table_folders
 
 TRANSLATOR = DagsterDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 

@@ -4,7 +4,7 @@ workspace's semantic manifest, reading the published warehouse read-only.
 `mf query` answers the same (README), but it is a program of its own that imports dbt to read a
 profile and reach DuckDB through dbt's adapter: ~4 s a call, of which the query is 0.1 s. Here
 MetricFlow renders its SQL for DuckDB and a read-only DuckDB connection runs it
-(orchestration/metricflow_duckdb.py), and a name the layer does not know is refused before
+(orchestration/transform/metricflow_duckdb.py), and a name the layer does not know is refused before
 MetricFlow is imported.
 """
 
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from orchestration.dbt_parse import ensure_dbt_manifest, parse_dir
+from orchestration.transform.dbt_parse import ensure_dbt_manifest, parse_dir
 from orchestration.workspace import Workspace
 
 
@@ -60,7 +60,7 @@ def ask(workspace: Workspace, warehouse: Path, question: MetricsQuestion, explai
     import duckdb
     from metricflow_semantics.errors.error_classes import MetricFlowException
 
-    from orchestration.metricflow_duckdb import WarehouseBusy, metricflow_engine, query_request
+    from orchestration.transform.metricflow_duckdb import WarehouseBusy, metricflow_engine, query_request
 
     request = query_request(question)
     try:

@@ -29,7 +29,7 @@ import duckdb
 from connectors.sql import DuckDBLimits, ident, literal
 from orchestration.workspace import segments_dir
 
-# tables, or views over Parquet where Spark built the marts (orchestration/spark.py)
+# tables, or views over Parquet where Spark built the marts (orchestration/transform/spark.py)
 PUBLISHED_TABLES_SQL = """
 select table_schema, table_name from information_schema.tables
 where table_catalog = 'work'

@@ -1,5 +1,5 @@
 """MetricFlow's engine on DuckDB without dbt: MetricFlow renders its SQL for DuckDB, and a
-read-only DuckDB connection runs it (orchestration/semantic_layer.py asks the questions)."""
+read-only DuckDB connection runs it (orchestration/transform/semantic_layer.py asks the questions)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from metricflow_semantics.model.semantic_manifest_lookup import SemanticManifest
 from metricflow_semantics.sql.sql_bind_parameters import SqlBindParameterSet
 
 if TYPE_CHECKING:
-    from orchestration.semantic_layer import MetricsQuestion
+    from orchestration.transform.semantic_layer import MetricsQuestion
 
 # the catalog name the models were parsed under (profiles.yml): the semantic manifest names its tables so
 CATALOG = "iskpi"

@@ -97,7 +97,7 @@ def _ensure_reps(con: duckdb.DuckDBPyConnection) -> None:
 
 def check_file(path: Path, settings: CheckSettings, format_name: str | None = None) -> CheckResult:
     from expectations.rules import rules_for  # the rules read the mappings; imported here to keep this module light
-    from orchestration.loading import IDENTITIES, LINKS, install_identities
+    from orchestration.ingest.loading import IDENTITIES, LINKS, install_identities
 
     source, problem = _recognised(path, settings.formats, format_name)
     if source is None:

@@ -19,9 +19,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from orchestration.parse_cache import cache_key, keep_parse, take_kept_parse
 from orchestration.paths import DBT_PROJECT_DIR
-from orchestration.spark import WORK_TARGET
+from orchestration.transform.parse_cache import cache_key, keep_parse, take_kept_parse
+from orchestration.transform.spark import WORK_TARGET
 from orchestration.workspace import Workspace
 
 # the parse's record of what it was parsed from, beside dbt's own artifacts
@@ -144,7 +144,7 @@ def ensure_dbt_manifest(workspace: Workspace, target: str = WORK_TARGET) -> Path
     """Sync the workspace's project copy and parse it when anything changed since the last parse:
     a file of the copy, the settings dbt reads as vars (not the as-of date, which only a build
     reads), the target or dbt itself; from another workspace's parse of the same when one is kept
-    (orchestration/parse_cache.py). The nightly build runs on this parse; it never parses."""
+    (orchestration/transform/parse_cache.py). The nightly build runs on this parse; it never parses."""
     dbt_vars = json.dumps(workspace.settings.dbt_vars())
     project_dir = materialise_dbt_project(workspace.root)
     parsed_in = parse_dir(workspace.root, target)

@@ -129,8 +129,8 @@ def run(
     """Run the nightly job: load the inbox, check, build the marts, publish the warehouse.
 
     Outside a workspace it runs the bundled sample into a demo workspace (./iskpi-demo)."""
+    from orchestration.cli.run_view import ConsoleView
     from orchestration.nightly import run_nightly
-    from orchestration.run_view import ConsoleView
 
     started = time.monotonic()
     workspace = context.workspace()
@@ -196,8 +196,8 @@ def source_check(context: Context, files: tuple[Path, ...], format_name: str | N
     import tempfile
 
     from connectors.source_formats import FormatError, available_formats
+    from orchestration.ingest.source_check import CheckSettings, check_file
     from orchestration.paths import DEFAULT_MAPPINGS_DIR
-    from orchestration.source_check import CheckSettings, check_file
     from orchestration.workspace import Settings
 
     workspace = context.found_workspace()  # the demo's reps too, once `iskpi run` has made it
@@ -284,7 +284,7 @@ def metrics(context: Context, metrics: str, group_by: str, where: tuple[str, ...
 
     METRICS is a comma-separated list of KPI names (docs/kpi_reference.md).
     """
-    from orchestration.semantic_layer import MetricsQuestion, SemanticLayerError, ask
+    from orchestration.transform.semantic_layer import MetricsQuestion, SemanticLayerError, ask
 
     workspace, warehouse = context.workspace_or_demo(), published_warehouse(context, warehouse_path)
     question = MetricsQuestion(_names(metrics), _names(group_by), where, _names(order or ""), limit, start_time, end_time)
@@ -454,7 +454,7 @@ def report(context: Context, warehouse_path: Path | None, as_of: datetime | None
 def grants(context: Context) -> None:
     """Create or refresh the PostgreSQL readers' roles and row-level security (postgres_publish in iskpi.yml)."""
     from orchestration.defs.resources import WarehouseResource
-    from orchestration.postgres import PostgresPublishError, ensure_grants
+    from orchestration.serving.postgres import PostgresPublishError, ensure_grants
 
     workspace = context.workspace_or_demo()
     warehouse = WarehouseResource.for_workspace(workspace)

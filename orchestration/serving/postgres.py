@@ -45,7 +45,7 @@ from psycopg import errors, sql
 
 from connectors.sql import DuckDBLimits, literal
 from connectors.sql import ident as duck_ident
-from orchestration.publish import SEGMENTED_TABLES
+from orchestration.serving.publish import SEGMENTED_TABLES
 
 READER_ROLE = "iskpi_reader"
 TEAM_ROLE_PREFIX = "iskpi_team_"
