@@ -31,8 +31,9 @@ import duckdb
 import pandas as pd
 
 from benchmarks.generate import SCALES, last_export_day
+from orchestration.settings import ENGINES
 from orchestration.transform.parse_cache import PARSE_CACHE_ENV
-from orchestration.workspace import ENGINES, segments_dir
+from orchestration.workspace import segments_dir
 
 CORE_COLUMNS = ["dials", "rang_calls", "connected_calls", "effective_contacts", "connected_talk_seconds",
                 "emails_sent", "emails_opened", "emails_replied", "meetings_set", "leads_assigned"]

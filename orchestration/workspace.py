@@ -23,219 +23,19 @@ from __future__ import annotations
 import os
 import shutil
 import typing
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import yaml
 
 from connectors.files import UnreadableFile, detect_encoding
-from connectors.sql import DuckDBLimits
 from orchestration.paths import DEFAULT_MAPPINGS_DIR
-from orchestration.thresholds import BlockingThresholds
+from orchestration.settings import Settings, WorkspaceError, render_config
 
 CONFIG_FILE = "iskpi.yml"
 SOURCES_DIR = "sources"
 WORKSPACE_ENV = "ISKPI_WORKSPACE"
 DEMO_WORKSPACE = "iskpi-demo"
-
-
-ENGINES = ("duckdb", "spark")
-SPARK_METHODS = ("session", "thrift", "http")
-
-
-class WorkspaceError(Exception):
-    """A workspace that cannot be used as it is; the message says what to do."""
-
-
-@dataclass(frozen=True)
-class Settings:
-    """The settings of iskpi.yml; every key optional, these are the defaults."""
-
-    # timestamps without an offset, and every local date (attribution, business days), are in this zone
-    business_time_zone: str = "Asia/Tokyo"
-    # folders, relative to the workspace unless absolute
-    input_dir: str = "inbox"
-    targets_dir: str = "targets"
-    warehouse: str = "warehouse/iskpi.duckdb"
-    # blocking thresholds (SPEC §3): over them, publishing stops and BI keeps yesterday's warehouse
-    max_quarantine_share: float = BlockingThresholds.max_quarantine_share
-    max_rejected_files: int = BlockingThresholds.max_rejected_files
-    max_unresolved_share: float = BlockingThresholds.max_unresolved_share
-    # how far past the load time a timestamp may lie (clock skew); future-by-nature columns are exempt
-    future_tolerance_hours: float = 24.0
-    # Great Expectations' own engine validates every new file beside the gate's SQL (a second pass)
-    great_expectations_cross_check: bool = False
-    # a second run on the same warehouse waits this long for the first, then gives up
-    run_lock_wait_seconds: float = 0.0
-    # what each DuckDB session of a run may take; over the memory limit it spills to the temp folder
-    duckdb_memory_limit: str = DuckDBLimits.memory_limit
-    duckdb_temp_directory: str | None = None  # None: .iskpi/work/tmp
-    duckdb_threads: int | None = None  # None: every core
-    # follow_up_rate: at least N touches within D business days of the lead's creation
-    follow_up_min_touches: int = 1
-    follow_up_business_days: int = 1
-    # speed to lead: an inbound lead first touched within this many minutes meets the SLA
-    sla_minutes: int = 5
-    # MQL: an MA score at or above this makes a lead marketing-qualified (empty: the score never does)
-    mql_score_threshold: float | None = 80
-    # planning (SPEC §6): months from pipeline to revenue; qualification calls per SAL
-    plan_lead_time_months: int = 6
-    plan_qc_per_sal: int = 3
-    # amounts are reported in this currency; mappings/currency_rates.csv converts the others by month
-    reporting_currency: str = "JPY"
-    # target suggestions: multiples of the trailing three months' baseline (mirrored for lower-is-better KPIs)
-    target_stretch: float = 1.15
-    target_achievable: float = 1.025
-    target_floor: float = 0.9
-    # anomalies: k standard deviations from the eight weeks before; rates only over this many in the denominator
-    anomaly_k: float = 2.5
-    anomaly_min_denominator: int = 20
-    # launch / growth / mature; unset, it follows the months since organisation_started_on
-    organisation_phase: str | None = None
-    organisation_started_on: str | None = None
-    # PostgreSQL (optional): also publish the marts there, for BI; a libpq connection string, or
-    # empty for the PG* environment; how long the publish waits for readers; the readers' limit
-    postgres_publish: bool = False
-    postgres_dsn: str | None = None
-    postgres_lock_wait_seconds: float = 30.0
-    postgres_reader_statement_timeout_seconds: float = 60.0
-    # the engine dbt builds the models on: duckdb (this machine), or spark (SPEC §8: past one machine)
-    engine: str = "duckdb"
-    # how dbt reaches Spark: session (a Spark in the run's process; spark_master local[N] or a
-    # cluster's master URL), thrift (a Spark Thrift server), http (a Databricks cluster)
-    spark_method: str = "session"
-    spark_master: str = "local[*]"
-    spark_driver_memory: str = "4g"
-    spark_host: str | None = None
-    spark_port: int | None = None
-    spark_cluster: str | None = None
-    # where the checked raw tables are landed as Parquet, and Spark's tables (its warehouse folder),
-    # as this machine sees them; on a cluster, folders it shares. spark_lake_uri: how Spark names
-    # the lake folder (hdfs://…, s3a://…), if not by this machine's path
-    spark_lake_dir: str | None = None  # None: .iskpi/work/lake
-    spark_lake_uri: str | None = None
-    spark_warehouse_dir: str | None = None  # None: .iskpi/work/spark
-
-    def __post_init__(self) -> None:
-        for name, allowed in (("engine", ENGINES), ("spark_method", SPARK_METHODS)):
-            if getattr(self, name) not in allowed:
-                raise WorkspaceError(f"{name} is {getattr(self, name)!r}; it is one of {', '.join(allowed)}")
-
-    def dbt_vars(self) -> dict[str, object]:
-        """The settings the dbt project reads as vars (dbt_project.yml declares their defaults)."""
-        names = ("business_time_zone", "follow_up_min_touches", "follow_up_business_days", "sla_minutes", "mql_score_threshold",
-                 "plan_lead_time_months", "plan_qc_per_sal", "reporting_currency", "target_stretch", "target_achievable", "target_floor",
-                 "anomaly_k", "anomaly_min_denominator", "organisation_phase", "organisation_started_on")
-        return {name: getattr(self, name) for name in names}
-
-
-CONFIG_TEMPLATE = """\
-# iskpi workspace settings. Every key is optional; the values below are the defaults.
-# Paths are relative to this folder unless absolute.
-
-# Timestamps without an offset, and every local date, are in this zone.
-business_time_zone: {business_time_zone}
-
-# Where the night's exports are dropped, where targets*.csv live, and the published warehouse
-# (its manager's sheets go to reports/ beside it).
-input_dir: {input_dir}
-targets_dir: {targets_dir}
-warehouse: {warehouse}
-
-# Blocking checks: over these, nothing is published and BI keeps yesterday's warehouse.
-max_quarantine_share: {max_quarantine_share}    # share of a file's rows that may break input rules
-max_rejected_files: {max_rejected_files}          # files per table that may be refused whole
-max_unresolved_share: {max_unresolved_share}      # share of a file's calls / e-mails matching no lead
-
-# Timestamps may lie this far past the load time (clock skew). Columns that are future by nature
-# (a meeting's scheduled_for, an opportunity's expected_close_date) are never held to it.
-future_tolerance_hours: {future_tolerance_hours}
-
-# The input rules (expectations/suites) are evaluated once, inside DuckDB, by the SQL each rule
-# compiles to. On, Great Expectations' own engine validates every new file as well and the load
-# stops if the two counts differ: an audit of the rules, at the cost of a second pass over each file.
-great_expectations_cross_check: {great_expectations_cross_check}
-
-# A second run on the same warehouse waits this long for the first, then exits naming it.
-run_lock_wait_seconds: {run_lock_wait_seconds}
-
-# What the run's DuckDB may take: memory (over it, work spills to the temp folder; empty:
-# .iskpi/work/tmp) and threads (empty: every core). Raise the limit on a large machine.
-duckdb_memory_limit: {duckdb_memory_limit}
-duckdb_temp_directory:
-duckdb_threads:
-
-# follow_up_rate: a lead assigned is followed up with at least N touches within D business days.
-follow_up_min_touches: {follow_up_min_touches}
-follow_up_business_days: {follow_up_business_days}
-# sla_5min_rate: an inbound lead first touched within this many minutes.
-sla_minutes: {sla_minutes}
-# A lead is marketing-qualified (MQL, a hot lead) by a mapped status, a hot action of
-# mappings/hot_actions.csv, or an MA score at or above this (empty: the score never qualifies).
-mql_score_threshold: {mql_score_threshold}
-
-# Planning: months from pipeline to revenue, qualification calls per SAL.
-plan_lead_time_months: {plan_lead_time_months}
-plan_qc_per_sal: {plan_qc_per_sal}
-# Amounts (won, pipeline, revenue) are reported in this currency; a deal in another converts at
-# mappings/currency_rates.csv (month_start, currency, rate), and one without a rate is left out
-# of amount KPIs, counted, and listed in the run summary.
-reporting_currency: {reporting_currency}
-# Target suggestions for next month: multiples of the last three complete months' baseline
-# (for a lower-is-better KPI such as cancel rate the steps go the other way: 2 − factor).
-target_stretch: {target_stretch}
-target_achievable: {target_achievable}
-target_floor: {target_floor}
-# Anomalies (異常値): a week more than k standard deviations from the mean of the eight before;
-# a rate is judged only over a week with at least this many in its denominator (dials, e-mails…).
-anomaly_k: {anomaly_k}
-anomaly_min_denominator: {anomaly_min_denominator}
-# launch / growth / mature; empty: from organisation_started_on (YYYY-MM-DD), else the first IS rep's active_from.
-organisation_phase:
-organisation_started_on:
-
-# PostgreSQL, for BI tools that speak it (optional; the DuckDB file is always published): when on,
-# every run also publishes the marts and audit.load_files there, and keeps the read-only roles
-# (iskpi_reader; iskpi_team_<team> reading its team's rows). postgres_dsn is a libpq connection
-# string ("host=bi-db dbname=iskpi user=iskpi_owner"); empty: the PG* environment. The publish
-# waits at most postgres_lock_wait_seconds for readers, then gives up leaving yesterday's marts.
-postgres_publish: {postgres_publish}
-postgres_dsn:
-postgres_lock_wait_seconds: {postgres_lock_wait_seconds}
-postgres_reader_statement_timeout_seconds: {postgres_reader_statement_timeout_seconds}
-
-# The engine dbt builds the models on: duckdb, or spark when one machine is not enough (needs
-# `pip install 'iskpi[spark]'` and Java 17). Ingest, its checks and the published DuckDB file are
-# the same either way; on Spark the checked raw tables are landed as Parquet in spark_lake_dir.
-# spark_method: session runs Spark in the nightly process (spark_master: local[N], or a cluster's
-# master URL); thrift reaches a Spark Thrift server at spark_host:spark_port; http a Databricks
-# cluster (spark_host, spark_cluster; the token in ISKPI_SPARK_TOKEN). Off this machine, the lake
-# and Spark's warehouse folder must be shared folders: give their paths here, and spark_lake_uri
-# if Spark names the lake otherwise (hdfs://…, s3a://…).
-engine: {engine}
-spark_method: {spark_method}
-spark_master: {spark_master}
-spark_driver_memory: {spark_driver_memory}
-spark_host:
-spark_port:
-spark_cluster:
-spark_lake_dir:            # empty: .iskpi/work/lake
-spark_lake_uri:
-spark_warehouse_dir:       # empty: .iskpi/work/spark
-
-# Tables live in mappings/ (edit them as CSV; a value added is accepted on the next run, and rows
-# it had quarantined are re-admitted):
-#   channels.csv            raw channel label -> channel, channel group (unmapped labels are kept)
-#   call_dispositions.csv   call result -> rang / connected / effective / appointment
-#   lead_stages.csv         lead status -> lifecycle stage
-#   opportunity_stages.csv  opportunity stage -> canonical stage, open / won / lost
-#   lifecycle_stages.csv    the stages, their order and the days after which a lead is stuck (滞留)
-#   sal_forecast_ranks.csv  probabilities of the open-SAL ranks A / B / C / D
-#   company_holidays.csv    company holidays, on top of weekends and Japanese public holidays
-#   currency_rates.csv      month_start, currency, rate: 1 unit of currency in the reporting currency
-#   hot_actions.csv         MA activity type and detail pattern (e.g. page_visit, %pricing%) that make a lead MQL
-#   rep_identities.csv      source, user, rep_id: a vendor user without an e-mail (a Twilio client, a caller id) -> rep
-"""
 
 
 def work_dir_for(workspace_root: Path) -> Path:
@@ -434,8 +234,7 @@ def init_workspace(root: Path, **settings: object) -> Workspace:
         raise WorkspaceError(f"{root} is already a workspace ({CONFIG_FILE} exists); edit it instead")
     root.mkdir(parents=True, exist_ok=True)
     chosen = Settings(**{k: v for k, v in settings.items() if v is not None})
-    rendered = {k: ("" if v is None else v) for k, v in asdict(chosen).items()}
-    (root / CONFIG_FILE).write_text(CONFIG_TEMPLATE.format(**rendered), encoding="utf-8")
+    (root / CONFIG_FILE).write_text(render_config(chosen), encoding="utf-8")
     workspace = load_workspace(root)
     workspace.ensure_mappings()
     for folder in (workspace.input_dir, workspace.targets_dir):

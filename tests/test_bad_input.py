@@ -10,7 +10,6 @@ import pytest
 from workspaces import run_nightly
 
 from orchestration.defs.quality import MIN_ROWS_JUDGED
-from orchestration.thresholds import BlockingThresholds
 
 pytestmark = pytest.mark.e2e
 
@@ -79,21 +78,21 @@ def test_calls_that_resolve_to_no_lead_block_publishing_over_the_threshold(publi
         "U0,R001,,03-9999-0000,outbound,2026-05-01 09:59,busy,0\n",
         encoding="utf-8",
     )
-    assert run_nightly(inputs, warehouse, BlockingThresholds(max_unresolved_share=0.99)).success
+    assert run_nightly(inputs, warehouse, max_unresolved_share=0.99).success
     before = warehouse.read_bytes()
     rows = [f"U{i},R001,{'NOBODY' if i % 2 else ''},{f'03-9999-{i:04d}' if i % 3 else ''},outbound,2026-05-01 10:{i:02d},busy,0"
             for i in range(1, MIN_ROWS_JUDGED + 1)]
     (inputs / "calls_20990103b.csv").write_text(
         "call_id,rep_id,lead_id,phone,direction,started_at,result,talk_seconds\n" + "\n".join(rows) + "\n", encoding="utf-8",
     )
-    outcome = run_nightly(inputs, warehouse, BlockingThresholds(max_unresolved_share=0.99))
+    outcome = run_nightly(inputs, warehouse, max_unresolved_share=0.99)
     assert not outcome.success
     assert f"calls_20990103b.csv: {MIN_ROWS_JUDGED} of {MIN_ROWS_JUDGED} calls (100%) name no known lead" in outcome.message
     assert "more than the 99% allowed" in outcome.message
     assert "lead_resolution = 'unresolved'" in outcome.message
     assert warehouse.read_bytes() == before
     # the same file passes under the default threshold: cold calls are still dials
-    assert run_nightly(inputs, warehouse, BlockingThresholds(max_unresolved_share=1.0)).success
+    assert run_nightly(inputs, warehouse, max_unresolved_share=1.0).success
 
 
 def test_refused_files_block_only_beyond_the_allowed_count(published):
@@ -102,7 +101,7 @@ def test_refused_files_block_only_beyond_the_allowed_count(published):
     refused = run_nightly(inputs, warehouse)
     assert not refused.success and "calls_20990104.csv: required columns" in refused.message
     assert warehouse.read_bytes() == before
-    tolerated = run_nightly(inputs, warehouse, BlockingThresholds(max_rejected_files=1))
+    tolerated = run_nightly(inputs, warehouse, max_rejected_files=1)
     assert tolerated.success, tolerated.message
     assert "refused, within the 1 file(s) allowed: calls_20990104.csv" in tolerated.message
     assert warehouse.read_bytes() != before

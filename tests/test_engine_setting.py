@@ -26,7 +26,7 @@ def _warehouse(tmp_path, settings: str) -> WarehouseResource:
 
 def test_a_new_workspace_builds_on_duckdb_with_no_spark_in_its_environment(tmp_path):
     warehouse = _warehouse(tmp_path, "")
-    assert (warehouse.engine, warehouse.dbt_target) == ("duckdb", "work")
+    assert (warehouse.settings.engine, warehouse.dbt_target) == ("duckdb", "work")
     assert not [name for name in warehouse.dbt_variables if "SPARK" in name or name == "ISKPI_LAKE"]
 
 

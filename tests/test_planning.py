@@ -105,7 +105,7 @@ def test_csv_is_utf8_with_bom_or_cp932_and_neutralised(tmp_path):
 
 def test_iskpi_run_passes_the_as_of_date_thresholds_and_full_refresh(monkeypatch, tmp_path):
     import orchestration.nightly as nightly
-    from orchestration.thresholds import BlockingThresholds
+    from orchestration.settings import Settings
     from orchestration.workspace import init_workspace
 
     calls = []
@@ -120,7 +120,7 @@ def test_iskpi_run_passes_the_as_of_date_thresholds_and_full_refresh(monkeypatch
     (given, as_of, full_refresh), (_, _, asked_full_refresh) = calls
     assert as_of == date(2026, 5, 15) and not full_refresh and asked_full_refresh
     assert (given.settings.max_quarantine_share, given.settings.max_rejected_files, given.settings.max_unresolved_share) == (
-        BlockingThresholds.max_quarantine_share, BlockingThresholds.max_rejected_files, 0.5)
+        Settings.max_quarantine_share, Settings.max_rejected_files, 0.5)
     assert (given.input_dir, given.warehouse) == (tmp_path.resolve(), (tmp_path / "wh.duckdb").resolve())
 
 

@@ -14,7 +14,8 @@ from connectors.sql import DuckDBLimits
 from orchestration.defs.resources import WarehouseResource
 from orchestration.ingest.loading import connect
 from orchestration.paths import DBT_PROJECT_DIR
-from orchestration.workspace import Settings, init_workspace, load_workspace
+from orchestration.settings import Settings
+from orchestration.workspace import init_workspace, load_workspace
 
 SETTINGS_SQL = "select current_setting('memory_limit'), current_setting('threads'), current_setting('temp_directory')"
 
@@ -23,7 +24,8 @@ SETTINGS_SQL = "select current_setting('memory_limit'), current_setting('threads
 def limited_workspace(tmp_path):
     workspace = init_workspace(tmp_path / "team")
     config = workspace.config_file.read_text(encoding="utf-8")
-    config = config.replace("duckdb_memory_limit: 3GB", "duckdb_memory_limit: 1GB").replace("duckdb_threads:\n", "duckdb_threads: 1\n")
+    config = re.sub(r"^duckdb_memory_limit: 3GB", "duckdb_memory_limit: 1GB", config, flags=re.MULTILINE)
+    config = re.sub(r"^duckdb_threads:", "duckdb_threads: 1", config, flags=re.MULTILINE)
     workspace.config_file.write_text(config, encoding="utf-8")
     return load_workspace(workspace.root)
 

@@ -3,6 +3,7 @@ its own (the folder that holds it), created on first use with the default mappin
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from datetime import date
@@ -10,7 +11,6 @@ from pathlib import Path
 
 from orchestration.nightly import NightlyOutcome
 from orchestration.nightly import run_nightly as run_workspace
-from orchestration.thresholds import BlockingThresholds
 from orchestration.transform.dbt_parse import dbt_executable, materialise_dbt_project
 from orchestration.workspace import CONFIG_FILE, Workspace, init_workspace, load_workspace
 
@@ -28,22 +28,20 @@ def workspace_for(warehouse: Path, input_dir: Path | None = None, **settings: ob
 def dbt_by_hand(
     workspace_dir: Path, work_db: Path, target: Path, *arguments: str, variables: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess:
-    """dbt run on the workspace's project copy (the one its nightly build ran) against `work_db`,
-    writing to a target folder of its own; `variables`: more of the environment profiles.yml reads."""
+    """dbt run on the workspace's project copy (the one its nightly build ran) against `work_db`, with
+    the workspace's settings as vars, writing to a target folder of its own; `variables`: more of the
+    environment profiles.yml reads."""
     project_dir = materialise_dbt_project(workspace_dir)
     env = {**os.environ, **(variables or {}), "ISKPI_WORK_DB": str(work_db), "DBT_PROFILES_DIR": str(project_dir),
            "DBT_TARGET_PATH": str(target), "DBT_LOG_PATH": str(target)}
-    return subprocess.run([dbt_executable(), *arguments], cwd=project_dir, env=env, capture_output=True, text=True)
+    command, *rest = arguments
+    settings = json.dumps(load_workspace(workspace_dir).settings.dbt_vars())  # as every parse and build passes them
+    return subprocess.run([dbt_executable(), command, "--vars", settings, *rest], cwd=project_dir, env=env, capture_output=True, text=True)
 
 
-def run_nightly(
-    input_dir: Path, warehouse: Path, thresholds: BlockingThresholds = BlockingThresholds(), as_of: date | None = None
-) -> NightlyOutcome:
-    workspace = workspace_for(
-        warehouse, input_dir, max_quarantine_share=thresholds.max_quarantine_share,
-        max_rejected_files=thresholds.max_rejected_files, max_unresolved_share=thresholds.max_unresolved_share,
-    )
-    return run_workspace(workspace, as_of)
+def run_nightly(input_dir: Path, warehouse: Path, as_of: date | None = None, **settings: object) -> NightlyOutcome:
+    """The nightly job over `input_dir` into `warehouse`, its workspace's settings overridden by `settings`."""
+    return run_workspace(workspace_for(warehouse, input_dir, **settings), as_of)
 
 
 def as_if_never_published(warehouse: Path) -> None:
@@ -67,7 +65,7 @@ def load_settings(folder: Path, max_quarantine_share: float = 1.0, mappings_dir:
     from connectors.sql import DuckDBLimits
     from orchestration.ingest.loading import LoadSettings
     from orchestration.paths import DEFAULT_MAPPINGS_DIR
-    from orchestration.workspace import Settings
+    from orchestration.settings import Settings
 
     return LoadSettings(
         work_db=folder / "work.duckdb", limits=DuckDBLimits(temp_directory=str(folder / "tmp")), scratch_dir=folder / "scratch",

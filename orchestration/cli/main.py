@@ -11,10 +11,10 @@ from pathlib import Path
 import click
 
 from orchestration.paths import SAMPLE_INPUT_DIR
+from orchestration.settings import ENGINES
 from orchestration.workspace import (
     CONFIG_FILE,
     DEMO_WORKSPACE,
-    ENGINES,
     Workspace,
     WorkspaceError,
     demo_workspace,
@@ -198,7 +198,7 @@ def source_check(context: Context, files: tuple[Path, ...], format_name: str | N
     from connectors.source_formats import FormatError, available_formats
     from orchestration.ingest.source_check import CheckSettings, check_file
     from orchestration.paths import DEFAULT_MAPPINGS_DIR
-    from orchestration.workspace import Settings
+    from orchestration.settings import Settings
 
     workspace = context.found_workspace()  # the demo's reps too, once `iskpi run` has made it
     try:
@@ -471,10 +471,13 @@ def grants(context: Context) -> None:
 
 @main.command("kpi-reference")
 def kpi_reference() -> None:
-    """Render docs/kpi_reference.md from the KPI definitions in the dbt yml."""
+    """Render docs/kpi_reference.md from the KPI definitions in the dbt yml, and docs/settings.md
+    from the settings (orchestration/settings.py)."""
     from orchestration.kpi_reference import write
+    from orchestration.settings import write_reference
 
     click.echo(f"wrote {write()}")
+    click.echo(f"wrote {write_reference()}")
 
 
 if __name__ == "__main__":

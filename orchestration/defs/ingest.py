@@ -151,7 +151,7 @@ def _load_raw_table(context: AssetExecutionContext, warehouse: WarehouseResource
     touched = [o.file_id for o in load.outcomes] + [r.file_id for r in load.readmitted]
     problems = reconcile(session.con, entity, touched)
     raw_rows = session.con.execute(f"select count(*) from raw.{entity}").fetchone()[0]
-    passed, verdict = _rules_verdict(entity, load, raw_rows, warehouse.max_rejected_files)
+    passed, verdict = _rules_verdict(entity, load, raw_rows, warehouse.settings.max_rejected_files)
     context.log.info(f"{entity}: {verdict}")
     counts = {
         "files": len(load.outcomes),

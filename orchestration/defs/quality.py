@@ -46,7 +46,7 @@ def _build_check(model: str, rows_are: str, matched_by: str):
         description=f"No export file has more of its {rows_are} without a known lead than allowed.",
     )
     def unresolved_leads(warehouse: WarehouseResource) -> AssetCheckResult:
-        limit = warehouse.max_unresolved_share
+        limit = warehouse.settings.max_unresolved_share
         files = unresolved_by_file(warehouse, model)
         over = [(i, name, n, u) for i, name, n, u in files if n >= MIN_ROWS_JUDGED and u / n > limit]
         problems = [

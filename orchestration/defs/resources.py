@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shlex
@@ -22,6 +23,7 @@ from connectors.sql import DuckDBLimits
 from orchestration.defs.dbt_runner import InProcessDbtResource
 from orchestration.ingest.loading import LoadSettings
 from orchestration.run_lock import exclusive_run
+from orchestration.settings import Settings
 from orchestration.transform.build_state import destinations_digest
 from orchestration.transform.dbt_parse import dbt_executable, parse_dir
 from orchestration.transform.spark import SPARK_SESSION_TARGET, WORK_TARGET, dbt_target_for, spark_environment
@@ -39,33 +41,21 @@ class WarehouseResource(ConfigurableResource):
     workspace_dir: str
     input_dirs: list[str]
     warehouse_path: str
-    business_time_zone: str
-    max_quarantine_share: float
-    max_rejected_files: int
-    max_unresolved_share: float
-    future_tolerance_hours: float
-    great_expectations_cross_check: bool
-    run_lock_wait_seconds: float
-    duckdb_memory_limit: str
-    duckdb_threads: int | None
+    # the workspace's iskpi.yml (orchestration/settings.py), as JSON: every setting is read from it
+    settings_json: str
     # absolute; None: the work folder's tmp/
     duckdb_temp_directory: str | None
-    # the settings dbt reads as vars, as JSON
-    dbt_vars: str
     # the local date the marts report as of (YYYY-MM-DD): what was known by the end of that day;
     # unset, the last day with data, never the clock
     as_of_date: str | None = None
     # rebuild every incremental model from all history (`iskpi run --full-refresh`)
     full_refresh: bool = False
-    # PostgreSQL publishing (None: off); the waits of orchestration/serving/postgres.py
+    # PostgreSQL publishing (None: off)
     postgres_dsn: str | None = None
-    postgres_lock_wait_seconds: float = 30.0
-    postgres_reader_statement_timeout_seconds: float = 60.0
     # `iskpi run`'s log file: dbt's output goes there too (under `dagster dev`, to Dagster's compute logs)
     run_log: str | None = None
-    # the engine dbt builds on, the profiles.yml target it builds with, and on Spark the
-    # environment that target reads and the folders of the landed raw tables and of Spark's tables
-    engine: str = "duckdb"
+    # the profiles.yml target dbt builds with, and on Spark the environment that target reads and
+    # the folders of the landed raw tables and of Spark's tables
     dbt_target: str = WORK_TARGET
     spark_environment: dict[str, str] = {}
     spark_lake_dir: str = ""
@@ -82,33 +72,30 @@ class WarehouseResource(ConfigurableResource):
             workspace_dir=str(workspace.root),
             input_dirs=[str(folder) for folder in workspace.input_folders],
             warehouse_path=str(workspace.warehouse),
-            business_time_zone=settings.business_time_zone,
-            max_quarantine_share=settings.max_quarantine_share,
-            max_rejected_files=settings.max_rejected_files,
-            max_unresolved_share=settings.max_unresolved_share,
-            future_tolerance_hours=settings.future_tolerance_hours,
-            great_expectations_cross_check=settings.great_expectations_cross_check,
-            run_lock_wait_seconds=settings.run_lock_wait_seconds,
-            duckdb_memory_limit=settings.duckdb_memory_limit,
-            duckdb_threads=settings.duckdb_threads,
+            settings_json=json.dumps(dataclasses.asdict(settings)),
             duckdb_temp_directory=str(workspace.duckdb_temp_directory) if workspace.duckdb_temp_directory else None,
-            dbt_vars=json.dumps({**settings.dbt_vars(), "as_of_date": as_of_date}),
             as_of_date=as_of_date,
             full_refresh=full_refresh,
             run_log=str(run_log) if run_log else None,
             postgres_dsn=workspace.postgres_dsn,
-            postgres_lock_wait_seconds=settings.postgres_lock_wait_seconds,
-            postgres_reader_statement_timeout_seconds=settings.postgres_reader_statement_timeout_seconds,
-            engine=settings.engine,
             dbt_target=dbt_target_for(settings),
             spark_environment=spark_environment(workspace) if settings.engine == "spark" else {},
             spark_lake_dir=str(workspace.spark_lake_dir),
             spark_warehouse_dir=str(workspace.spark_warehouse_dir),
         )
 
+    @property
+    def settings(self) -> Settings:
+        return Settings(**json.loads(self.settings_json))
+
+    @property
+    def dbt_vars(self) -> str:
+        """The settings dbt reads as vars, and the as-of date, as `--vars` takes them."""
+        return json.dumps({**self.settings.dbt_vars(), "as_of_date": self.as_of_date})
+
     def setup_for_execution(self, context: InitResourceContext) -> None:
         work_dir = settled_work_dir(Path(self.workspace_dir).resolve(), self.published)
-        self._lock.enter_context(exclusive_run(work_dir, self.run_lock_wait_seconds, "a Dagster run"))
+        self._lock.enter_context(exclusive_run(work_dir, self.settings.run_lock_wait_seconds, "a Dagster run"))
 
     def teardown_after_execution(self, context: InitResourceContext) -> None:
         self._lock.close()
@@ -153,16 +140,17 @@ class WarehouseResource(ConfigurableResource):
 
         if self.postgres_dsn is None:
             return None
-        return PostgresTarget(self.postgres_dsn, self.postgres_lock_wait_seconds, self.postgres_reader_statement_timeout_seconds)
+        settings = self.settings
+        return PostgresTarget(self.postgres_dsn, settings.postgres_lock_wait_seconds, settings.postgres_reader_statement_timeout_seconds)
 
     @property
     def duckdb_limits(self) -> DuckDBLimits:
         return DuckDBLimits(temp_directory=self.duckdb_temp_directory or str(self.work_dir / "tmp"),
-                            memory_limit=self.duckdb_memory_limit, threads=self.duckdb_threads)
+                            memory_limit=self.settings.duckdb_memory_limit, threads=self.settings.duckdb_threads)
 
     @property
     def on_spark(self) -> bool:
-        return self.engine == "spark"
+        return self.settings.engine == "spark"
 
     @property
     def dbt_variables(self) -> dict[str, str]:
@@ -170,16 +158,17 @@ class WarehouseResource(ConfigurableResource):
         return {"ISKPI_WORK_DB": str(self.work_db), **self.duckdb_limits.environment(), **self.spark_environment}
 
     def load_settings(self) -> LoadSettings:
+        settings = self.settings
         return LoadSettings(
             work_db=self.work_db,
             limits=self.duckdb_limits,
             scratch_dir=self.work_dir / "scratch",
             mappings_dir=self.mappings_dir,
-            business_time_zone=self.business_time_zone,
-            max_quarantine_share=self.max_quarantine_share,
-            future_tolerance=timedelta(hours=self.future_tolerance_hours),
+            business_time_zone=settings.business_time_zone,
+            max_quarantine_share=settings.max_quarantine_share,
+            future_tolerance=timedelta(hours=settings.future_tolerance_hours),
             formats=self.formats,
-            great_expectations_cross_check=self.great_expectations_cross_check,
+            great_expectations_cross_check=settings.great_expectations_cross_check,
         )
 
 

@@ -18,7 +18,8 @@ from pathlib import Path
 import duckdb
 
 from connectors.sql import ident, literal
-from orchestration.workspace import Settings, Workspace, WorkspaceError
+from orchestration.settings import Settings, WorkspaceError
+from orchestration.workspace import Workspace
 
 # the DuckDB target of the nightly build; `iskpi metrics` parses with it too (the semantic
 # manifest names DuckDB's relations, which the published file holds whatever the engine)
