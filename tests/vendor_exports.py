@@ -26,7 +26,7 @@ EMAILS = {"R1": "r1@example.jp", "R2": "r2@example.jp", "F1": "f1@example.jp"}
 # the CRM holds the numbers MiiTel dials; a call finds its lead by them
 LEAD_PHONES = {"L1": "03-1111-0001", "L2": "03-1111-0002", "L3": "03-1111-0003"}
 # the sheet names the lead by its Salesforce id
-LEAD_IDS = {f"L{i}": f"00Q00000000000L{i}" for i in range(1, 7)}
+LEAD_IDS = {f"L{i}": f"00Q00000000000L{i}" for i in range(1, 8)}
 OPPORTUNITY_IDS = {f"O{i}": f"00600000000000O{i}" for i in range(1, 5)}
 USER_IDS = {rep: f"00500000000000{rep}" for rep in EMAILS}
 
@@ -91,7 +91,7 @@ def write(folder: Path) -> Path:
     ], [
         {"id": LEAD_IDS[r["lead_id"]], "company": "テスト", "name": f"担当 {r['lead_id']}", "email": r.get("email", ""),
          "phone": r.get("phone") or LEAD_PHONES.get(r["lead_id"], ""), "lead_source": r["channel"], "status": r["status"],
-         "owner_id": USER_IDS[r["owner_rep_id"]], "created_date": _utc(r["created_at"]), "system_modstamp": _utc(r["updated_at"]),
+         "owner_id": USER_IDS.get(r["owner_rep_id"], ""), "created_date": _utc(r["created_at"]), "system_modstamp": _utc(r["updated_at"]),
          "is_deleted": _yes(r.get("is_deleted", "")), "is_converted": "true" if r["lead_id"] in converted else "false",
          "converted_account_id": r["account_id"], "converted_opportunity_id": converted.get(r["lead_id"], ""),
          "pi_score_c": r.get("score", "")}
@@ -185,9 +185,9 @@ def write(folder: Path) -> Path:
 # what each vendor file must give: canonical rows taken, and the source rows read (legs, activities)
 EXPECTED_LOADS = {
     ("salesforce/User.csv", "source_links"): (3, 3),
-    ("salesforce/leads_20260508.csv", "leads"): (6, 6),
-    ("salesforce/leads_20260508.csv [1/2]", "source_links"): (0, 6),  # converted leads' contacts: none here
-    ("salesforce/leads_20260508.csv [2/2]", "source_links"): (3, 6),  # and their opportunities
+    ("salesforce/leads_20260508.csv", "leads"): (7, 7),
+    ("salesforce/leads_20260508.csv [1/2]", "source_links"): (0, 7),  # converted leads' contacts: none here
+    ("salesforce/leads_20260508.csv [2/2]", "source_links"): (3, 7),  # and their opportunities
     ("salesforce/lead_history.csv", "lead_status_history"): (11, 12),  # the Owner row is no stage change
     ("salesforce/opportunity.csv", "opportunities"): (4, 4),
     ("salesforce/opportunity_history.csv", "opportunity_stage_history"): (9, 9),
