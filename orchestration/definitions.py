@@ -37,7 +37,7 @@ def build_defs(
         assets=[ingest, dbt_assets, *build_publish_assets(dbt_assets, to_postgres=warehouse.postgres_target is not None)],
         asset_checks=UNRESOLVED_LEAD_CHECKS,
         jobs=[NIGHTLY_JOB],
-        schedules=[nightly_schedule()],
+        schedules=[nightly_schedule(workspace.settings)],
         loggers={"iskpi_run_file": run_file_logger},
         resources={"warehouse": warehouse, "dbt": dbt_resource(project)},
     )

@@ -56,6 +56,9 @@ class Settings:
         group="The input rules (expectations/suites) are evaluated once, inside DuckDB, by the SQL each rule\n"
               "compiles to. On, Great Expectations' own engine validates every new file as well and the load\n"
               "stops if the two counts differ: an audit of the rules, at the cost of a second pass over each file.")
+    nightly_cron: str = _setting(
+        "0 2 * * *", "when the nightly job runs under `dagster dev` (cron, in business_time_zone)",
+        group="Under `dagster dev`, the nightly job runs on this cron schedule, in the business time zone.")
     run_lock_wait_seconds: float = _setting(
         0.0, "how long a second run on the same warehouse waits for the first",
         group="A second run on the same warehouse waits this long for the first, then exits naming it.")

@@ -55,12 +55,11 @@ def test_nightly_schedule_runs_at_two_in_tokyo(defs):
     assert schedule.job_name == "nightly"
 
 
-def test_the_schedule_follows_the_environment_when_the_definitions_are_built(monkeypatch):
+def test_the_schedule_follows_the_workspaces_settings():
     from orchestration.defs.schedules import nightly_schedule
+    from orchestration.settings import Settings
 
-    monkeypatch.setenv("ISKPI_NIGHTLY_CRON", "30 3 * * 1-5")
-    monkeypatch.setenv("ISKPI_SCHEDULE_TIME_ZONE", "UTC")
-    schedule = nightly_schedule()
+    schedule = nightly_schedule(Settings(nightly_cron="30 3 * * 1-5", business_time_zone="UTC"))
     assert (schedule.cron_schedule, schedule.execution_timezone) == ("30 3 * * 1-5", "UTC")
 
 
