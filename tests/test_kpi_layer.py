@@ -353,6 +353,19 @@ def test_marts_and_semantic_layer_give_one_number_per_kpi_on_every_scope_and_gra
         assert _close(mart_days, row.stage_days_mf) and row.stuck_leads_mart == row.stuck_leads_mf, row
 
 
+def test_lead_and_meeting_counts_answer_by_the_leads_channel(fixture_warehouse, tmp_path):
+    # SPEC §5: a KPI by channel where the dimension applies. Counted from the fixture's rows: leads
+    # L1 Webフォーム, L2 リスト, L3 資料請求, L5 outbound_list, L6 ウェビナー in April (L4 deleted),
+    # L7 リスト in May; meetings M1 (L1), M2 (L2), M3 (L3) in April, M5 (L7) in May
+    answers = _mf(fixture_warehouse, ["leads_assigned", "meetings_set"], "metric_time__month,lead__channel", tmp_path)
+    got = {(str(m)[:7], c): (int(a), int(s)) for m, c, a, s in zip(answers.metric_time__month, answers.lead__channel,
+                                                                 answers.leads_assigned.fillna(0), answers.meetings_set.fillna(0))}
+    assert got == {
+        ("2026-04", "web_form"): (1, 1), ("2026-04", "outbound_list"): (2, 1), ("2026-04", "document_download"): (1, 1),
+        ("2026-04", "webinar"): (1, 0), ("2026-05", "outbound_list"): (1, 1),
+    }
+
+
 @pytest.mark.e2e  # the generated sample's real run
 def test_headline_kpis_by_rep_and_week_answer_like_the_marts(sample_run, tmp_path):
     _, warehouse, _ = sample_run
