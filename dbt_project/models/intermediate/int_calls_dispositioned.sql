@@ -7,10 +7,14 @@
 with calls as (
     select * from {{ ref('stg_raw__calls') }}
     {%- if is_incremental() %}
-    where call_id in (select call_id from {{ appended_this_build(source('raw', 'calls')) }})
-       or lead_id in (select lead_id from {{ leads_changed_this_build() }})
-       or phone in (select phone from {{ leads_changed_this_build() }})
-       or call_id in (select call_id from {{ this }} where lead_id in (select lead_id from {{ leads_changed_this_build() }}))
+        where
+            call_id in (select call_id from {{ appended_this_build(source('raw', 'calls')) }})
+            or lead_id in (select lead_id from {{ leads_changed_this_build() }})
+            or phone in (select phone from {{ leads_changed_this_build() }})
+            or call_id in (
+                select call_id from {{ this }}
+                where lead_id in (select lead_id from {{ leads_changed_this_build() }})
+            )
     {%- endif %}
 ),
 

@@ -9,14 +9,15 @@
 with events as (
     select * from {{ ref('stg_raw__email_events') }}
     {%- if is_incremental() %}
-    where message_id in (
-        select message_id from {{ appended_this_build(source('raw', 'email_events')) }}
-        union all
-        select message_id from {{ this }}
-        where lead_id in (select lead_id from {{ leads_changed_this_build() }})
-           or given_lead_id in (select lead_id from {{ leads_changed_this_build() }})
-           or email in (select email from {{ leads_changed_this_build() }})
-    )
+        where message_id in (
+            select message_id from {{ appended_this_build(source('raw', 'email_events')) }}
+            union all
+            select message_id from {{ this }}
+            where
+                lead_id in (select lead_id from {{ leads_changed_this_build() }})
+                or given_lead_id in (select lead_id from {{ leads_changed_this_build() }})
+                or email in (select email from {{ leads_changed_this_build() }})
+        )
     {%- endif %}
 ),
 

@@ -2,7 +2,7 @@
 -- days as the as-of period has had (int_period_windows `<grain>_before_to_date`): what a part
 -- period is compared with, like for like (SPEC §6 差分比較, marts.kpi_period_comparison).
 {%- for grain in ['week', 'month', 'quarter'] %}
-select '{{ grain }}' as grain, *
-from ({{ kpi_period_sheet(grain ~ '_before_to_date', period_column='period_start') }})
-{{ "union all" if not loop.last }}
+    select '{{ grain }}' as grain, *
+    from ({{ kpi_period_sheet(grain ~ '_before_to_date', period_column='period_start') }})
+    {{ "union all" if not loop.last }}
 {%- endfor %}

@@ -14,13 +14,18 @@ weekly as (
     select * from {{ ref('kpi_weekly') }}
 ),
 
+weeks as (
+    select distinct week_start from {{ ref('dim_date') }}
+),
+
 -- every complete week from a scope's first one, so a silent week counts
 scope_weeks as (
     select scopes.scope_type, scopes.scope_id, weeks.week_start
     from (
-        select scope_type, scope_id, min(week_start) as first_week from weekly group by scope_type, scope_id
+        select scope_type, scope_id, min(week_start) as first_week from weekly
+        group by scope_type, scope_id
     ) as scopes
-    inner join (select distinct week_start from {{ ref('dim_date') }}) as weeks
+    inner join weeks
         on weeks.week_start >= scopes.first_week
     cross join reporting_window
     where weeks.week_start + 6 <= reporting_window.as_of_date
@@ -28,21 +33,21 @@ scope_weeks as (
 
 values_long as (
     {%- for kpi in kpis %}
-    select
-        scope_weeks.week_start,
-        scope_weeks.scope_type,
-        scope_weeks.scope_id,
-        '{{ kpi }}' as kpi,
-        {%- if kpi in denominators %}
-        case when coalesce({{ denominators[kpi] }}, 0) >= {{ var('anomaly_min_denominator') }} then cast({{ kpi }} as double) end as value
-        {%- elif kpi in counts %}
-        coalesce(cast({{ kpi }} as double), 0) as value
-        {%- else %}
-        cast({{ kpi }} as double) as value
-        {%- endif %}
-    from scope_weeks
-    left join weekly using (week_start, scope_type, scope_id)
-    {{ "union all" if not loop.last }}
+        select
+            scope_weeks.week_start,
+            scope_weeks.scope_type,
+            scope_weeks.scope_id,
+            '{{ kpi }}' as kpi,
+            {%- if kpi in denominators %}
+                case when coalesce({{ denominators[kpi] }}, 0) >= {{ var('anomaly_min_denominator') }} then cast({{ kpi }} as double) end as value
+            {%- elif kpi in counts %}
+                coalesce(cast({{ kpi }} as double), 0) as value
+            {%- else %}
+                cast({{ kpi }} as double) as value
+            {%- endif %}
+        from scope_weeks
+        left join weekly using (week_start, scope_type, scope_id)
+        {{ "union all" if not loop.last }}
     {%- endfor %}
 ),
 

@@ -2,7 +2,10 @@
 -- call or e-mail without a known lead_id is resolved by (SPEC §3 referential). A number or
 -- address shared by several leads identifies none of them.
 -- Nightly, only the numbers and addresses of the leads with a new version are redone.
-{{ config(materialized=history_materialization(), incremental_strategy='append', pre_hook="{% if is_incremental() %}delete from {{ this }} where {{ contact_point_changed() }}{% endif %}") }}
+{{ config(
+    materialized=history_materialization(), incremental_strategy='append',
+    pre_hook="{% if is_incremental() %}delete from {{ this }} where {{ contact_point_changed() }}{% endif %}"
+) }}
 
 with leads as (
     select * from {{ ref('stg_raw__leads') }}
@@ -10,15 +13,17 @@ with leads as (
 ),
 
 contact_points as (
-    select 'phone' as contact_type, phone as contact_value, lead_id from leads where phone is not null
+    select 'phone' as contact_type, phone as contact_value, lead_id from leads
+    where phone is not null
     union all
-    select 'email', email, lead_id from leads where email is not null
+    select 'email', email, lead_id from leads
+    where email is not null
 ),
 
 recomputed as (
     select * from contact_points
     {%- if is_incremental() %}
-    where {{ contact_point_changed() }}
+        where {{ contact_point_changed() }}
     {%- endif %}
 ),
 

@@ -15,7 +15,8 @@ with stints as (
         stints.next_changed_at is null or stints.next_changed_at >= reporting_window.as_of_end as is_current
     from {{ ref('int_lead_stage_stints') }} as stints
     cross join {{ ref('int_reporting_window') }} as reporting_window
-    where stints.changed_at < reporting_window.as_of_end
+    where
+        stints.changed_at < reporting_window.as_of_end
         {{ recomputed_leads_only('stints.lead_id', leads=ref('int_leads_recut')) }}
 ),
 
@@ -34,7 +35,9 @@ entered as (
         stage_order,
         min(changed_at) as first_entered_at,
         -- a final stage has no duration
-        sum({{ exact_decimal(seconds_between('changed_at', 'next_changed_at')) }}) filter (where not is_current and not is_terminal) as closed_seconds,
+        sum({{ exact_decimal(seconds_between('changed_at', 'next_changed_at')) }}) filter (
+            where not is_current and not is_terminal
+        ) as closed_seconds,
         max(changed_at) filter (where is_current and not is_terminal) as current_since,
         bool_or(is_current) as is_current_stage
     from stints
@@ -49,13 +52,14 @@ reached as (
     from entered
     inner join lifecycle_stages as entered_stage on entered_stage.stage = entered.stage
     inner join lifecycle_stages
-        on lifecycle_stages.stage = entered.stage
-        or (
-            entered_stage.reaches_earlier_stages
-            and not lifecycle_stages.is_terminal
-            and not lifecycle_stages.is_exit
-            and lifecycle_stages.stage_order <= entered_stage.stage_order
-        )
+        on
+            lifecycle_stages.stage = entered.stage
+            or (
+                entered_stage.reaches_earlier_stages
+                and not lifecycle_stages.is_terminal
+                and not lifecycle_stages.is_exit
+                and lifecycle_stages.stage_order <= entered_stage.stage_order
+            )
     group by entered.lead_id, lifecycle_stages.stage
 ),
 

@@ -69,25 +69,30 @@ ma_scores as (
 ),
 
 mql_signals as (
-    select ma_activities.resolved_lead_id as lead_id, ma_activities.occurred_at as signal_at, 'hot_action' as source, ma_activities.activity_id as source_id
+    select
+        ma_activities.resolved_lead_id as lead_id,
+        ma_activities.occurred_at as signal_at,
+        'hot_action' as source,
+        ma_activities.activity_id as source_id
     from ma_activities
     inner join hot_actions
-        on hot_actions.activity_type = ma_activities.activity_type
-        and (hot_actions.detail_pattern is null or ma_activities.detail ilike hot_actions.detail_pattern)
+        on
+            hot_actions.activity_type = ma_activities.activity_type
+            and (hot_actions.detail_pattern is null or ma_activities.detail ilike hot_actions.detail_pattern)
     where ma_activities.resolved_lead_id is not null
     {%- if var('mql_score_threshold') is not none %}
 
-    union all
+        union all
 
-    select lead_id, occurred_at, 'ma_score', activity_id
-    from ma_scores
-    where running_score >= {{ var('mql_score_threshold') }}
+        select lead_id, occurred_at, 'ma_score', activity_id
+        from ma_scores
+        where running_score >= {{ var('mql_score_threshold') }}
 
-    union all
+        union all
 
-    select lead_id, coalesce(updated_at, created_at), 'lead_score', lead_id
-    from leads
-    where score >= {{ var('mql_score_threshold') }}
+        select lead_id, coalesce(updated_at, created_at), 'lead_score', lead_id
+        from leads
+        where score >= {{ var('mql_score_threshold') }}
     {%- endif %}
 ),
 
@@ -98,7 +103,7 @@ first_mql_signals as (
     from (
         select *, row_number() over (partition by lead_id order by signal_at, source, source_id) as signal_rank
         from mql_signals
-    )
+    ) as ranked_signals
     where signal_rank = 1
 ),
 
@@ -142,8 +147,12 @@ events as (
     select leads.lead_id, lead_stages.stage, leads.updated_at, 'lead_status', leads.status, null
     from leads
     inner join lead_stages on lead_stages.status = leads.status
-    where leads.updated_at is not null
-        and not exists (select 1 from status_history where status_history.lead_id = leads.lead_id)
+    where
+        leads.updated_at is not null
+        and not exists (
+            select 1 from status_history
+            where status_history.lead_id = leads.lead_id
+        )
 
     union all
 
@@ -178,9 +187,13 @@ signs as (
         select 1
         from events
         inner join lifecycle_stages as later on later.stage = events.stage
-        where events.lead_id = first_mql_signals.lead_id
+        where
+            events.lead_id = first_mql_signals.lead_id
             and events.changed_at <= first_mql_signals.signal_at
-            and later.stage_order > (select stage_order from lifecycle_stages where stage = 'mql')
+            and later.stage_order > (
+                select stage_order from lifecycle_stages
+                where stage = 'mql'
+            )
     )
 ),
 

@@ -14,8 +14,8 @@ final as (
     select
         lead_id,
         {% for stage in canonical_stages() %}
-        min(first_reached_at) filter (where stage = '{{ stage }}') as first_{{ stage }}_at,
-        any_value(closed_seconds) filter (where stage = '{{ stage }}') as closed_seconds_{{ stage }},
+            min(first_reached_at) filter (where stage = '{{ stage }}') as first_{{ stage }}_at,
+            any_value(closed_seconds) filter (where stage = '{{ stage }}') as closed_seconds_{{ stage }},
         {% endfor %}
         min(first_entered_at) filter (where stage = 'mql') as entered_mql_at,
         any_value(stage) filter (where is_current_stage) as current_stage,

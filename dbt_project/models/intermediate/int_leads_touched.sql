@@ -3,7 +3,10 @@
 -- business day after the day it was created).
 -- Nightly, only the leads whose dates or touches a new row may change (int_leads_retouched) are
 -- recounted.
-{{ config(materialized=history_materialization(), incremental_strategy='append', pre_hook="{{ delete_recomputed_leads(ref('int_leads_retouched')) }}") }}
+{{ config(
+    materialized=history_materialization(), incremental_strategy='append',
+    pre_hook="{{ delete_recomputed_leads(ref('int_leads_retouched')) }}"
+) }}
 
 with leads as (
     select * from {{ ref('stg_raw__leads') }}
@@ -26,8 +29,9 @@ deadlines as (
     from leads
     inner join calendar as created on created.date_day = leads.created_date
     inner join calendar as due
-        on due.is_business_day
-        and due.business_day_seq = created.business_day_seq + {{ var('follow_up_business_days') }}
+        on
+            due.is_business_day
+            and due.business_day_seq = created.business_day_seq + {{ var('follow_up_business_days') }}
     group by leads.lead_id
 ),
 
@@ -42,8 +46,9 @@ touch_counts as (
     from leads
     left join deadlines using (lead_id)
     left join touches
-        on touches.lead_id = leads.lead_id
-        and touches.touched_at >= leads.created_at
+        on
+            touches.lead_id = leads.lead_id
+            and touches.touched_at >= leads.created_at
     group by leads.lead_id
 ),
 

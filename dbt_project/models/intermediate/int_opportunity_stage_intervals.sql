@@ -45,7 +45,8 @@ history_span as (
 ),
 
 changes as (
-    select history.opportunity_id, history.stage, history.amount, history.changed_at, 1 as source_order,
+    select
+        history.opportunity_id, history.stage, history.amount, history.changed_at, 1 as source_order,
         'opportunity_stage_history' as change_source
     from history
     inner join opportunities using (opportunity_id)
@@ -81,7 +82,8 @@ changes as (
         'opportunity_record'
     from opportunities
     left join history_span using (opportunity_id)
-    where (opportunities.is_closed_now and not coalesce(history_span.has_closing_change, false))
+    where
+        (opportunities.is_closed_now and not coalesce(history_span.has_closing_change, false))
         or (not opportunities.is_closed_now and history_span.ends_closed and opportunities.updated_at > history_span.last_changed_at)
 ),
 

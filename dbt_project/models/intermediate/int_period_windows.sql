@@ -17,15 +17,15 @@ dates as (
 
 current_periods as (
     {%- for grain in ['week', 'month', 'quarter'] %}
-    select
-        '{{ grain }}' as grain,
-        cast(date_trunc('{{ grain }}', as_of_date) as date) as current_start,
-        cast(date_trunc('{{ grain }}', as_of_date) + {{ one_period(grain) }} as date) as current_until,
-        cast(date_trunc('{{ grain }}', as_of_date) - {{ one_period(grain) }} as date) as previous_start,
-        cast(date_trunc('{{ grain }}', first_activity_date) as date) as first_period_start,
-        as_of_date
-    from reporting_window
-    {{ "union all" if not loop.last }}
+        select
+            '{{ grain }}' as grain,
+            cast(date_trunc('{{ grain }}', as_of_date) as date) as current_start,
+            cast(date_trunc('{{ grain }}', as_of_date) + {{ one_period(grain) }} as date) as current_until,
+            cast(date_trunc('{{ grain }}', as_of_date) - {{ one_period(grain) }} as date) as previous_start,
+            cast(date_trunc('{{ grain }}', first_activity_date) as date) as first_period_start,
+            as_of_date
+        from reporting_window
+        {{ "union all" if not loop.last }}
     {%- endfor %}
 ),
 
@@ -68,8 +68,9 @@ to_date_before as (
         end as window_until
     from elapsed
     left join previous_business_days
-        on previous_business_days.grain = elapsed.grain
-        and previous_business_days.business_day_number = elapsed.business_days_elapsed
+        on
+            previous_business_days.grain = elapsed.grain
+            and previous_business_days.business_day_number = elapsed.business_days_elapsed
 ),
 
 final as (

@@ -9,10 +9,12 @@ with activity_days as (
     union all
     select min(created_date), max(created_date) from {{ ref('stg_raw__leads') }}
     union all
-    select min(agreed_date), max(agreed_date) from {{ ref('stg_raw__meetings') }} where not is_deleted
+    select min(agreed_date), max(agreed_date) from {{ ref('stg_raw__meetings') }}
+    where not is_deleted
     union all
     -- sends only: an open or a reply the day after the last export is not a day of activity
-    select min(occurred_date), max(occurred_date) from {{ ref('stg_raw__email_events') }} where event_type = 'sent'
+    select min(occurred_date), max(occurred_date) from {{ ref('stg_raw__email_events') }}
+    where event_type = 'sent'
 ),
 
 bounds as (

@@ -48,9 +48,10 @@ final as (
         is_public_holiday,
         is_company_holiday,
         holiday_name,
-        not (is_weekend or is_public_holiday or is_company_holiday) as is_business_day,
+        not(is_weekend or is_public_holiday or is_company_holiday) as is_business_day,
         cast(sum(case when not (is_weekend or is_public_holiday or is_company_holiday) then 1 else 0 end)
-            over (order by date_day rows between unbounded preceding and current row) as bigint) as business_day_seq
+            over (order by date_day rows between unbounded preceding and current row)
+        as bigint) as business_day_seq
     from flagged
 )
 

@@ -6,7 +6,7 @@
 with calls as (
     select * from {{ ref('int_calls_dispositioned') }}
     {%- if is_incremental() %}
-    where built_in_build = {{ this_build() }}
+        where built_in_build = {{ this_build() }}
     {%- endif %}
 ),
 

@@ -6,7 +6,7 @@
 with messages as (
     select * from {{ ref('int_email_messages_rolled_up') }}
     {%- if is_incremental() %}
-    where built_in_build = {{ this_build() }}
+        where built_in_build = {{ this_build() }}
     {%- endif %}
 ),
 

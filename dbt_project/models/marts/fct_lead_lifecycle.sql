@@ -35,7 +35,7 @@ timed as (
     select
         stages.*,
         {% for stage in canonical_stages() %}
-        coalesce(cast({{ exact_decimal(days_in_stage(
+            coalesce(cast({{ exact_decimal(days_in_stage(
             'stages.closed_seconds_' ~ stage,
             "case when stages.current_stage = '" ~ stage ~ "' then stages.current_since end",
             'reporting_window.as_of_end')) }} as double), 0) as days_in_{{ stage }},
@@ -82,9 +82,9 @@ final as (
         per_lead.current_stage_days,
         per_lead.is_stuck,
         {% for stage in canonical_stages() %}
-        per_lead.first_{{ stage }}_at,
-        per_lead.first_{{ stage }}_at is not null as reached_{{ stage }},
-        per_lead.days_in_{{ stage }},
+            per_lead.first_{{ stage }}_at,
+            per_lead.first_{{ stage }}_at is not null as reached_{{ stage }},
+            per_lead.days_in_{{ stage }},
         {% endfor %}
         per_lead.first_nurture_at is not null as is_recycled
     from leads

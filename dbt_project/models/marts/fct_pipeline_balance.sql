@@ -29,10 +29,10 @@ days as (
     from {{ ref('dim_date') }} as dim_date
     cross join reporting_window
     where dim_date.date_day >= least(
-            cast(date_trunc('quarter', reporting_window.first_activity_date) as date),
-            coalesce((select min(open_from_day) from intervals), reporting_window.first_activity_date)
-        )
-        and dim_date.date_day <= reporting_window.as_of_date
+        cast(date_trunc('quarter', reporting_window.first_activity_date) as date),
+        coalesce((select min(open_from_day) from intervals), reporting_window.first_activity_date)
+    )
+    and dim_date.date_day <= reporting_window.as_of_date
 ),
 
 -- exact decimals, so that what an interval adds it takes away to the last digit
@@ -66,9 +66,10 @@ balances as (
     from days
     cross join books
     left join daily_changes
-        on daily_changes.date_day = days.date_day
-        and daily_changes.rep_id is not distinct from books.rep_id
-        and daily_changes.currency is not distinct from books.currency
+        on
+            daily_changes.date_day = days.date_day
+            and daily_changes.rep_id is not distinct from books.rep_id
+            and daily_changes.currency is not distinct from books.currency
 ),
 
 converted as (
@@ -81,8 +82,9 @@ converted as (
         ) * rates.rate as opening_amount
     from balances
     left join rates
-        on rates.currency = balances.currency
-        and rates.month_start = cast(date_trunc('month', balances.date_day) as date)
+        on
+            rates.currency = balances.currency
+            and rates.month_start = cast(date_trunc('month', balances.date_day) as date)
 ),
 
 final as (

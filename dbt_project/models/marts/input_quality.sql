@@ -51,9 +51,10 @@ final as (
     left join rows_read
         on rows_read.source = scopes.source and rows_read.rep_id is not distinct from scopes.rep_id
     left join per_rule
-        on per_rule.source = scopes.source
-        and per_rule.rep_id is not distinct from scopes.rep_id
-        and per_rule.rule = scopes.rule
+        on
+            per_rule.source = scopes.source
+            and per_rule.rep_id is not distinct from scopes.rep_id
+            and per_rule.rule = scopes.rule
 )
 
 select * from final

@@ -21,7 +21,7 @@ final as (
         {{ safe_ratio('count(*) filter (where is_replied)', 'count(*)') }} as reply_rate,
         {{ safe_ratio('count(*) filter (where is_bounced)', 'count(*)') }} as bounce_rate
     from messages
-    group by 1
+    group by coalesce(campaign_id, 'unknown')
 )
 
 select * from final

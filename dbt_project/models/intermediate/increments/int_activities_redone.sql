@@ -14,7 +14,8 @@ redone_messages as (
 ),
 
 final as (
-    select calls.lead_id, redone_calls.lead_id as resolved_lead_id, calls.phone, cast(null as string) as email,
+    select
+        calls.lead_id, redone_calls.lead_id as resolved_lead_id, calls.phone, cast(null as string) as email,
         calls.started_at as happened_at
     from {{ source('raw', 'calls') }} as calls
     inner join redone_calls on redone_calls.call_id = calls.call_id

@@ -13,10 +13,14 @@ with new_meeting_versions as (
 
 reranked_meetings as (
     select agreed_at from {{ source('raw', 'meetings') }}
-    where meeting_id in (select meeting_id from new_meeting_versions)
+    where
+        meeting_id in (select meeting_id from new_meeting_versions)
         or lead_id in (select lead_id from new_meeting_versions)
         -- meetings without a lead are ranked together
-        or (lead_id is null and exists (select 1 from new_meeting_versions where lead_id is null))
+        or (lead_id is null and exists (
+            select 1 from new_meeting_versions
+            where lead_id is null
+        ))
         or lead_id in (select lead_id from {{ ref('int_leads_retouched') }})
 ),
 
@@ -38,5 +42,6 @@ recounted as (
 
 select activity_date
 from recounted
-where activity_date is not null
+where
+    activity_date is not null
     and {{ is_nightly_increment() }}

@@ -23,7 +23,8 @@ changed_opportunities as (
     select opportunity_id from {{ appended_this_build(source('raw', 'opportunity_stage_history')) }}
     union
     select opportunity_id from {{ source('raw', 'opportunities') }}
-    where created_at >= (select moved_from from cut)
+    where
+        created_at >= (select moved_from from cut)
         or updated_at >= (select moved_from from cut)
         or closed_at >= (select moved_from from cut)
     union
@@ -58,5 +59,6 @@ restaged as (
 
 select lead_id
 from restaged
-where lead_id is not null
+where
+    lead_id is not null
     and {{ is_nightly_increment() }}

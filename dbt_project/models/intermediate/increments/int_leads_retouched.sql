@@ -22,5 +22,6 @@ retouched as (
 
 select lead_id
 from retouched
-where lead_id is not null
+where
+    lead_id is not null
     and {{ is_nightly_increment() }}

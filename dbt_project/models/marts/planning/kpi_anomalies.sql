@@ -35,7 +35,8 @@ final as (
         value / nullif(usual_value, 0) as relative_to_usual,
         case when kpi_direction = 'lower' then value > usual_value else value < usual_value end as is_worse
     from history
-    where usual_weeks = 8
+    where
+        usual_weeks = 8
         and usual_spread > 0
         and abs(value - usual_value) > {{ var('anomaly_k') }} * usual_spread
 )

@@ -23,9 +23,9 @@ targets as (
         scope_type,
         scope_id,
         max(target) filter (where kpi = 'dials') as dials_month_target,
-        {%- for kpi in ['dials', 'connect_rate', 'effective_contacts', 'effective_contact_rate', 'meeting_conversion_rate', 'meetings_set'] %}
+    {%- for kpi in ['dials', 'connect_rate', 'effective_contacts', 'effective_contact_rate', 'meeting_conversion_rate', 'meetings_set'] %}
         max(paced_target) filter (where kpi = '{{ kpi }}') as {{ kpi }}{{ "," if not loop.last }}
-        {%- endfor %}
+    {%- endfor %}
     from {{ ref('kpi_targets_vs_actuals') }}
     group by month_start, scope_type, scope_id
 ),
@@ -57,19 +57,19 @@ chain as (
 -- one row per factor that has both an actual and a target
 per_factor as (
     {%- for factor in ['dials', 'connect_rate', 'effective_per_connected', 'meeting_conversion_rate'] %}
-    select
-        month_start,
-        scope_type,
-        scope_id,
-        meetings_set,
-        meetings_set_target,
-        dials_month_target,
-        '{{ factor }}' as factor,
-        {{ factor }}_actual as actual,
-        {{ factor }}_target as target
-    from chain
-    where {{ factor }}_actual is not null and {{ factor }}_target is not null
-    {{ "union all" if not loop.last }}
+        select
+            month_start,
+            scope_type,
+            scope_id,
+            meetings_set,
+            meetings_set_target,
+            dials_month_target,
+            '{{ factor }}' as factor,
+            {{ factor }}_actual as actual,
+            {{ factor }}_target as target
+        from chain
+        where {{ factor }}_actual is not null and {{ factor }}_target is not null
+        {{ "union all" if not loop.last }}
     {%- endfor %}
 ),
 
@@ -103,9 +103,9 @@ final as (
         case when factor = 'dials' then dials_month_target else target end as month_target,
         attainment,
         attainment is not null
-            and row_number() over (
-                partition by month_start, scope_type, scope_id order by attainment asc nulls last, factor_order
-            ) = 1 as is_bottleneck,
+        and row_number() over (
+            partition by month_start, scope_type, scope_id order by attainment asc nulls last, factor_order asc
+        ) = 1 as is_bottleneck,
         case
             when not attainment < 1 then null
             when factor_shortfall_type = 'quality' and dials_attainment < 1 then 'quality_and_activity'

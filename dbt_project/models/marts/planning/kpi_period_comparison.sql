@@ -10,17 +10,17 @@ with windows as (
 
 periods as (
     {%- for grain in ['week', 'month', 'quarter'] %}
-    select '{{ grain }}' as grain, *, cast(period_start - {{ one_period(grain) }} as date) as previous_start
-    from ({{ unpivot_kpis(ref('kpi_' ~ {'week': 'weekly', 'month': 'monthly', 'quarter': 'quarterly'}[grain]), grain ~ '_start') }})
-    {{ "union all" if not loop.last }}
+        select '{{ grain }}' as grain, *, cast(period_start - {{ one_period(grain) }} as date) as previous_start
+        from ({{ unpivot_kpis(ref('kpi_' ~ {'week': 'weekly', 'month': 'monthly', 'quarter': 'quarterly'}[grain]), grain ~ '_start') }})
+        {{ "union all" if not loop.last }}
     {%- endfor %}
 ),
 
 before_to_date as (
     {%- for grain in ['week', 'month', 'quarter'] %}
-    select '{{ grain }}' as grain, *
-    from ({{ unpivot_kpis("(select * from " ~ ref('int_kpi_before_to_date') ~ " where grain = '" ~ grain ~ "')", 'period_start') }})
-    {{ "union all" if not loop.last }}
+        select '{{ grain }}' as grain, *
+        from ({{ unpivot_kpis("(select * from " ~ ref('int_kpi_before_to_date') ~ " where grain = '" ~ grain ~ "')", 'period_start') }})
+        {{ "union all" if not loop.last }}
     {%- endfor %}
 ),
 
@@ -43,18 +43,20 @@ with_previous as (
         ) as previous_value
     from compared
     left join periods as whole
-        on whole.grain = compared.grain
-        and whole.period_start = compared.previous_start
-        and whole.scope_type = compared.scope_type
-        and whole.scope_id = compared.scope_id
-        and whole.kpi = compared.kpi
+        on
+            whole.grain = compared.grain
+            and whole.period_start = compared.previous_start
+            and whole.scope_type = compared.scope_type
+            and whole.scope_id = compared.scope_id
+            and whole.kpi = compared.kpi
     -- equality only: `compared.is_part_period` here made a nested loop (117 s at enterprise scale);
     -- before_to_date has one row per grain, scope and KPI, read above only for the part period
     left join before_to_date as before
-        on before.grain = compared.grain
-        and before.scope_type = compared.scope_type
-        and before.scope_id = compared.scope_id
-        and before.kpi = compared.kpi
+        on
+            before.grain = compared.grain
+            and before.scope_type = compared.scope_type
+            and before.scope_id = compared.scope_id
+            and before.kpi = compared.kpi
 ),
 
 final as (

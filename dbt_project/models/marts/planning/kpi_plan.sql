@@ -16,9 +16,9 @@ rates as (
     select
         scope_type,
         scope_id,
-        {%- for kpi in ['avg_deal_size', 'win_rate', 'meeting_conversion_rate', 'effective_contact_rate', 'sal_to_sql_rate'] %}
+    {%- for kpi in ['avg_deal_size', 'win_rate', 'meeting_conversion_rate', 'effective_contact_rate', 'sal_to_sql_rate'] %}
         any_value(baseline) filter (where kpi = '{{ kpi }}') as {{ kpi }}{{ "," if not loop.last }}
-        {%- endfor %}
+    {%- endfor %}
     from {{ ref('kpi_target_suggestion') }}
     group by scope_type, scope_id
 ),

@@ -9,10 +9,15 @@
 -- `direction` is `lower` in the catalogue (cancel rate, response minutes…) the same steps go
 -- the other way: × (2 − factor), so the stretch target is below the baseline.
 -- The same baselines are the rates marts.kpi_plan and `iskpi plan` use when none is given.
-with reporting_window as (
-    select reporting_window.*, windows.window_from as trailing_from, windows.window_until as trailing_until
+with trailing_window as (
+    select * from {{ ref('int_period_windows') }}
+    where window_name = 'trailing'
+),
+
+reporting_window as (
+    select reporting_window.*, trailing_window.window_from as trailing_from, trailing_window.window_until as trailing_until
     from {{ ref('int_reporting_window') }} as reporting_window
-    cross join (select * from {{ ref('int_period_windows') }} where window_name = 'trailing') as windows
+    cross join trailing_window
 ),
 
 window_months as (
@@ -60,12 +65,12 @@ final as (
         baselines.months_with_data as trailing_months,
         baselines.months_without_data,
         baselines.baseline,
-        {%- for level in ['stretch', 'achievable', 'floor'] %}
+    {%- for level in ['stretch', 'achievable', 'floor'] %}
         baselines.baseline * case
             when baselines.direction = 'lower' then 2 - {{ var('target_' ~ level) }}
             else {{ var('target_' ~ level) }}
         end as {{ level }}_target{{ "," if not loop.last }}
-        {%- endfor %}
+    {%- endfor %}
     from baselines
     cross join reporting_window
 )

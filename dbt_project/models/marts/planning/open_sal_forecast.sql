@@ -23,7 +23,7 @@ per_scope as (
         {{ exact_sum('probability') }} as expected_sqls,
         coalesce(sum(open_amount), 0) as open_amount,
         {{ exact_sum('expected_amount') }} as expected_amount
-    from (select open_sals.*, reps.team from open_sals left join reps using (rep_id))
+    from (select open_sals.*, reps.team from open_sals left join reps using (rep_id)) as with_teams
     {{ kpi_scope_grouping('rank') }}
 ),
 

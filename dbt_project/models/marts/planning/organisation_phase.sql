@@ -12,16 +12,17 @@ phases as (
 ),
 
 first_is_rep as (
-    select min(active_from) as active_from from {{ ref('dim_rep') }} where is_inside_sales
+    select min(active_from) as active_from from {{ ref('dim_rep') }}
+    where is_inside_sales
 ),
 
 started as (
     select
         reporting_window.as_of_date,
         {% if var('organisation_started_on') -%}
-        cast('{{ var("organisation_started_on") }}' as date)
+            cast('{{ var("organisation_started_on") }}' as date)
         {%- else -%}
-        coalesce(first_is_rep.active_from, reporting_window.first_activity_date)
+            coalesce(first_is_rep.active_from, reporting_window.first_activity_date)
         {%- endif %} as started_on
     from reporting_window
     cross join first_is_rep
@@ -32,7 +33,8 @@ tenure as (
         *,
         -- whole months: 1 April to 30 June is 2, to 1 July is 3 (month boundaries crossed, less
         -- one when the day of the month has not come round again)
-        cast((year(as_of_date) - year(started_on)) * 12 + month(as_of_date) - month(started_on)
+        cast(
+            (year(as_of_date) - year(started_on)) * 12 + month(as_of_date) - month(started_on)
             - case when day(as_of_date) < day(started_on) then 1 else 0 end as bigint)
             as months_active
     from started
@@ -49,12 +51,13 @@ final as (
         phases.description,
         {{ "true" if var('organisation_phase') else "false" }} as is_configured
     from tenure
-    inner join phases on
-        {% if var('organisation_phase') -%}
-        phases.phase = '{{ var("organisation_phase") }}'
-        {%- else -%}
-        tenure.months_active >= phases.months_from and (phases.months_to is null or tenure.months_active < phases.months_to)
-        {%- endif %}
+    inner join phases
+        on
+            {% if var('organisation_phase') -%}
+                phases.phase = '{{ var("organisation_phase") }}'
+            {%- else -%}
+                tenure.months_active >= phases.months_from and (phases.months_to is null or tenure.months_active < phases.months_to)
+            {%- endif %}
 )
 
 select * from final

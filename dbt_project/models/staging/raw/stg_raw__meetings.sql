@@ -17,16 +17,17 @@ final as (
         cast({{ local_timestamp('agreed_at') }} as date) as agreed_date,
         scheduled_for,
         {%- if cutoff %}
-        case
-            when updated_at >= {{ cutoff }}
-                and (status = 'cancelled' or (status in ('held', 'no_show') and not coalesce(scheduled_for < {{ cutoff }}, false)))
-                then 'scheduled'
-            else status
-        end as status,
-        case when date_confirmed_at < {{ cutoff }} then date_confirmed_at end as date_confirmed_at,
+            case
+                when
+                    updated_at >= {{ cutoff }}
+                    and (status = 'cancelled' or (status in ('held', 'no_show') and not coalesce(scheduled_for < {{ cutoff }}, false)))
+                    then 'scheduled'
+                else status
+            end as status,
+            case when date_confirmed_at < {{ cutoff }} then date_confirmed_at end as date_confirmed_at,
         {%- else %}
-        status,
-        date_confirmed_at,
+            status,
+            date_confirmed_at,
         {%- endif %}
         bant_budget,
         bant_authority,
