@@ -18,8 +18,13 @@ def one(con, sql: str, value):
     return con.execute(sql, [value]).fetchone()[0]
 
 
+# characters this Python's Unicode database knows (unidata 14.0 on 3.11): for one assigned since,
+# such as U+1DFCD, Python's NFKC leaves it as it is and is no oracle for a newer normaliser
+KNOWN_CHARACTERS = st.characters(exclude_categories=("Cs", "Cn"))
+
+
 @settings(max_examples=200, deadline=None)
-@given(st.text(max_size=40) | st.text(st.characters(max_codepoint=127), max_size=12))  # ASCII takes a path of its own
+@given(st.text(KNOWN_CHARACTERS, max_size=40) | st.text(st.characters(max_codepoint=127), max_size=12))  # ASCII takes a path of its own
 def test_text_normal_form_is_nfkc_trimmed_and_idempotent(con, text):
     once = one(con, "select iskpi_text(?)", text)
     expected = unicodedata.normalize("NFKC", text).strip(normalize.TRIMMED) or None
