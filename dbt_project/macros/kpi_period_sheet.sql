@@ -12,8 +12,8 @@
   the rep the fact credits (SPEC §5): meetings to the IS rep who set them on the agreed date; leads
   to the IS rep they are assigned to on their created date (cohort); SAL leads to the IS rep who
   set their first meeting, on the SAL date; opportunities to the IS rep who set their meeting, on
-  their created or closed date. Credit no IS rep holds counts at org scope only. Counts sit beside
-  every rate; a rate with a zero denominator is NULL.
+  their created or closed date. Credit no IS rep holds counts at org scope only. Every rate, with
+  its counts beside it, is made in kpi_rate_columns.sql.
 #}
 {% macro kpi_period_sheet(grain, period_column=none) -%}
 {%- set period_column = period_column or grain ~ '_start' -%}
@@ -206,53 +206,14 @@ final as (
         {{ first_meeting_kpi_columns('activity') }},
 
         -- 戦術KPI
-        cast(coalesce(activity.meetings_set, 0) as bigint) as meetings_set,
-        {{ safe_ratio('activity.meetings_set', 'activity.effective_contacts') }} as meeting_conversion_rate,
-        coalesce(meetings.valid_meetings, 0) as valid_meetings,
-        coalesce(meetings.bant_complete_meetings, 0) as bant_complete_meetings,
-        {{ safe_ratio('meetings.bant_complete_meetings', 'activity.meetings_set') }} as bant_rate,
-        coalesce(meetings.date_confirmed_meetings, 0) as date_confirmed_meetings,
-        {{ safe_ratio('meetings.date_confirmed_meetings', 'activity.meetings_set') }} as appointment_confirm_rate,
-        coalesce(meetings.cancelled_meetings, 0) as cancelled_meetings,
-        {{ safe_ratio('meetings.cancelled_meetings', 'activity.meetings_set') }} as meeting_cancel_rate,
-        coalesce(meetings.rated_meetings, 0) as rated_meetings,
-        {{ safe_ratio('meetings.handoff_score_total', 'meetings.rated_meetings') }} as handoff_quality,
-        coalesce(sal_cohorts.sal_leads, 0) as sal_leads,
-        coalesce(sal_cohorts.sal_leads_reached_sql, 0) as sal_leads_reached_sql,
-        {{ safe_ratio('sal_cohorts.sal_leads_reached_sql', 'sal_cohorts.sal_leads') }} as sal_to_sql_rate,
+        {{ meeting_kpi_columns('activity', 'meetings') }},
+        {{ sal_kpi_columns('sal_cohorts') }},
 
         -- 戦略KPI
-        coalesce(opportunities_closed.won_opportunities, 0) as won_opportunities,
-        coalesce(opportunities_closed.lost_opportunities, 0) as lost_opportunities,
-        coalesce(opportunities_closed.won_amount, 0) as won_amount,
-        {{ safe_ratio('opportunities_closed.won_opportunities', 'opportunities_closed.won_opportunities + opportunities_closed.lost_opportunities') }}
-            as win_rate,
-        coalesce(opportunities_created.opportunities_created, 0) as opportunities_created,
-        coalesce(opportunities_created.opportunities_created_won, 0) as opportunities_created_won,
-        {{ safe_ratio('opportunities_created.opportunities_created_won', 'opportunities_created.opportunities_created') }}
-            as cohort_win_rate,
-        coalesce(opportunities_closed.is_sourced_won_amount, 0) as is_sourced_won_amount,
-        -- a deal in a currency without a rate has no amount to average (SPEC §5, mappings/currency_rates.csv)
-        coalesce(opportunities_closed.won_opportunities_converted, 0) as won_opportunities_converted,
-        coalesce(opportunities_closed.won_opportunities_unconverted, 0) as won_opportunities_unconverted,
-        {{ safe_ratio('opportunities_closed.won_amount', 'opportunities_closed.won_opportunities_converted') }} as avg_deal_size,
-        coalesce(opportunities_closed.is_sourced_won_opportunities, 0) as is_sourced_won_opportunities,
-        coalesce(opportunities_closed.is_sourced_closed_opportunities, 0) as is_sourced_closed_opportunities,
-        {{ safe_ratio('opportunities_closed.is_sourced_won_opportunities', 'opportunities_closed.is_sourced_closed_opportunities') }}
-            as post_handoff_win_rate,
-        coalesce(pipeline.pipeline_amount, 0) as pipeline_amount,
-        coalesce(pipeline.opening_pipeline_amount, 0) as opening_pipeline_amount,
-        cast(revenue_targets.revenue_target as double) as revenue_target,
-        {{ safe_ratio('pipeline.opening_pipeline_amount', 'revenue_targets.revenue_target') }} as pipeline_coverage,
+        {{ outcome_kpi_columns('opportunities_closed', 'opportunities_created', 'pipeline', 'revenue_targets') }},
 
         -- speed and quality
-        coalesce(lead_cohorts.inbound_leads, 0) as inbound_leads,
-        lead_cohorts.lead_response_minutes,
-        lead_cohorts.lead_response_minutes_mean,
-        coalesce(lead_cohorts.inbound_leads_within_sla, 0) as inbound_leads_within_sla,
-        {{ safe_ratio('lead_cohorts.inbound_leads_within_sla', 'lead_cohorts.inbound_leads') }} as sla_5min_rate,
-        lead_cohorts.lead_to_meeting_days,
-        coalesce(lead_cohorts.hot_leads, 0) as hot_leads
+        {{ speed_kpi_columns('lead_cohorts') }}
     from scopes
     left join activity using (period_start, scope_type, scope_id)
     left join meetings using (period_start, scope_type, scope_id)

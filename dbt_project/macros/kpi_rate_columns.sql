@@ -1,8 +1,11 @@
 {#
-  The rates of SPEC §5 that kpi_counts_daily's counts make, with the counts beside them: one
-  definition for kpi_daily and every period sheet (kpi_period_sheet). `relation` names a relation
-  holding those counts (summed, for a longer period). Counts are bigint (a sum of integers would
-  otherwise be DuckDB's 128-bit HUGEINT, which BI drivers read badly).
+  Every rate of SPEC §5 as the marts publish it, with the counts it is made of beside it: the one
+  place a rate's arithmetic is written for kpi_daily and every period sheet (kpi_period_sheet),
+  Σ numerator ÷ Σ denominator of the relations named (a rate with a zero denominator is NULL).
+  The activity macros read kpi_counts_daily's counts (summed, for a longer period); the others
+  read the period sheet's counts of the meeting, lead and deal facts. Counts from kpi_counts_daily
+  are bigint (a sum of integers would otherwise be DuckDB's 128-bit HUGEINT, which BI drivers
+  read badly). The same rates are the metrics of semantic/_kpi_metrics.yml, the catalogue.
 #}
 {% macro call_kpi_columns(calls) -%}
         cast(coalesce({{ calls }}.dials, 0) as bigint) as dials,
@@ -40,4 +43,60 @@
         cast(coalesce({{ meetings }}.first_meetings, 0) as bigint) as first_meetings,
         cast(coalesce({{ meetings }}.touches_before_first_meetings, 0) as bigint) as touches_before_first_meetings,
         {{ safe_ratio(meetings ~ '.touches_before_first_meetings', meetings ~ '.first_meetings') }} as touches_to_meeting
+{%- endmacro %}
+
+{#- 戦術KPI: meetings set (kpi_counts_daily, in `activity`) and their quality (the meeting fact's
+    flags, counted in `meetings`). -#}
+{% macro meeting_kpi_columns(activity, meetings) -%}
+        cast(coalesce({{ activity }}.meetings_set, 0) as bigint) as meetings_set,
+        {{ safe_ratio(activity ~ '.meetings_set', activity ~ '.effective_contacts') }} as meeting_conversion_rate,
+        coalesce({{ meetings }}.valid_meetings, 0) as valid_meetings,
+        coalesce({{ meetings }}.bant_complete_meetings, 0) as bant_complete_meetings,
+        {{ safe_ratio(meetings ~ '.bant_complete_meetings', activity ~ '.meetings_set') }} as bant_rate,
+        coalesce({{ meetings }}.date_confirmed_meetings, 0) as date_confirmed_meetings,
+        {{ safe_ratio(meetings ~ '.date_confirmed_meetings', activity ~ '.meetings_set') }} as appointment_confirm_rate,
+        coalesce({{ meetings }}.cancelled_meetings, 0) as cancelled_meetings,
+        {{ safe_ratio(meetings ~ '.cancelled_meetings', activity ~ '.meetings_set') }} as meeting_cancel_rate,
+        coalesce({{ meetings }}.rated_meetings, 0) as rated_meetings,
+        {{ safe_ratio(meetings ~ '.handoff_score_total', meetings ~ '.rated_meetings') }} as handoff_quality
+{%- endmacro %}
+
+{% macro sal_kpi_columns(sal) -%}
+        coalesce({{ sal }}.sal_leads, 0) as sal_leads,
+        coalesce({{ sal }}.sal_leads_reached_sql, 0) as sal_leads_reached_sql,
+        {{ safe_ratio(sal ~ '.sal_leads_reached_sql', sal ~ '.sal_leads') }} as sal_to_sql_rate
+{%- endmacro %}
+
+{#- 戦略KPI: deals closed and created (the deal fact's flags), the pipeline balance, the revenue target. -#}
+{% macro outcome_kpi_columns(closed, created, pipeline, targets) -%}
+        coalesce({{ closed }}.won_opportunities, 0) as won_opportunities,
+        coalesce({{ closed }}.lost_opportunities, 0) as lost_opportunities,
+        coalesce({{ closed }}.won_amount, 0) as won_amount,
+        {{ safe_ratio(closed ~ '.won_opportunities', closed ~ '.won_opportunities + ' ~ closed ~ '.lost_opportunities') }} as win_rate,
+        coalesce({{ created }}.opportunities_created, 0) as opportunities_created,
+        coalesce({{ created }}.opportunities_created_won, 0) as opportunities_created_won,
+        {{ safe_ratio(created ~ '.opportunities_created_won', created ~ '.opportunities_created') }} as cohort_win_rate,
+        coalesce({{ closed }}.is_sourced_won_amount, 0) as is_sourced_won_amount,
+        -- a deal in a currency without a rate has no amount to average (SPEC §5, mappings/currency_rates.csv)
+        coalesce({{ closed }}.won_opportunities_converted, 0) as won_opportunities_converted,
+        coalesce({{ closed }}.won_opportunities_unconverted, 0) as won_opportunities_unconverted,
+        {{ safe_ratio(closed ~ '.won_amount', closed ~ '.won_opportunities_converted') }} as avg_deal_size,
+        coalesce({{ closed }}.is_sourced_won_opportunities, 0) as is_sourced_won_opportunities,
+        coalesce({{ closed }}.is_sourced_closed_opportunities, 0) as is_sourced_closed_opportunities,
+        {{ safe_ratio(closed ~ '.is_sourced_won_opportunities', closed ~ '.is_sourced_closed_opportunities') }} as post_handoff_win_rate,
+        coalesce({{ pipeline }}.pipeline_amount, 0) as pipeline_amount,
+        coalesce({{ pipeline }}.opening_pipeline_amount, 0) as opening_pipeline_amount,
+        cast({{ targets }}.revenue_target as double) as revenue_target,
+        {{ safe_ratio(pipeline ~ '.opening_pipeline_amount', targets ~ '.revenue_target') }} as pipeline_coverage
+{%- endmacro %}
+
+{#- Speed and quality: the lead fact's speed to lead and heat, per cohort. -#}
+{% macro speed_kpi_columns(leads) -%}
+        coalesce({{ leads }}.inbound_leads, 0) as inbound_leads,
+        {{ leads }}.lead_response_minutes,
+        {{ leads }}.lead_response_minutes_mean,
+        coalesce({{ leads }}.inbound_leads_within_sla, 0) as inbound_leads_within_sla,
+        {{ safe_ratio(leads ~ '.inbound_leads_within_sla', leads ~ '.inbound_leads') }} as sla_5min_rate,
+        {{ leads }}.lead_to_meeting_days,
+        coalesce({{ leads }}.hot_leads, 0) as hot_leads
 {%- endmacro %}
