@@ -1,4 +1,4 @@
--- The activity dates (local) whose kpi_daily rows a nightly build recounts: every day a row
+-- The activity dates (local) whose kpi_counts_daily rows a nightly build recounts: every day a row
 -- appended since the last finished build may add a count to or take one from, in any version.
 --   * the days of every version of each call and message redone this build;
 --   * the creation days of every version of the leads recounted for touches (int_leads_retouched);
