@@ -7,7 +7,7 @@ carries the group's paragraph.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import Field, dataclass, field, fields
 from pathlib import Path
 
 from connectors.sql import DuckDBLimits
@@ -169,17 +169,22 @@ MAPPINGS_NOTE = """\
 """
 
 
+def _groups() -> list[list[Field]]:
+    """The settings in their groups, in order: each group opens with the setting carrying its paragraph."""
+    groups: list[list[Field]] = []
+    for setting in fields(Settings):
+        if setting.metadata["group"]:
+            groups.append([])
+        groups[-1].append(setting)
+    return groups
+
+
 def render_config(settings: Settings) -> str:
     """A new workspace's iskpi.yml: every setting with its value, in groups with their paragraphs."""
     lines = ["# iskpi workspace settings. Every key is optional; unchanged, a value is the default.",
              "# Paths are relative to this folder unless absolute. Each setting: docs/settings.md."]
-    groups: list[list] = []
-    for setting in fields(Settings):
-        if setting.metadata["group"] or not groups:
-            groups.append([])
-        groups[-1].append(setting)
-    for group in groups:
-        lines += ["", *(f"# {line}" for line in (group[0].metadata["group"] or "").split("\n") if line)]
+    for group in _groups():
+        lines += ["", *(f"# {line}" for line in group[0].metadata["group"].split("\n"))]
         for setting in group:
             # a paragraph explains a group of one; in a larger group each setting says what it is
             note = f"  # {setting.metadata['doc']}" if len(group) > 1 else ""
@@ -192,11 +197,11 @@ def render_reference() -> str:
     lines = ["# Settings (`iskpi.yml`)", "",
              "Every key of a workspace's `iskpi.yml` is optional. Rendered from `orchestration/settings.py`",
              "(`iskpi kpi-reference`); a new workspace's `iskpi.yml` is rendered from the same fields."]
-    for setting in fields(Settings):
-        if setting.metadata["group"]:
-            lines += ["", setting.metadata["group"].replace("\n", " "), "", "| setting | default | what it does |", "|---|---|---|"]
-        default = _yaml_value(setting.default)
-        lines.append(f"| `{setting.name}` | {f'`{default}`' if default else '(empty)'} | {setting.metadata['doc']} |")
+    for group in _groups():
+        lines += ["", group[0].metadata["group"].replace("\n", " "), "", "| setting | default | what it does |", "|---|---|---|"]
+        for setting in group:
+            default = _yaml_value(setting.default)
+            lines.append(f"| `{setting.name}` | {f'`{default}`' if default else '(empty)'} | {setting.metadata['doc']} |")
     return "\n".join(lines) + "\n"
 
 

@@ -84,7 +84,7 @@ class WarehouseResource(ConfigurableResource):
             spark_warehouse_dir=str(workspace.spark_warehouse_dir),
         )
 
-    @property
+    @cached_property
     def settings(self) -> Settings:
         return Settings(**json.loads(self.settings_json))
 
