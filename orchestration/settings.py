@@ -75,6 +75,10 @@ class Settings:
     sla_minutes: int = _setting(
         5, "sla_5min_rate: minutes within which an inbound lead's first touch meets the SLA",
         group="sla_5min_rate: an inbound lead first touched within this many minutes.")
+    call_match_window_minutes: int = _setting(
+        5, "how far a CRM's call time may lie from the phone system's call (its start to its end)",
+        group="A call a phone system placed and a CRM logged counts once: matched by the dialer's call id where the\n"
+              "CRM row has it, else by rep, customer and a CRM time within this many minutes of the call.")
     mql_score_threshold: float | None = _setting(
         80, "the MA score at or above which a lead is marketing-qualified (empty: the score never qualifies)",
         group="A lead is marketing-qualified (MQL, a hot lead) by a mapped status, a hot action of\n"
@@ -133,13 +137,16 @@ class Settings:
     spark_warehouse_dir: str | None = _setting(None, "Spark's tables (empty: .iskpi/work/spark)")
 
     def __post_init__(self) -> None:
+        if not 0 <= self.call_match_window_minutes <= 720:
+            raise WorkspaceError(f"call_match_window_minutes is {self.call_match_window_minutes}; it is between 0 and 720 (12 hours)")
         for name, allowed in (("engine", ENGINES), ("spark_method", SPARK_METHODS)):
             if getattr(self, name) not in allowed:
                 raise WorkspaceError(f"{name} is {getattr(self, name)!r}; it is one of {', '.join(allowed)}")
 
     def dbt_vars(self) -> dict[str, object]:
         """The settings the dbt project reads as vars (every build and parse passes them all)."""
-        names = ("business_time_zone", "follow_up_min_touches", "follow_up_business_days", "sla_minutes", "mql_score_threshold",
+        names = ("business_time_zone", "follow_up_min_touches", "follow_up_business_days", "sla_minutes", "call_match_window_minutes",
+                 "mql_score_threshold",
                  "plan_lead_time_months", "plan_qc_per_sal", "reporting_currency", "target_stretch", "target_achievable", "target_floor",
                  "anomaly_k", "anomaly_min_denominator", "organisation_phase", "organisation_started_on")
         return {name: getattr(self, name) for name in names}

@@ -19,6 +19,16 @@
         {{ safe_ratio(calls ~ '.connected_talk_seconds', calls ~ '.connected_calls') }} as avg_talk_seconds
 {%- endmacro %}
 
+{#- The logging gap (架電ログの入力漏れ): of the dials a phone system placed, the share a CRM has a log of. -#}
+{% macro call_logging_kpi_columns(calls) -%}
+        cast(coalesce({{ calls }}.calls_placed, 0) as bigint) as calls_placed,
+        cast(coalesce({{ calls }}.calls_logged, 0) as bigint) as calls_logged,
+        cast(coalesce({{ calls }}.calls_logged_and_placed, 0) as bigint) as calls_logged_and_placed,
+        cast(coalesce({{ calls }}.calls_placed - {{ calls }}.calls_logged_and_placed, 0) as bigint) as calls_placed_not_logged,
+        cast(coalesce({{ calls }}.calls_logged - {{ calls }}.calls_logged_and_placed, 0) as bigint) as calls_logged_not_placed,
+        {{ safe_ratio(calls ~ '.calls_logged_and_placed', calls ~ '.calls_placed') }} as logging_rate
+{%- endmacro %}
+
 {% macro email_kpi_columns(emails) -%}
         cast(coalesce({{ emails }}.emails_sent, 0) as bigint) as emails_sent,
         cast(coalesce({{ emails }}.emails_opened, 0) as bigint) as emails_opened,

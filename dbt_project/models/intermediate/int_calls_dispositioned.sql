@@ -22,6 +22,10 @@ dispositions as (
     select * from {{ ref('call_dispositions') }}
 ),
 
+files as (
+    select file_id, source_format from {{ source('audit', 'load_files') }}
+),
+
 known_leads as (
     select lead_id from {{ ref('stg_raw__leads') }}
 ),
@@ -55,6 +59,15 @@ final as (
         dispositions.connected,
         dispositions.effective,
         dispositions.appointment,
+        calls.logged_in,
+        -- the id a CRM row and its phone system's row share: the CRM row's dialer_call_id, the phone
+        -- system's own (its call_id unless the export names another)
+        case calls.logged_in
+            when 'crm' then calls.dialer_call_id
+            else coalesce(calls.dialer_call_id, calls.call_id)
+        end as dialer_call_id,
+        -- the system the row came from: a vendor format (`salesforce.task` → salesforce), else the template
+        coalesce(split_part(files.source_format, '.', 1), 'template') as source_system,
         calls.source_file_id,
         {{ this_build() }} as built_in_build
     from calls
@@ -63,6 +76,7 @@ final as (
     -- equality only: a condition on known_leads here turns the hash join into a nested loop
     -- (162 s instead of 1 s at team scale); a given lead still wins through the coalesce above
     left join phones on phones.phone = calls.phone
+    left join files on files.file_id = calls.source_file_id
 )
 
 select * from final

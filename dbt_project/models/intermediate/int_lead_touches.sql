@@ -3,7 +3,8 @@
 {{ config(materialized='view') }}
 
 with calls as (
-    select * from {{ ref('int_calls_dispositioned') }}
+    select * from {{ ref('int_calls_matched') }}
+    where is_counted
 ),
 
 messages as (

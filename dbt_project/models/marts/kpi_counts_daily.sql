@@ -1,5 +1,5 @@
 -- Every count behind a daily KPI (SPEC §5), made once, per local day and credited rep: dials and
--- their outcomes, IS e-mails and theirs, meetings set, leads assigned. kpi_daily, the weekly /
+-- their outcomes and how many were logged in a CRM, IS e-mails and theirs, meetings set, leads assigned. kpi_daily, the weekly /
 -- monthly / quarterly sheets and the semantic layer all sum these columns, so a rate is
 -- Σ numerator ÷ Σ denominator of the same rows everywhere.
 -- Credit (SPEC §5): calls and e-mails to the IS rep who made them (anyone else's count nowhere);
@@ -16,9 +16,9 @@ with inside_sales_reps as (
 ),
 
 calls as (
-    select calls.* from {{ ref('int_calls_dispositioned') }} as calls
+    select calls.* from {{ ref('int_calls_matched') }} as calls
     inner join inside_sales_reps using (rep_id)
-    where true {{ recounted_days_only('started_date') }}
+    where calls.is_counted {{ recounted_days_only('started_date') }}
 ),
 
 messages as (
@@ -45,7 +45,11 @@ call_days as (
         count(*) filter (where is_dial and rang) as rang_calls,
         count(*) filter (where is_dial and connected) as connected_calls,
         count(*) filter (where is_dial and effective) as effective_contacts,
-        coalesce(sum(talk_seconds) filter (where is_dial and connected), 0) as connected_talk_seconds
+        coalesce(sum(talk_seconds) filter (where is_dial and connected), 0) as connected_talk_seconds,
+        -- the logging gap (marts.call_logging): dials a phone system placed, dials logged in a CRM, both
+        count(*) filter (where is_dial and is_placed_by_phone_system) as calls_placed,
+        count(*) filter (where is_dial and is_logged_in_crm) as calls_logged,
+        count(*) filter (where is_dial and is_placed_by_phone_system and is_logged_in_crm) as calls_logged_and_placed
     from calls
     group by all
 ),
@@ -107,6 +111,9 @@ final as (
         cast(coalesce(call_days.connected_calls, 0) as bigint) as connected_calls,
         cast(coalesce(call_days.effective_contacts, 0) as bigint) as effective_contacts,
         cast(coalesce(call_days.connected_talk_seconds, 0) as bigint) as connected_talk_seconds,
+        cast(coalesce(call_days.calls_placed, 0) as bigint) as calls_placed,
+        cast(coalesce(call_days.calls_logged, 0) as bigint) as calls_logged,
+        cast(coalesce(call_days.calls_logged_and_placed, 0) as bigint) as calls_logged_and_placed,
         cast(coalesce(email_days.emails_sent, 0) as bigint) as emails_sent,
         cast(coalesce(email_days.emails_opened, 0) as bigint) as emails_opened,
         cast(coalesce(email_days.emails_clicked, 0) as bigint) as emails_clicked,

@@ -17,6 +17,8 @@ final as (
         cast({{ local_timestamp('started_at') }} as date) as started_date,
         result,
         coalesce(talk_seconds, 0) as talk_seconds,
+        coalesce(logged_in, 'phone_system') as logged_in,
+        dialer_call_id,
         _file_id as source_file_id
     from source
 )
