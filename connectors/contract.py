@@ -33,6 +33,7 @@ class Entity:
     columns: tuple[Column, ...]
     updated_at: str | None = None
     responsible_rep: str | None = None  # the rep a row's input quality is credited to
+    recorded_at: str | None = None  # the column that says how current an export is (source freshness)
 
     def column(self, name: str) -> Column:
         for column in self.columns:
@@ -62,7 +63,8 @@ def load_contract() -> dict[str, Entity]:
                 column_name, column["type"], bool(column.get("required", False)), bool(column.get("future_ok", False))
             ))
         entities[name] = Entity(
-            name, tuple(entity["key"]), tuple(columns), entity.get("updated_at"), entity.get("responsible_rep")
+            name, tuple(entity["key"]), tuple(columns), entity.get("updated_at"), entity.get("responsible_rep"),
+            entity.get("recorded_at"),
         )
     return entities
 

@@ -64,6 +64,8 @@ alter table audit.load_files add column if not exists rows_readmitted bigint def
 -- filtered or grouped them into rows_read canonical rows (a call's legs, a task that is no call)
 alter table audit.load_files add column if not exists source_format varchar;
 alter table audit.load_files add column if not exists source_rows bigint;
+-- the latest recorded_at (contract.yml) of the rows a file loaded: how current its source is
+alter table audit.load_files add column if not exists latest_record_at timestamptz;
 create schema if not exists quarantine;
 -- rows read per file and responsible rep: the denominator of 入力品質 (marts.input_quality)
 create table if not exists audit.load_file_reps (
@@ -378,6 +380,19 @@ def admit(
                     export_file.export.source.label,
                     getattr(export_file, "source_rows", None),
                 ],
+            )
+        if entity.recorded_at:
+            con.execute(
+                f"""
+                update audit.load_files set latest_record_at = admitted.latest
+                from (
+                    select l._file_id, max(l.{ident(entity.recorded_at)}) as latest from {table} l
+                    where not exists (select 1 from violations v where v._file_id = l._file_id and v._row_number = l._row_number)
+                    group by l._file_id
+                ) admitted
+                where audit.load_files.file_id = admitted._file_id and audit.load_files.entity = ?
+                """,
+                [entity.name],
             )
         con.execute("commit")
     except BaseException:

@@ -487,13 +487,14 @@ def _ratio(numerator: float, denominator: float) -> float | None:
 
 
 def _expected_kpi_daily(sim: _Simulation) -> pd.DataFrame:
+    teams = {rep["rep_id"]: rep["team"] for rep in sim.rows["reps"]}  # nobody changes team in the simulation
     records = []
     for (day, rep_id), t in sim.answer.items():
         if not (t["dials"] or t["inbound_calls"] or t["emails_sent"] or t["meetings_set"] or t["leads_assigned"]):
             continue
         records.append(
             {
-                "activity_date": day, "rep_id": rep_id,
+                "activity_date": day, "rep_id": rep_id, "team": teams[rep_id],
                 "dials": t["dials"], "rang_calls": t["rang_calls"], "connected_calls": t["connected_calls"],
                 "effective_contacts": t["effective_contacts"], "connected_talk_seconds": t["connected_talk_seconds"],
                 "ring_rate": _ratio(t["rang_calls"], t["dials"]),

@@ -14,6 +14,8 @@ from connectors.sql import DuckDBLimits
 
 ENGINES = ("duckdb", "spark")
 SPARK_METHODS = ("session", "thrift", "http")
+TEAMS_AS = ("at_the_time", "current")
+NOTIFY_FORMATS = ("auto", "slack", "teams", "json")
 SETTINGS_REFERENCE_MD = Path(__file__).resolve().parents[1] / "docs" / "settings.md"
 
 
@@ -59,6 +61,16 @@ class Settings:
     nightly_cron: str = _setting(
         "0 2 * * *", "when the nightly job runs under `dagster dev` (cron, in business_time_zone)",
         group="Under `dagster dev`, the nightly job runs on this cron schedule, in the business time zone.")
+    stale_source_business_days: int = _setting(
+        2, "business days a source's latest record (or its last file) may lag before it is flagged stale",
+        group="The sheets open with a banner per source (marts.source_freshness): its latest record and file, last\n"
+              "night's rows loaded and held back, labels nobody mapped; a source older than this is flagged stale.")
+    notify_webhook_url: str | None = _setting(
+        None, "a Slack, Microsoft Teams or JSON webhook, or env:NAME to read it from that environment variable",
+        group="After each night, one message to a webhook: published or blocked (and why), stale sources, the\n"
+              "week's anomalies. Never a row's content; a webhook that fails or hangs never fails the night.")
+    notify_format: str = _setting("auto", "auto (from the URL's host), slack, teams or json")
+    notify_timeout_seconds: float = _setting(10.0, "how long the night waits for the webhook at most")
     run_lock_wait_seconds: float = _setting(
         0.0, "how long a second run on the same warehouse waits for the first",
         group="A second run on the same warehouse waits this long for the first, then exits naming it.")
@@ -68,6 +80,10 @@ class Settings:
               ".iskpi/work/tmp) and threads (empty: every core). Raise the limit on a large machine.")
     duckdb_temp_directory: str | None = _setting(None, "where DuckDB spills (empty: .iskpi/work/tmp)")
     duckdb_threads: int | None = _setting(None, "DuckDB's threads (empty: every core)")
+    teams_as: str = _setting(
+        "at_the_time", "at_the_time or current",
+        group="Team scopes count each rep's rows in the team the rep was in on the row's date (at_the_time: a\n"
+              "reorganisation leaves past months as they were), or in the rep's current team (current).")
     follow_up_min_touches: int = _setting(
         1, "follow_up_rate: touches a lead needs",
         group="follow_up_rate: a lead assigned is followed up with at least N touches within D business days.")
@@ -139,16 +155,17 @@ class Settings:
     def __post_init__(self) -> None:
         if not 0 <= self.call_match_window_minutes <= 720:
             raise WorkspaceError(f"call_match_window_minutes is {self.call_match_window_minutes}; it is between 0 and 720 (12 hours)")
-        for name, allowed in (("engine", ENGINES), ("spark_method", SPARK_METHODS)):
+        for name, allowed in (("engine", ENGINES), ("spark_method", SPARK_METHODS), ("teams_as", TEAMS_AS),
+                              ("notify_format", NOTIFY_FORMATS)):
             if getattr(self, name) not in allowed:
                 raise WorkspaceError(f"{name} is {getattr(self, name)!r}; it is one of {', '.join(allowed)}")
 
     def dbt_vars(self) -> dict[str, object]:
         """The settings the dbt project reads as vars (every build and parse passes them all)."""
         names = ("business_time_zone", "follow_up_min_touches", "follow_up_business_days", "sla_minutes", "call_match_window_minutes",
-                 "mql_score_threshold",
-                 "plan_lead_time_months", "plan_qc_per_sal", "reporting_currency", "target_stretch", "target_achievable", "target_floor",
-                 "anomaly_k", "anomaly_min_denominator", "organisation_phase", "organisation_started_on")
+                 "teams_as", "stale_source_business_days", "mql_score_threshold", "plan_lead_time_months", "plan_qc_per_sal",
+                 "reporting_currency", "target_stretch", "target_achievable", "target_floor", "anomaly_k", "anomaly_min_denominator",
+                 "organisation_phase", "organisation_started_on")
         return {name: getattr(self, name) for name in names}
 
 

@@ -19,8 +19,8 @@ def read_kpi_daily(warehouse: Path) -> pd.DataFrame:
 def assert_kpi_daily_matches(expected: pd.DataFrame, warehouse: Path) -> None:
     actual = read_kpi_daily(warehouse)
     assert list(actual.columns) == list(expected.columns)
-    assert actual[["activity_date", "rep_id"]].equals(expected[["activity_date", "rep_id"]])
-    for column in expected.columns[2:]:
+    assert actual[["activity_date", "rep_id", "team"]].equals(expected[["activity_date", "rep_id", "team"]])
+    for column in expected.columns[3:]:
         want, got = expected[column].astype(float), actual[column].astype(float)
         mismatched = ~np.isclose(want, got, equal_nan=True)
         assert not mismatched.any(), (

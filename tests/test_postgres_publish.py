@@ -276,16 +276,18 @@ def test_role_and_policy_names_always_fit_and_stay_the_same(tmp_path):
 
 
 def small_published_file(path: Path, teams: dict[str, list[str]]) -> Path:
-    """A published DuckDB file of three marts: each team's reps, a day of dials each, their leads' stages."""
+    """A published DuckDB file of a few marts: each team's reps, a day of dials each, their leads' stages."""
     with duckdb.connect(str(path)) as con:
         con.execute("create schema marts")
         con.execute("create table marts.dim_rep (rep_id varchar, team varchar)")
+        con.execute("create table marts.dim_rep_team (rep_id varchar, team varchar)")
         con.execute("create table marts.kpi_daily (rep_id varchar, dials bigint)")
         con.execute("create table marts.dim_lead (lead_id varchar, owner_rep_id varchar)")
         con.execute("create table marts.fct_lead_stage (lead_id varchar, stage varchar)")
         for team, reps in teams.items():
             for rep in reps:
                 con.execute("insert into marts.dim_rep values (?, ?)", [rep, team])
+                con.execute("insert into marts.dim_rep_team values (?, ?)", [rep, team])
                 con.execute("insert into marts.kpi_daily values (?, 10)", [rep])
                 con.execute("insert into marts.dim_lead values (?, ?)", [f"L-{rep}", rep])
                 con.execute("insert into marts.fct_lead_stage values (?, 'mql'), (?, 'sal')", [f"L-{rep}"] * 2)

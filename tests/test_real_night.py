@@ -164,12 +164,14 @@ def test_the_second_night_readmits_the_call_and_every_kpi_daily_cell_matches_the
     expected = night["sample"].expected_kpi_daily.copy()
     ratios = ("ring_rate", "connect_rate", "effective_contact_rate", "avg_talk_seconds", "open_rate", "click_rate",
               "reply_rate", "bounce_rate", "list_consumption_rate", "follow_up_rate", "touches_to_meeting")
-    nothing = {column: (None if column in ratios else 0) for column in expected.columns[2:]}  # no denominator: NULL
+    nothing = {column: (None if column in ratios else 0) for column in expected.columns[3:]}  # no denominator: NULL
+    # the new rep was hired into R001's team (a copy of its row)
+    team = expected.loc[expected.rep_id == "R001", "team"].iloc[0]
     # the re-admitted call: one dial that did not ring
-    new_call = {**nothing, "activity_date": night["call_day"], "rep_id": NEW_REP, "dials": 1,
+    new_call = {**nothing, "activity_date": night["call_day"], "rep_id": NEW_REP, "team": team, "dials": 1,
                 "ring_rate": 0.0, "connect_rate": 0.0, "effective_contact_rate": 0.0}
     # the Saturday lead: assigned, never touched; a day with no other activity still has its row
-    saturday_lead = {**nothing, "activity_date": night["saturday"], "rep_id": "R001", "leads_assigned": 1,
+    saturday_lead = {**nothing, "activity_date": night["saturday"], "rep_id": "R001", "team": team, "leads_assigned": 1,
                      "list_consumption_rate": 0.0, "follow_up_rate": 0.0}
     assert not ((expected.activity_date == night["saturday"]) & (expected.rep_id == "R001")).any()
     expected = (pd.concat([expected, pd.DataFrame([new_call, saturday_lead])], ignore_index=True)

@@ -17,11 +17,7 @@
 #}
 {% macro kpi_period_sheet(grain, period_column=none) -%}
 {%- set period_column = period_column or grain ~ '_start' -%}
-with reps as (
-    select rep_id, team from {{ ref('dim_rep') }}
-),
-
-reporting_window as (
+with reporting_window as (
     select
         reporting_window.*
         {%- if is_window_grain(grain) %},
@@ -54,10 +50,9 @@ activity as (
         sum(first_meetings) as first_meetings,
         sum(touches_before_first_meetings) as touches_before_first_meetings
     from (
-        select {{ period_start_of(grain, 'activity_date') }} as period_start, reps.team, counts.*
+        select {{ period_start_of(grain, 'activity_date') }} as period_start, counts.*
         from {{ ref('kpi_counts_daily') }} as counts
         cross join reporting_window
-        left join reps using (rep_id)
     )
     {{ kpi_scope_grouping('period_start') }}
 ),
@@ -75,7 +70,7 @@ meetings as (
         select {{ period_start_of(grain, 'agreed_date') }} as period_start, reps.team, fct_meeting.*
         from {{ ref('fct_meeting') }} as fct_meeting
         cross join reporting_window
-        left join reps using (rep_id)
+        {{ join_team_on_date('fct_meeting.rep_id', 'fct_meeting.agreed_date') }}
     )
     {{ kpi_scope_grouping('period_start') }}
 ),
@@ -93,7 +88,7 @@ lead_cohorts as (
         select {{ period_start_of(grain, 'created_date') }} as period_start, reps.team, lifecycle.assigned_rep_id as rep_id, lifecycle.*
         from {{ ref('fct_lead_lifecycle') }} as lifecycle
         cross join reporting_window
-        left join reps on reps.rep_id = lifecycle.assigned_rep_id
+        {{ join_team_on_date('lifecycle.assigned_rep_id', 'lifecycle.created_date') }}
         where not lifecycle.is_deleted
     )
     {{ kpi_scope_grouping('period_start') }}
@@ -108,7 +103,7 @@ sal_cohorts as (
         select {{ period_start_of(grain, 'first_sal_date') }} as period_start, reps.team, lifecycle.sal_rep_id as rep_id, lifecycle.*
         from {{ ref('fct_lead_lifecycle') }} as lifecycle
         cross join reporting_window
-        left join reps on reps.rep_id = lifecycle.sal_rep_id
+        {{ join_team_on_date('lifecycle.sal_rep_id', 'lifecycle.first_sal_date') }}
         where lifecycle.reached_sal and not lifecycle.is_deleted
     )
     {{ kpi_scope_grouping('period_start') }}
@@ -129,7 +124,7 @@ opportunities_closed as (
         select {{ period_start_of(grain, 'closed_date') }} as period_start, reps.team, fct_opportunity.*
         from {{ ref('fct_opportunity') }} as fct_opportunity
         cross join reporting_window
-        left join reps using (rep_id)
+        {{ join_team_on_date('fct_opportunity.rep_id', 'fct_opportunity.closed_date') }}
         where is_closed
     )
     {{ kpi_scope_grouping('period_start') }}
@@ -144,7 +139,7 @@ opportunities_created as (
         select {{ period_start_of(grain, 'created_date') }} as period_start, reps.team, fct_opportunity.*
         from {{ ref('fct_opportunity') }} as fct_opportunity
         cross join reporting_window
-        left join reps using (rep_id)
+        {{ join_team_on_date('fct_opportunity.rep_id', 'fct_opportunity.created_date') }}
     )
     {{ kpi_scope_grouping('period_start') }}
 ),
@@ -164,7 +159,7 @@ pipeline as (
             balance.*
         from {{ ref('fct_pipeline_balance') }} as balance
         cross join reporting_window
-        left join reps using (rep_id)
+        {{ join_team_on_date('balance.rep_id', 'balance.date_day') }}
     )
     {{ kpi_scope_grouping('period_start') }}
 ),

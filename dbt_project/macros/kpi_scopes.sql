@@ -26,3 +26,14 @@
     group by grouping sets (({{ keys | join(', ') }}), ({{ keys | join(', ') }}, team), ({{ keys | join(', ') }}, rep_id))
     having scope_type = 'org' or scope_id is not null
 {%- endmacro %}
+
+{#- The team a row counts in: its rep's team on its date (marts.dim_rep_team; var teams_as). A left
+    join, as `reps`, whose `reps.team` the scope columns read.
+    Usage:  from fct_meeting {{ join_team_on_date('fct_meeting.rep_id', 'fct_meeting.agreed_date') }} -#}
+{% macro join_team_on_date(rep_id, on_date) -%}
+    left join {{ ref('dim_rep_team') }} as reps
+        on
+            reps.rep_id = {{ rep_id }}
+            and {{ on_date }} >= reps.valid_from
+            and ({{ on_date }} < reps.valid_to or reps.valid_to is null)
+{%- endmacro %}

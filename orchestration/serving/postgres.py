@@ -20,8 +20,9 @@ DuckDB publish: a night copies and replaces only the months whose rows changed.
 Access (`iskpi grants`, and every publish for what it creates): `iskpi_reader` reads every row of
 the marts and nothing else: no raw table, no audit table, no writes, statement and lock timeouts.
 Each team gets `iskpi_team_<team>`, which reads only its team's rows through row-level security
-on every mart with a team, rep or lead column: rows of the team, of its reps, of the leads its
-reps own, never org-level rows. The marts without any (WHOLE_MARTS: dates, channels, campaigns,
+on every mart with a team, rep or lead column: rows whose team (the rep's team on the row's date,
+marts.dim_rep_team) is the team; else rows of the reps who were ever in it, and of the leads they
+own; never org-level rows. The marts without any (WHOLE_MARTS: dates, channels, campaigns,
 accounts, the organisation's phase, the unmapped labels) it reads whole.
 Role and policy names always fit PostgreSQL's 63 bytes: a name that would not is cut and given a
 short digest of the whole (`fitted_name`), the same every night, and the role carries the team's
@@ -84,7 +85,7 @@ SCALAR_TYPES = {
 REP_COLUMNS = ("rep_id", "owner_rep_id", "sal_rep_id", "changed_by_rep_id")
 # the marts no team key can split, which every team role reads whole (the README lists them)
 WHOLE_MARTS = ("dim_account", "dim_channel", "dim_date", "kpi_campaign", "metricflow_time_spine",
-               "organisation_phase", "unmapped_labels")
+               "organisation_phase", "source_freshness", "unmapped_labels")
 
 
 class PostgresPublishError(Exception):
@@ -282,7 +283,8 @@ def _team_key(columns: list[str]) -> str | None:
 
 def _row_filter(key: str, team: str) -> sql.Composable:
     """The rows of a mart whose team key is `key` that a team's role reads."""
-    team_reps = sql.SQL("(select rep_id from marts.dim_rep where team = {})").format(sql.Literal(team))
+    # a row with a date but no team of its own (a rep's month, a call): every rep who was ever in the team
+    team_reps = sql.SQL("(select rep_id from marts.dim_rep_team where team = {})").format(sql.Literal(team))
     if key == "team":
         return sql.SQL("team = {}").format(sql.Literal(team))
     if key == "scope":
@@ -352,7 +354,7 @@ def _ensure_access(pg: psycopg.Connection, tables: list[PublishedTable], teams: 
 
 
 def _teams(duck: duckdb.DuckDBPyConnection) -> list[str]:
-    return [t for (t,) in duck.execute("select distinct team from marts.dim_rep where team is not null order by team").fetchall()]
+    return [t for (t,) in duck.execute("select distinct team from marts.dim_rep_team where team is not null order by team").fetchall()]
 
 
 def publish_to_postgres(published: Path, target: PostgresTarget, limits: DuckDBLimits) -> PublishReport:

@@ -58,3 +58,6 @@ class Sheet:
     period: str
     tables: list[Table] = field(default_factory=list)
     charts: list[Chart] = field(default_factory=list)
+    # whether to trust it: how last night went, and whether a source is stale (the banner)
+    status: str = ""
+    is_doubtful: bool = False

@@ -44,6 +44,39 @@ class Warehouse:
                 raise ReportError(f"{self.path} lacks a mart the sheets need ({error}); rebuild it with `iskpi run`") from None
 
 
+def source_freshness(warehouse: Warehouse) -> pd.DataFrame:
+    return warehouse.frame("select * from marts.source_freshness order by is_stale desc, source_system, entity")
+
+
+def stale_sources(freshness: pd.DataFrame) -> list[str]:
+    """"miitel calls: latest record 2026-05-12, 6 business days before the as-of day" per stale source."""
+    lines = []
+    for row in freshness[freshness["is_stale"]].itertuples():
+        latest = pd.Timestamp(row.latest_record_local).date() if pd.notna(row.latest_record_local) else "none"
+        lag = f"{int(row.record_age_business_days)} business days before the as-of day" if pd.notna(row.record_age_business_days) else ""
+        file_lag = (f"last file {int(row.file_age_business_days)} business days before the last load"
+                    if pd.notna(row.file_age_business_days) and row.file_age_business_days > 0 else "")
+        lines.append(f"{row.source_system} {row.entity}: latest record {latest}" + "".join(f", {part}" for part in (lag, file_lag) if part))
+    return lines
+
+
+def source_banner(freshness: pd.DataFrame) -> Table:
+    """Per source: its latest record and file, last night's rows, labels nobody mapped, stale or not."""
+    state = ["⚠ 古い (stale)" if stale else ("⚠ 取込拒否 (refused)" if refused else "OK")
+             for stale, refused in zip(freshness["is_stale"], freshness["was_refused_last_night"])]
+    return Table("sources", "データの鮮度 (sources: can these numbers be trusted?)", pd.DataFrame({
+        "ソース (source)": freshness["source_system"] + " " + freshness["entity"],
+        "状態 (state)": state,
+        "最新レコード (latest record)": freshness["latest_record_local"].dt.strftime("%Y-%m-%d %H:%M"),
+        "遅れ 営業日 (business days behind)": freshness["record_age_business_days"],
+        "最終ファイル取込 (last file loaded)": freshness["last_file_loaded_local"].dt.strftime("%Y-%m-%d %H:%M"),
+        "昨夜の取込行 (rows loaded last night)": freshness["rows_loaded_last_night"],
+        "昨夜の保留行 (rows quarantined last night)": freshness["rows_quarantined_last_night"],
+        "未マッピングの値 (labels nobody mapped)": freshness["unmapped_labels"],
+    }), {"遅れ 営業日 (business days behind)": "count", "昨夜の取込行 (rows loaded last night)": "count",
+         "昨夜の保留行 (rows quarantined last night)": "count", "未マッピングの値 (labels nobody mapped)": "count"})
+
+
 def phase_of(warehouse: Warehouse) -> pd.Series:
     phase = warehouse.frame("select * from marts.organisation_phase")
     if phase.empty:
@@ -55,9 +88,9 @@ def daily_sheet(warehouse: Warehouse, as_of: date, labels: dict[str, str]) -> Sh
     sheet = Sheet("daily", "日次シート (daily sheet)", as_of.isoformat())
     activity = warehouse.frame(
         """
-        select d.rep_id, r.rep_name, r.team, d.dials, d.connect_rate, d.effective_contacts, d.emails_sent, d.meetings_set
+        select d.rep_id, r.rep_name, d.team, d.dials, d.connect_rate, d.effective_contacts, d.emails_sent, d.meetings_set
         from marts.kpi_daily d left join marts.dim_rep r using (rep_id)
-        where d.activity_date = ? order by r.team, d.rep_id
+        where d.activity_date = ? order by d.team, d.rep_id
         """,
         [as_of],
     )
@@ -123,7 +156,8 @@ def anomaly_sentence(kpi: str, labels: tuple[str, str], scope: tuple[str, str], 
     return f"{scope_ja}の{label_ja}が通常の{share}に{moved_ja} ({label_en.lower()} of {scope_en} {moved_en} to {share} of its usual level)"
 
 
-def _anomalies(warehouse: Warehouse, week: date) -> Table:
+def anomalies_of_week(warehouse: Warehouse, week: date) -> tuple[pd.DataFrame, list[str]]:
+    """The week's anomalies, the worse and the larger first, with a sentence each."""
     anomalies = warehouse.frame(
         """
         select scope_type, scope_id, kpi, value, usual_value, relative_to_usual, direction, deviations, is_worse
@@ -139,6 +173,11 @@ def _anomalies(warehouse: Warehouse, week: date) -> Table:
         for kpi, scope, value, ratio, direction in zip(
             anomalies["kpi"], scopes, anomalies["value"], anomalies["relative_to_usual"], anomalies["direction"])
     ]
+    return anomalies, sentences
+
+
+def _anomalies(warehouse: Warehouse, week: date) -> Table:
+    anomalies, sentences = anomalies_of_week(warehouse, week)
     per_kpi = list(anomalies["kpi"])
     return Table("anomalies", "異常値 (unusual this week, against the eight weeks before)", pd.DataFrame({
         "異常 (anomaly)": sentences,
@@ -149,10 +188,44 @@ def _anomalies(warehouse: Warehouse, week: date) -> Table:
     }), {"今週 (this week)": per_kpi, "通常 (usual)": per_kpi, "標準偏差 (σ from usual)": "count"})
 
 
+LOGGING_BEHIND_SHOWN = 10
+
+
+def _logging_gap(warehouse: Warehouse, week: date) -> Table | None:
+    """The reps furthest behind in logging their calls this week (架電ログの入力漏れ): the most dials
+    placed and never logged first. None where the warehouse does not read both a phone system and a CRM."""
+    behind = warehouse.frame(
+        f"""
+        select l.rep_id, r.rep_name, sum(l.calls_placed) as placed, sum(l.calls_placed_not_logged) as not_logged,
+               sum(l.calls_logged_not_placed) as not_placed,
+               sum(l.calls_logged_and_placed) / nullif(sum(l.calls_placed), 0) as logging_rate
+        from marts.call_logging l left join marts.dim_rep r using (rep_id)
+        where l.activity_date between ? and ? + 6
+        group by all
+        order by not_logged desc, logging_rate nulls last, l.rep_id
+        limit {LOGGING_BEHIND_SHOWN}
+        """,
+        [week, week],
+    )
+    if behind.empty:
+        return None
+    return Table("logging_gap", "架電ログの入力漏れ (calls placed but not logged in the CRM, reps furthest behind)", pd.DataFrame({
+        "担当者ID (rep ID)": behind["rep_id"],
+        "担当者 (rep)": behind["rep_name"],
+        "発信数 (placed)": behind["placed"],
+        "未入力 (not logged)": behind["not_logged"],
+        "発信記録なし (logged, no phone record)": behind["not_placed"],
+        "入力率 (logging rate)": behind["logging_rate"],
+    }), {"発信数 (placed)": "count", "未入力 (not logged)": "count", "発信記録なし (logged, no phone record)": "count",
+         "入力率 (logging rate)": "logging_rate"})
+
+
 def weekly_sheet(warehouse: Warehouse, as_of: date, labels: dict[str, str], lead_kpis: list[str]) -> Sheet:
     week = last_complete_week(as_of)
     sheet = Sheet("weekly", "週次シート (weekly sheet)", f"{week} 週 (week of)")
     sheet.tables.append(_anomalies(warehouse, week))
+    if (logging_gap := _logging_gap(warehouse, week)) is not None:
+        sheet.tables.append(logging_gap)
     comparison = warehouse.frame(
         """
         select scope_type, scope_id, kpi, value, previous_value, absolute_change, relative_change

@@ -15,7 +15,7 @@ import xlsxwriter
 
 from orchestration.sheets.formatting import excel_cell, kpi_labels
 from orchestration.sheets.model import Chart, ReportError, Sheet, Table
-from orchestration.sheets.queries import Warehouse, daily_sheet, monthly_sheet, phase_of, weekly_sheet
+from orchestration.sheets.queries import Warehouse, daily_sheet, monthly_sheet, phase_of, source_banner, source_freshness, weekly_sheet
 
 TEMPLATES = Path(__file__).with_name("templates")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -121,9 +121,14 @@ def write_workbook(sheet: Sheet, path: Path) -> Path:
     return path
 
 
-def write_sheets(warehouse_path: Path, out_dir: Path, as_of: date | None = None, encoding: str = "utf-8") -> list[Path]:
+PUBLISHED = "昨夜の実行: 公開済み (last night's run published these numbers)"
+
+
+def write_sheets(warehouse_path: Path, out_dir: Path, as_of: date | None = None, encoding: str = "utf-8",
+                 night_status: str = PUBLISHED) -> list[Path]:
     """Write daily, weekly and monthly sheets into out_dir: HTML, an Excel workbook, and per table a
-    CSV as formatted for reading and a raw one (numbers as numbers); returns the files."""
+    CSV as formatted for reading and a raw one (numbers as numbers); returns the files. Every sheet
+    opens with a banner: how last night went (`night_status`) and how current each source is."""
     warehouse = Warehouse(warehouse_path)
     phase = phase_of(warehouse)
     built_as_of = pd.Timestamp(phase["as_of_date"]).date()
@@ -139,6 +144,11 @@ def write_sheets(warehouse_path: Path, out_dir: Path, as_of: date | None = None,
         weekly_sheet(warehouse, built_as_of, labels, lead_kpis),
         monthly_sheet(warehouse, built_as_of, labels, lead_kpis),
     ]
+    freshness = source_freshness(warehouse)
+    for sheet in sheets:
+        sheet.status = night_status
+        sheet.is_doubtful = night_status != PUBLISHED or bool(freshness["is_stale"].any())
+        sheet.tables.insert(0, source_banner(freshness))
     out_dir.mkdir(parents=True, exist_ok=True)
     for leftover in out_dir.glob(".building-*"):  # of a run killed while writing; runs never overlap (the run lock)
         shutil.rmtree(leftover, ignore_errors=True)

@@ -49,7 +49,15 @@ with records as (
     -- rewritten: a day either side of a touched day; read: two days either side, every record whose
     -- match can decide a rewritten record's
     day_shifts as (
-        select unnest([-2, -1, 0, 1, 2]) as shift
+        select -2 as shift
+        union all
+        select -1
+        union all
+        select 0
+        union all
+        select 1
+        union all
+        select 2
     ),
 
     reach as (

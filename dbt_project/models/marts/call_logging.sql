@@ -17,6 +17,7 @@ final as (
     select
         rep_days.activity_date,
         rep_days.rep_id,
+        rep_days.team,
         {{ call_logging_kpi_columns('rep_days') }}
     from rep_days
     where (select is_measurable from both_kinds_read)

@@ -4,14 +4,10 @@ with calls as (
     where is_dial
 ),
 
-reps as (
-    select rep_id, team from {{ ref('dim_rep') }}
-),
-
 attributed as (
     select cast(date_trunc('month', calls.started_date) as date) as month_start, reps.team, calls.*
     from calls
-    left join reps using (rep_id)
+    {{ join_team_on_date('calls.rep_id', 'calls.started_date') }}
 ),
 
 final as (

@@ -11,10 +11,6 @@ funnel_stages as (
     where not is_exit
 ),
 
-reps as (
-    select rep_id, team from {{ ref('dim_rep') }}
-),
-
 stages_reached as (
     select lead_id, stage from {{ ref('fct_lead_stage') }}
 ),
@@ -31,7 +27,7 @@ cohort as (
     from lifecycle
     cross join funnel_stages
     left join stages_reached on stages_reached.lead_id = lifecycle.lead_id and stages_reached.stage = funnel_stages.stage
-    left join reps on reps.rep_id = lifecycle.assigned_rep_id
+    {{ join_team_on_date('lifecycle.assigned_rep_id', 'lifecycle.created_date') }}
 ),
 
 final as (

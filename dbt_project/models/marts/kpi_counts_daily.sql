@@ -106,6 +106,7 @@ final as (
     select
         active_days.activity_date,
         active_days.rep_id,
+        reps.team,
         cast(coalesce(call_days.dials, 0) as bigint) as dials,
         cast(coalesce(call_days.rang_calls, 0) as bigint) as rang_calls,
         cast(coalesce(call_days.connected_calls, 0) as bigint) as connected_calls,
@@ -134,6 +135,7 @@ final as (
         on meeting_days.activity_date = active_days.activity_date and meeting_days.rep_id is not distinct from active_days.rep_id
     left join assignment_days
         on assignment_days.activity_date = active_days.activity_date and assignment_days.rep_id is not distinct from active_days.rep_id
+    {{ join_team_on_date('active_days.rep_id', 'active_days.activity_date') }}
 )
 
 select * from final

@@ -11,6 +11,7 @@ final as (
     select
         rep_days.activity_date,
         rep_days.rep_id,
+        rep_days.team,
         {{ call_kpi_columns('rep_days') }},
         {{ email_kpi_columns('rep_days') }},
         {{ lead_assignment_kpi_columns('rep_days') }},

@@ -11,10 +11,6 @@ leads as (
     where not is_deleted
 ),
 
-reps as (
-    select rep_id, team from {{ ref('dim_rep') }}
-),
-
 entries as (
     select
         cast(date_trunc('month', cast({{ local_timestamp('stages_reached.first_entered_at') }} as date)) as date) as month_start,
@@ -25,7 +21,7 @@ entries as (
         stages_reached.is_stuck
     from stages_reached
     inner join leads using (lead_id)
-    left join reps using (rep_id)
+    {{ join_team_on_date('leads.rep_id', 'cast(' ~ local_timestamp('stages_reached.first_entered_at') ~ ' as date)') }}
 ),
 
 final as (

@@ -4,10 +4,6 @@ with open_sals as (
     select * from {{ ref('fct_open_sal') }}
 ),
 
-reps as (
-    select rep_id, team from {{ ref('dim_rep') }}
-),
-
 ranks as (
     select * from {{ ref('sal_forecast_ranks') }}
 ),
@@ -23,7 +19,12 @@ per_scope as (
         {{ exact_sum('probability') }} as expected_sqls,
         coalesce(sum(open_amount), 0) as open_amount,
         {{ exact_sum('expected_amount') }} as expected_amount
-    from (select open_sals.*, reps.team from open_sals left join reps using (rep_id)) as with_teams
+    from (
+        -- open now: in the team the rep is in on the as-of day
+        select open_sals.*, reps.team from open_sals
+        cross join reporting_window
+        {{ join_team_on_date('open_sals.rep_id', 'reporting_window.as_of_date') }}
+    ) as with_teams
     {{ kpi_scope_grouping('rank') }}
 ),
 
