@@ -12,6 +12,7 @@ from pathlib import Path
 from dagster import Definitions, definitions
 
 from orchestration.defs.ingest import ingest
+from orchestration.defs.notifications import notification_sensors
 from orchestration.defs.publish import build_publish_assets
 from orchestration.defs.quality import UNRESOLVED_LEAD_CHECKS
 from orchestration.defs.resources import WarehouseResource, dbt_environment, dbt_project, dbt_resource
@@ -38,6 +39,7 @@ def build_defs(
         asset_checks=UNRESOLVED_LEAD_CHECKS,
         jobs=[NIGHTLY_JOB],
         schedules=[nightly_schedule(workspace.settings)],
+        sensors=notification_sensors(workspace),
         loggers={"iskpi_run_file": run_file_logger},
         resources={"warehouse": warehouse, "dbt": dbt_resource(project)},
     )

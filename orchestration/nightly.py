@@ -9,7 +9,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from connectors.contract import entity_names
 from connectors.files import private_folder, sha256_of, unmatched_files
@@ -140,35 +139,16 @@ def _sheets_say_blocked(workspace: Workspace, outcome: NightlyOutcome) -> None:
 
 def _notify(workspace: Workspace, outcome: NightlyOutcome) -> None:
     """The night's one message to the webhook in iskpi.yml, if any; what went wrong goes to the run log."""
-    from orchestration.serving.notify import NightSummary, resolve_url, send
-    from orchestration.sheets import ReportError
-    from orchestration.sheets.queries import Warehouse, anomalies_of_week, last_complete_week, phase_of, source_freshness, stale_sources
+    from orchestration.defs.notifications import tell_night
 
-    settings = workspace.settings
-    url = resolve_url(settings.notify_webhook_url)
-    if url is None:
-        if settings.notify_webhook_url:
-            outcome.warnings.append(f"notify_webhook_url names {settings.notify_webhook_url}, which is not set: no message was sent")
-        return
     status = "blocked" if not outcome.success else ("unchanged" if outcome.nothing_new else "published")
-    stale, anomalies = [], []
-    if workspace.warehouse.exists():
-        try:
-            warehouse = Warehouse(workspace.warehouse)
-            stale = stale_sources(source_freshness(warehouse))
-            week = last_complete_week(pd.Timestamp(phase_of(warehouse)["as_of_date"]).date())
-            anomalies = anomalies_of_week(warehouse, week)[1][:5]
-        except (ReportError, duckdb.Error) as unreadable:  # a warehouse of an earlier version, or none yet
-            outcome.warnings.append(f"the notification names no stale source or anomaly: {unreadable}")
     look = (f"iskpi --workspace {workspace.root} run (its summary), and the run log {outcome.log_file}"
             if status == "blocked" and outcome.log_file else "")
-    summary = NightSummary(workspace.root.name, status, _blocked_reasons(outcome) if status == "blocked" else [], look, stale, anomalies)
-    problem = send(summary, url, settings.notify_format, settings.notify_timeout_seconds)
-    if problem:
-        outcome.warnings.append(problem)
-        if outcome.log_file is not None:
-            with outcome.log_file.open("a", encoding="utf-8") as log:
-                log.write(problem + "\n")
+    problems = tell_night(workspace, status, _blocked_reasons(outcome) if status == "blocked" else [], look)
+    outcome.warnings += problems
+    if problems and outcome.log_file is not None:
+        with outcome.log_file.open("a", encoding="utf-8") as log:
+            log.writelines(problem + "\n" for problem in problems)
 
 
 def _night(workspace: Workspace, as_of: date | None, full_refresh: bool) -> NightlyOutcome:

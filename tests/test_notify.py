@@ -60,3 +60,28 @@ def test_a_dead_a_refusing_and_a_hanging_endpoint_cost_at_most_the_timeout_and_n
     assert "answered 500" in problems["refusing"]
     assert "did not answer within 0.5 s" in problems["hanging"]
     assert not any("secret-token" in problem for problem in problems.values())  # a URL's path may hold its secret
+
+
+@pytest.mark.e2e  # a real (failing) run of the nightly job
+def test_a_run_the_daemon_started_tells_the_webhook_it_was_blocked(endpoint, tmp_path):
+    """Under `dagster dev` the scheduled run has no `iskpi run` around it: the failure sensor sends the message."""
+    from dagster import DagsterEventType, DagsterInstance, build_run_status_sensor_context
+    from workspaces import workspace_for
+
+    from orchestration.definitions import build_defs
+
+    url, received = endpoint
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()  # no reps.csv: nothing can be credited, the night stops
+    workspace = workspace_for(tmp_path / "ws" / "iskpi.duckdb", inbox, notify_webhook_url=f"{url}/daemon")
+    defs = build_defs(workspace)
+    instance = DagsterInstance.ephemeral()
+    result = defs.resolve_job_def("nightly").execute_in_process(instance=instance, raise_on_error=False)
+    assert not result.success
+    failure = instance.all_logs(result.run_id, of_type=DagsterEventType.RUN_FAILURE)[0].dagster_event
+    sensor = next(s for s in defs.sensors if s.name == "nightly_message_on_failure")
+    context = build_run_status_sensor_context(sensor.name, failure, instance, result.dagster_run).for_run_failure()
+    sensor(context)
+    messages = [body for path, body in received if path == "/daemon"]
+    assert [m["status"] for m in messages] == ["blocked"]
+    assert result.run_id in messages[0]["look"]
