@@ -49,3 +49,17 @@
 {% macro one_period(grain) -%}
     {{ 'interval 3 month' if grain == 'quarter' else 'interval 1 ' ~ grain }}
 {%- endmacro %}
+
+{#- A local timestamp (local_timestamp) as a wall-clock time with no zone: DuckDB's timestamp;
+    Spark's plain timestamp is an instant in the session's zone, its zone-less one timestamp_ntz. -#}
+{% macro wall_clock(expression) -%}
+    {{ return(adapter.dispatch('wall_clock', 'iskpi')(expression)) }}
+{%- endmacro %}
+
+{% macro duckdb__wall_clock(expression) -%}
+    cast({{ expression }} as timestamp)
+{%- endmacro %}
+
+{% macro spark__wall_clock(expression) -%}
+    cast({{ expression }} as timestamp_ntz)
+{%- endmacro %}

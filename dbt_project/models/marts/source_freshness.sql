@@ -86,8 +86,8 @@ final as (
         aged.latest_record_at,
         aged.last_file_loaded_at,
         -- the same in the business time zone, as the sheets' banner shows them
-        cast({{ local_timestamp('aged.latest_record_at') }} as timestamp) as latest_record_local,
-        cast({{ local_timestamp('aged.last_file_loaded_at') }} as timestamp) as last_file_loaded_local,
+        {{ wall_clock(local_timestamp('aged.latest_record_at')) }} as latest_record_local,
+        {{ wall_clock(local_timestamp('aged.last_file_loaded_at')) }} as last_file_loaded_local,
         aged.record_age_business_days,
         aged.file_age_business_days,
         cast(aged.rows_loaded_last_night as bigint) as rows_loaded_last_night,
