@@ -104,7 +104,9 @@ id_pairs as (
         where
             crm.logged_in = 'crm' and phone.logged_in = 'phone_system'
             {%- if is_incremental() %}
+                -- on both sides: the optimizer does not carry the filter across the join
                 and crm.dialer_call_id in (select dialer_call_id from candidates)
+                and phone.dialer_call_id in (select dialer_call_id from candidates)
             {%- endif %}
     ) as by_id
     where phone_rank = 1
