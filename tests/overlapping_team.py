@@ -15,7 +15,8 @@ as tasks; reps also log calls by hand. The team's sheets (reps, leads) are in th
 One call each: M1+T1, M2+T2, M3, T4, M5+T5, M6, M7+T7 (seven dials, not ten).
 
 R1 moves from 大阪BDR to 東京SDR on 16 May: night 1's reps file has R1 in 大阪BDR, night 2's has
-R1 in 東京SDR from 2026-05-16 (the template's team_from). R2 is in 東京SDR throughout.
+R1 in 東京SDR from 2026-05-16 (the template's team_from). R2 is in 東京SDR throughout; night 2's
+export corrects R2's name, with no team_from: a version that changes no team.
 """
 
 from __future__ import annotations
@@ -73,10 +74,10 @@ def _write(path: Path, header: list[str], rows: list[list[object]], encoding: st
         writer.writerows(rows)
 
 
-def _reps(folder: Path, name: str, r1_team: str, r1_team_from: str = "") -> None:
+def _reps(folder: Path, name: str, r1_team: str, r1_team_from: str = "", r2_name: str = "馬場 次郎") -> None:
     _write(folder / name, ["rep_id", "rep_name", "department", "team", "team_from", "role", "email", "active_from"], [
         ["R1", "青木 一郎", "is", r1_team, r1_team_from, "sdr", EMAILS["R1"], "2026-04-01"],
-        ["R2", "馬場 次郎", "is", "東京SDR", "", "sdr", EMAILS["R2"], "2026-04-01"],
+        ["R2", r2_name, "is", "東京SDR", "", "sdr", EMAILS["R2"], "2026-04-01"],
     ])
 
 
@@ -115,6 +116,7 @@ def write_night_1(folder: Path) -> Path:
 def write_night_2(folder: Path) -> Path:
     """The second night's drops, added to the first night's folder: the tasks synced a night later
     and a reps export after the reorganisation."""
-    _reps(folder, "reps_20260521.csv", "東京SDR", TEAM_MOVE)
+    # R2's name corrected, the team unchanged: a new version of R2 that must move nothing
+    _reps(folder, "reps_20260521.csv", "東京SDR", TEAM_MOVE, r2_name="馬場 二郎")
     _tasks(folder, "task_20260521.csv", night=2)
     return folder
