@@ -118,19 +118,16 @@ def _run_locked(workspace: Workspace, as_of: date | None, full_refresh: bool) ->
     return outcome
 
 
-def _blocked_reasons(outcome: NightlyOutcome) -> list[str]:
-    return [line.strip() for line in outcome.message.splitlines() if line.strip()][:5]
-
-
 def _sheets_say_blocked(workspace: Workspace, outcome: NightlyOutcome) -> None:
     """Readers keep the warehouse before; its sheets say so at the top, so nobody takes them for last night's."""
+    from orchestration.defs.notifications import reasons_of
     from orchestration.sheets import ReportError, write_sheets
 
     reports = workspace.warehouse.parent / "reports"
     if not (workspace.warehouse.exists() and reports.is_dir()):
         return
     status = ("昨夜の実行はブロックされ、公開されていません: これは前回公開分の数値です "
-              "(last night was blocked: these are the numbers published before) — " + "; ".join(_blocked_reasons(outcome)))
+              "(last night was blocked: these are the numbers published before) — " + "; ".join(reasons_of(outcome.message)))
     try:
         write_sheets(workspace.warehouse, reports, night_status=status)
     except ReportError as unreadable:
@@ -139,12 +136,12 @@ def _sheets_say_blocked(workspace: Workspace, outcome: NightlyOutcome) -> None:
 
 def _notify(workspace: Workspace, outcome: NightlyOutcome) -> None:
     """The night's one message to the webhook in iskpi.yml, if any; what went wrong goes to the run log."""
-    from orchestration.defs.notifications import tell_night
+    from orchestration.defs.notifications import reasons_of, tell_night
 
     status = "blocked" if not outcome.success else ("unchanged" if outcome.nothing_new else "published")
     look = (f"iskpi --workspace {workspace.root} run (its summary), and the run log {outcome.log_file}"
             if status == "blocked" and outcome.log_file else "")
-    problems = tell_night(workspace, status, _blocked_reasons(outcome) if status == "blocked" else [], look)
+    problems = tell_night(workspace, status, reasons_of(outcome.message) if status == "blocked" else [], look)
     outcome.warnings += problems
     if problems and outcome.log_file is not None:
         with outcome.log_file.open("a", encoding="utf-8") as log:

@@ -24,7 +24,13 @@ from orchestration.sheets.queries import Warehouse, anomalies_of_week, last_comp
 from orchestration.workspace import Workspace
 
 ANOMALIES_TOLD = 5
+REASONS_TOLD = 5
 PUBLISHED_WAREHOUSE = AssetKey(["published_warehouse"])
+
+
+def reasons_of(message: str) -> list[str]:
+    """Why a night was blocked, as the message tells it: the first lines of what stopped it."""
+    return [line.strip() for line in message.splitlines() if line.strip()][:REASONS_TOLD]
 
 
 def tell_night(workspace: Workspace, status: str, reasons: list[str], look: str) -> list[str]:
@@ -63,7 +69,7 @@ def notification_sensors(workspace: Workspace) -> list:
 
     @run_failure_sensor(monitored_jobs=[NIGHTLY_JOB], name="nightly_message_on_failure", default_status=DefaultSensorStatus.RUNNING)
     def on_failure(context: RunFailureSensorContext) -> None:
-        reasons = [line.strip() for line in (context.failure_event.message or "").splitlines() if line.strip()][:5]
+        reasons = reasons_of(context.failure_event.message or "")
         look = f"the run {context.dagster_run.run_id} in Dagster's UI, and `iskpi --workspace {workspace.root} run`"
         for problem in tell_night(workspace, "blocked", reasons, look):
             context.log.warning(problem)
