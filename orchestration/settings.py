@@ -118,6 +118,16 @@ class Settings:
         group="Anomalies (異常値): a week more than k standard deviations from the mean of the eight before;\n"
               "a rate is judged only over a week with at least this many in its denominator (dials, e-mails…).")
     anomaly_min_denominator: int = _setting(20, "the least denominator a rate is judged over")
+    forecast_min_history_days: int = _setting(
+        10, "the least business days of a scope's history a landing band is drawn from",
+        group="The landing forecast's 80% band (着地予測の幅) reads the scope's day-to-day variation over its\n"
+              "business days from three months before the month, and its width is calibrated on how the KPI's\n"
+              "forecasts of the six months before fared; with less history than these, no band is drawn.")
+    forecast_min_calibration: int = _setting(20, "the least forecasts of closed months a band's width is calibrated on")
+    call_timing_min_dials: int = _setting(
+        30, "the least dials a weekday × hour cell is advised on",
+        group="When to call (marts.kpi_call_timing): a cell with fewer dials says \"not enough data yet\"; one\n"
+              "with more is advised only when its 95% interval's low bound beats the team's connect rate.")
     organisation_phase: str | None = _setting(
         None, "launch, growth or mature (empty: from the months since the organisation started)",
         group="launch / growth / mature; empty: from organisation_started_on (YYYY-MM-DD), else the first IS rep's active_from.")
@@ -165,6 +175,7 @@ class Settings:
         names = ("business_time_zone", "follow_up_min_touches", "follow_up_business_days", "sla_minutes", "call_match_window_minutes",
                  "teams_as", "stale_source_business_days", "mql_score_threshold", "plan_lead_time_months", "plan_qc_per_sal",
                  "reporting_currency", "target_stretch", "target_achievable", "target_floor", "anomaly_k", "anomaly_min_denominator",
+                 "call_timing_min_dials", "forecast_min_history_days", "forecast_min_calibration",
                  "organisation_phase", "organisation_started_on")
         return {name: getattr(self, name) for name in names}
 

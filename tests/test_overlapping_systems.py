@@ -168,6 +168,17 @@ def test_the_monthly_sheet_splits_the_rep_and_the_weekly_sheet_names_who_logs_le
         ("R1", not_logged, not_placed)]
 
 
+def test_a_team_with_a_handful_of_calls_gets_no_best_hours_but_not_enough_data(same_night):
+    """7 dials in May: every weekday × hour cell is thin, and 1 of 1 connected is not advice."""
+    with (same_night.parent / "reports" / "monthly_best_hours_raw.csv").open(encoding="utf-8-sig") as stream:
+        rows = list(csv.DictReader(stream))
+    assert [(r["チーム (team)"], r["時間帯 (when)"]) for r in rows] == [
+        (name, "まだ判断できません (not enough data yet)") for name in sorted(team.MAY_TEAM_DIALS)]
+    with duckdb.connect(str(same_night), read_only=True) as con:
+        cells = con.sql("select connect_rate, has_too_little_data from marts.kpi_call_timing where scope_type = 'team'").fetchall()
+    assert any(rate == 1.0 for rate, _ in cells) and all(thin for _, thin in cells)
+
+
 def test_a_team_role_reads_its_rep_on_the_days_he_was_in_the_team(same_night, postgres_dsn):
     expected_days = {team_name: {(rep, day) for (rep, day) in team.DIALS
                                  if (team_name == "大阪BDR") == (rep == "R1" and day < team.TEAM_MOVE)}

@@ -226,7 +226,7 @@ order by {{ period_column }}, scope_type, scope_id
 
 
 {% macro is_window_grain(grain) -%}
-    {{- return(grain not in ['week', 'month', 'quarter']) -}}
+    {{- return(grain not in ['day', 'week', 'month', 'quarter']) -}}
 {%- endmacro %}
 
 

@@ -63,3 +63,16 @@
 {% macro spark__wall_clock(expression) -%}
     cast({{ expression }} as timestamp_ntz)
 {%- endmacro %}
+
+{#- The q-quantile of a group, linearly interpolated between the rows either side (both engines' exact quantile). -#}
+{% macro quantile(expression, q) -%}
+    {{ return(adapter.dispatch('quantile', 'iskpi')(expression, q)) }}
+{%- endmacro %}
+
+{% macro duckdb__quantile(expression, q) -%}
+    quantile_cont({{ expression }}, {{ q }})
+{%- endmacro %}
+
+{% macro spark__quantile(expression, q) -%}
+    percentile({{ expression }}, {{ q }})
+{%- endmacro %}

@@ -108,7 +108,7 @@ def _targets_progress(warehouse: Warehouse, as_of: date) -> pd.DataFrame:
     return warehouse.frame(
         """
         select scope_type, scope_id, kpi, target, actual, paced_target, attainment, paced_attainment, landing_forecast,
-               business_days_elapsed, business_days
+               landing_low, landing_high, business_days_elapsed, business_days
         from marts.kpi_targets_vs_actuals where month_start = date_trunc('month', ?::date)
         order by scope_type, scope_id, kpi
         """,
@@ -126,12 +126,15 @@ def _month_to_date(progress: pd.DataFrame, labels: dict[str, str]) -> Table:
         "達成率 (attainment)": progress["attainment"],
         "進捗率 (paced attainment)": progress["paced_attainment"],
         "着地予測 (landing forecast)": progress["landing_forecast"],
+        "着地 下限 (80% low)": progress["landing_low"],
+        "着地 上限 (80% high)": progress["landing_high"],
         "経過営業日 (business days elapsed)": progress["business_days_elapsed"],
         "営業日 (business days)": progress["business_days"],
     })
     per_kpi = list(progress["kpi"])
     return Table("month_to_date", "月次進捗 (month to date against targets)", values, {
         "目標 (target)": per_kpi, "実績 (actual)": per_kpi, "進捗目標 (paced target)": per_kpi, "着地予測 (landing forecast)": per_kpi,
+        "着地 下限 (80% low)": per_kpi, "着地 上限 (80% high)": per_kpi,
         "達成率 (attainment)": "attainment", "進捗率 (paced attainment)": "attainment",
         "経過営業日 (business days elapsed)": "count", "営業日 (business days)": "count",
     })
@@ -260,6 +263,64 @@ def weekly_sheet(warehouse: Warehouse, as_of: date, labels: dict[str, str], lead
     return sheet
 
 
+def _forecast_accuracy(warehouse: Warehouse, kpis: list[str], labels: dict[str, str]) -> Table:
+    """How often the landing band held on the months that closed (marts.forecast_accuracy): over
+    every KPI, then the KPIs with a target this month. About 80% is an honest band."""
+    accuracy = warehouse.frame(
+        "select kpi, forecasts, coverage from marts.forecast_accuracy "
+        "where business_days_elapsed is null and (kpi = 'all' or list_contains(?, kpi)) order by kpi <> 'all', kpi",
+        [kpis],
+    )
+    return Table("forecast_accuracy", "着地予測の的中率 (how often the 80% band held, months closed)", pd.DataFrame({
+        "KPI": ["全KPI (every KPI)" if k == "all" else labels.get(k, k) for k in accuracy["kpi"]],
+        "検証数 (forecasts checked)": accuracy["forecasts"],
+        "的中率 (coverage)": accuracy["coverage"],
+    }), {"検証数 (forecasts checked)": "count", "的中率 (coverage)": "attainment"})
+
+
+BEST_HOURS_SHOWN = 3
+WEEKDAYS = ("月 Mon", "火 Tue", "水 Wed", "木 Thu", "金 Fri", "土 Sat", "日 Sun")
+
+
+def _best_hours(warehouse: Warehouse, month: date) -> Table:
+    """Each team's best hours to call this month: the weekday × hour cells whose 95% interval lies
+    above the team's own connect rate (marts.kpi_call_timing), the surest first; a team with none
+    reads "not enough data yet", so 3 connections of 4 dials never top the list."""
+    cells = warehouse.frame(
+        f"""
+        with teams as (
+            select distinct scope_id, scope_connect_rate from marts.kpi_call_timing
+            where month_start = ? and scope_type = 'team'
+        ),
+        best as (
+            select *, row_number() over (partition by scope_id order by connect_rate_low desc, dials desc) as place
+            from marts.kpi_call_timing
+            where month_start = ? and scope_type = 'team' and beats_scope_rate
+        )
+        select teams.scope_id, teams.scope_connect_rate, best.started_iso_day_of_week, best.started_hour,
+               best.dials, best.connect_rate, best.connect_rate_low, best.connect_rate_high
+        from teams left join best on best.scope_id = teams.scope_id and best.place <= {BEST_HOURS_SHOWN}
+        order by teams.scope_id, best.place
+        """,
+        [month, month],
+    )
+    advised = cells["started_hour"].notna()
+    when = [
+        f"{WEEKDAYS[int(day) - 1]} {int(hour):02d}:00-{int(hour) + 1:02d}:00" if has else "まだ判断できません (not enough data yet)"
+        for day, hour, has in zip(cells["started_iso_day_of_week"], cells["started_hour"], advised)
+    ]
+    return Table("best_hours", "架電のおすすめ時間帯 (best hours to call, beyond chance)", pd.DataFrame({
+        "チーム (team)": cells["scope_id"],
+        "時間帯 (when)": when,
+        "架電数 (dials)": cells["dials"],
+        "接続率 (connect rate)": cells["connect_rate"],
+        "下限 (95% low)": cells["connect_rate_low"],
+        "上限 (95% high)": cells["connect_rate_high"],
+        "チームの接続率 (team's connect rate)": cells["scope_connect_rate"],
+    }), {"架電数 (dials)": "count", **dict.fromkeys(
+        ["接続率 (connect rate)", "下限 (95% low)", "上限 (95% high)", "チームの接続率 (team's connect rate)"], "connect_rate")})
+
+
 def monthly_sheet(warehouse: Warehouse, as_of: date, labels: dict[str, str], lead_kpis: list[str]) -> Sheet:
     month = date(as_of.year, as_of.month, 1)
     sheet = Sheet("monthly", "月次シート (monthly sheet)", month.strftime("%Y-%m"))
@@ -274,6 +335,7 @@ def monthly_sheet(warehouse: Warehouse, as_of: date, labels: dict[str, str], lea
     ), dict.fromkeys(scopes, kpis)))
     progress = _targets_progress(warehouse, as_of)
     sheet.tables.append(_month_to_date(progress, labels))
+    sheet.tables.append(_forecast_accuracy(warehouse, sorted(set(progress["kpi"])), labels))
     paced = progress[progress["paced_attainment"].notna()]
     if not paced.empty:
         sheet.charts.append(Chart(
@@ -303,6 +365,7 @@ def monthly_sheet(warehouse: Warehouse, as_of: date, labels: dict[str, str], lea
             [f"{scope} · {label}" for scope, label in zip(bottleneck["scope_id"], bottleneck["label_ja"])],
             {"達成率 (attainment)": list(bottleneck["attainment"])}, target=1.0, percent=True,
         ))
+    sheet.tables.append(_best_hours(warehouse, month))
     forecast = warehouse.frame(
         "select rank, label_ja, probability, open_sals, expected_sqls, open_amount, expected_amount "
         "from marts.open_sal_forecast where scope_type = 'org' order by rank"

@@ -1,4 +1,8 @@
--- When to call (SPEC §7): connect rate by local weekday × hour of day, per month and scope.
+-- When to call (SPEC §7): connect rate by local weekday × hour of day, per month and scope, with
+-- the evidence behind it: the dials and connections, a 95% Wilson interval of the rate, whether
+-- the cell has too few dials to say anything (var call_timing_min_dials), the scope's own connect
+-- rate that month, and whether the cell beats it beyond chance (its interval's low bound is above
+-- it). 3 connections of 4 dials read 75%, and 30%–95% beside it: no advice.
 with calls as (
     select * from {{ ref('fct_call') }}
     where is_dial
@@ -10,16 +14,46 @@ attributed as (
     {{ join_team_on_date('calls.rep_id', 'calls.started_date') }}
 ),
 
-final as (
+cells as (
     select
         {{ kpi_scope_columns('month_start') }},
         started_iso_day_of_week,
         started_hour,
         count(*) as dials,
-        count(*) filter (where is_connected) as connected_calls,
-        {{ safe_ratio('count(*) filter (where is_connected)', 'count(*)') }} as connect_rate
+        count(*) filter (where is_connected) as connected_calls
     from attributed
     {{ kpi_scope_grouping('month_start', also_by=['started_iso_day_of_week', 'started_hour']) }}
+),
+
+scope_rates as (
+    select
+        month_start,
+        scope_type,
+        scope_id,
+        sum(connected_calls) / sum(dials) as scope_connect_rate
+    from cells
+    group by month_start, scope_type, scope_id
+),
+
+final as (
+    select
+        cells.month_start,
+        cells.scope_type,
+        cells.scope_id,
+        cells.started_iso_day_of_week,
+        cells.started_hour,
+        cells.dials,
+        cells.connected_calls,
+        {{ safe_ratio('cells.connected_calls', 'cells.dials') }} as connect_rate,
+        {{ wilson_bound('cells.connected_calls', 'cells.dials', 0.95, 'low') }} as connect_rate_low,
+        {{ wilson_bound('cells.connected_calls', 'cells.dials', 0.95, 'high') }} as connect_rate_high,
+        cells.dials < {{ var('call_timing_min_dials') }} as has_too_little_data,
+        scope_rates.scope_connect_rate,
+        cells.dials >= {{ var('call_timing_min_dials') }}
+        and {{ wilson_bound('cells.connected_calls', 'cells.dials', 0.95, 'low') }} > scope_rates.scope_connect_rate
+            as beats_scope_rate
+    from cells
+    inner join scope_rates using (month_start, scope_type, scope_id)
 )
 
 select * from final

@@ -5,6 +5,8 @@
 --   paced_attainment = actual ÷ paced_target · landing_forecast (着地予測) = actual ÷ b × B
 -- for KPIs that add up over a period (pacing: cumulative in the KPI catalogue). A rate or a
 -- median has no pace: its paced target is the target and its landing is the value so far.
+-- landing_low and landing_high bound the month's final value with 80% probability, from the
+-- scope's own day-to-day variation (int_landing_forecasts; none for a median).
 -- For a lower-is-better KPI (`direction: lower`: cancel rate, response minutes…) attainment is
 -- target ÷ actual, so a 10-minute response against a 5-minute target is 50%, not 200%.
 -- A scope with a target and no activity yet (a new starter, a rep on leave) has done 0 of a
@@ -15,6 +17,12 @@ with targets as (
 
 reporting_window as (
     select * from {{ ref('int_reporting_window') }}
+),
+
+-- the band as it stands at the as-of date, or at the end of a month before it
+bands as (
+    select month_start, scope_type, scope_id, kpi, date_day, landing_low, landing_high
+    from {{ ref('int_landing_forecasts') }}
 ),
 
 actuals as (
@@ -62,10 +70,10 @@ paced_targets as (
 
 final as (
     select
-        month_start,
-        scope_type,
-        scope_id,
-        kpi,
+        paced_targets.month_start,
+        paced_targets.scope_type,
+        paced_targets.scope_id,
+        paced_targets.kpi,
         is_cumulative,
         direction,
         as_of_date,
@@ -81,8 +89,17 @@ final as (
         case
             when is_cumulative then actual / nullif(business_days_elapsed, 0) * business_days
             else actual
-        end as landing_forecast
+        end as landing_forecast,
+        bands.landing_low,
+        bands.landing_high
     from paced_targets
+    left join bands
+        on
+            bands.month_start = paced_targets.month_start
+            and bands.scope_type = paced_targets.scope_type
+            and bands.scope_id = paced_targets.scope_id
+            and bands.kpi = paced_targets.kpi
+            and bands.date_day = least(paced_targets.as_of_date, {{ period_last_day_of('month', 'paced_targets.month_start') }})
 )
 
 select * from final
