@@ -114,8 +114,9 @@ class Settings:
     target_achievable: float = _setting(1.025, "achievable target: a multiple of the baseline")
     target_floor: float = _setting(0.9, "floor: a multiple of the baseline")
     anomaly_k: float = _setting(
-        2.5, "standard deviations from the eight weeks before that make a week unusual",
-        group="Anomalies (異常値): a week more than k standard deviations from the mean of the eight before;\n"
+        2.5, "spreads from the eight weeks before that make a week unusual",
+        group="Anomalies (異常値): a week outside the eight before's usual value ± k spreads, the spread counting\n"
+              "the week's own volume (a rate's denominator; chance at least binomial, a count's at least Poisson);\n"
               "a rate is judged only over a week with at least this many in its denominator (dials, e-mails…).")
     anomaly_min_denominator: int = _setting(20, "the least denominator a rate is judged over")
     forecast_min_history_days: int = _setting(

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import json
-import time
 from datetime import date
 from pathlib import Path
 
@@ -194,15 +193,13 @@ def test_a_team_role_reads_its_rep_on_the_days_he_was_in_the_team(same_night, po
 
 
 def test_teams_as_current_counts_every_day_in_the_team_the_rep_is_in_now(tmp_path, webhook):
-    """Its webhook hangs: the night waits 1 s for it, no longer, and publishes."""
+    """Its webhook hangs: the night gives up on it after 1 s, says so, and publishes."""
     folder = team.write_night_2(team.write_night_1(tmp_path / "inbox"))
-    started = time.monotonic()
     outcome = run_nightly(folder, tmp_path / "current" / "iskpi.duckdb", teams_as="current",
                           notify_webhook_url=f"{webhook[0]}/hang", notify_timeout_seconds=1.0)
     assert outcome.success, outcome.message
     assert any("did not answer within 1 s" in w for w in outcome.warnings), outcome.warnings
     assert _team_dials(_marts(tmp_path / "current" / "iskpi.duckdb")) == {"東京SDR": sum(team.MAY_TEAM_DIALS.values())}
-    assert time.monotonic() - started < 60
 
 
 # -- whether to trust it ---------------------------------------------------------------------------

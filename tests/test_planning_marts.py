@@ -11,12 +11,15 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 from digests import table_digests
 from workspaces import dbt_by_hand, run_nightly
 
 from orchestration import planning
+from orchestration.cli.main import main
 from orchestration.sheets.formatting import kpi_labels
 
 pytestmark = pytest.mark.e2e
@@ -53,6 +56,29 @@ def test_targets_are_paced_by_business_day_through_golden_week(as_of_run):
     assert dials.is_cumulative and dials.target == 3600
     april = _frame(as_of_run, "select * from marts.kpi_targets_vs_actuals where month_start = '2026-04-01'")
     assert set(april["business_days"]) == {21} and set(april["business_days_elapsed"]) == {21}  # a closed month
+
+
+def test_the_landing_forecast_has_a_band_that_holds_what_is_done_and_the_semantic_layer_answers_it(as_of_run, tmp_path):
+    may = _frame(as_of_run, "select * from marts.kpi_targets_vs_actuals where month_start = '2026-05-01'")
+    # April, closed by 15 May, calibrates May's bands; revenue has none: the sample's first deals
+    # close late in April, too few business days of history to forecast April with
+    assert may[may.kpi != "revenue"]["landing_low"].notna().all() and may[may.kpi == "revenue"]["landing_low"].isna().all()
+    for row in may[may["landing_low"].notna()].itertuples():
+        assert row.landing_low <= row.landing_forecast <= row.landing_high
+        if row.is_cumulative:  # a count cannot end below what is done
+            assert row.landing_low >= row.actual
+    out = tmp_path / "landing.csv"
+    completed = CliRunner().invoke(main, [
+        "--workspace", str(as_of_run.parent), "metrics", "landing_forecast,landing_low,landing_high",
+        "--group-by", "metric_time__month,target__kpi,target__scope_type,target__scope_id",
+        "--warehouse", str(as_of_run), "--csv", str(out)])
+    assert completed.exit_code == 0, completed.output
+    answers = pd.read_csv(out)
+    answers = answers[answers["metric_time__month"].str.startswith("2026-05")].set_index(
+        ["target__kpi", "target__scope_type", "target__scope_id"]).sort_index()
+    expected = may.set_index(["kpi", "scope_type", "scope_id"]).sort_index()
+    for column in ("landing_forecast", "landing_low", "landing_high"):
+        assert np.allclose(answers[column], expected[column], rtol=1e-12, equal_nan=True), column
 
 
 def test_records_created_by_the_as_of_date_count_even_if_exported_later(as_of_run, sample_run):
@@ -205,18 +231,24 @@ def test_anomalies_are_weeks_far_from_the_eight_before_by_an_independent_tally(q
     as_of = pd.Timestamp(_frame(warehouse, "select as_of_date from marts.organisation_phase").iloc[0].as_of_date)
     weekly = _frame(warehouse, "select week_start, scope_type, scope_id, dials from marts.kpi_weekly")
     weekly["week_start"] = pd.to_datetime(weekly["week_start"])
-    expected = set()
+    expected, intervals = set(), {}
     for (scope_type, scope_id), rows in weekly.groupby(["scope_type", "scope_id"]):
         weeks = pd.date_range(rows["week_start"].min(), as_of - pd.Timedelta(days=6), freq="W-MON")
         dials = rows.set_index("week_start")["dials"].reindex(weeks).fillna(0)  # a silent week dialled 0
         for i in range(8, len(weeks)):
             usual = dials.iloc[i - 8:i]
-            if usual.std() > 0 and abs(dials.iloc[i] - usual.mean()) > 2.5 * usual.std():
+            # a count varies at least as a Poisson count does; the week's chance and the usual level's
+            spread = math.sqrt(max(usual.var(ddof=1), usual.mean()) * (1 + 1 / 8))
+            if spread > 0 and abs(dials.iloc[i] - usual.mean()) > 2.5 * spread:
                 expected.add((weeks[i], scope_type, scope_id))
+                intervals[(weeks[i], scope_type, scope_id)] = (max(usual.mean() - 2.5 * spread, 0), usual.mean() + 2.5 * spread)
     flagged = _frame(warehouse, "select * from marts.kpi_anomalies")
     flagged["week_start"] = pd.to_datetime(flagged["week_start"])
     dials = flagged[flagged["kpi"] == "dials"]
     assert set(zip(dials["week_start"], dials["scope_type"], dials["scope_id"])) == expected
+    for row in dials.itertuples():  # the interval is published beside the value
+        low, high = intervals[(row.week_start, row.scope_type, row.scope_id)]
+        assert math.isclose(row.interval_low, low, rel_tol=1e-9, abs_tol=1e-9) and math.isclose(row.interval_high, high, rel_tol=1e-9)
     assert (pd.Timestamp(QUIET_WEEK[0]), "rep", "R001") in expected  # the week taken out is found
     quiet = dials[(dials["scope_id"] == "R001") & (dials["week_start"] == pd.Timestamp(QUIET_WEEK[0]))].iloc[0]
     assert quiet.value == 0 and quiet.direction == "down" and quiet.is_worse and quiet.relative_to_usual == 0
@@ -351,10 +383,6 @@ def test_the_manager_sheets_are_written_after_publish(bundled_run):
 
 
 def test_iskpi_report_writes_cp932_on_request_and_refuses_another_as_of_date(bundled_run, tmp_path):
-    from click.testing import CliRunner
-
-    from orchestration.cli.main import main
-
     runner = CliRunner()
     written = runner.invoke(main, ["report", "--warehouse", str(bundled_run), "--out", str(tmp_path), "--encoding", "cp932",
                                    "--as-of", "2026-06-30"])

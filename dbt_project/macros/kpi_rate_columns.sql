@@ -110,3 +110,19 @@
         {{ leads }}.lead_to_meeting_days,
         coalesce({{ leads }}.hot_leads, 0) as hot_leads
 {%- endmacro %}
+
+{#- The inbound line (着信): answer rate, and the share of callers who called in again (再入電発生率)
+    within 24 hours and 7 days, over the calls whose window has passed (`repeat_judged_*`). -#}
+{% macro inbound_kpi_columns(inbound) -%}
+        cast(coalesce({{ inbound }}.inbound_calls, 0) as bigint) as inbound_calls,
+        cast(coalesce({{ inbound }}.answered_calls, 0) as bigint) as answered_calls,
+        cast(coalesce({{ inbound }}.inbound_calls - {{ inbound }}.answered_calls, 0) as bigint) as missed_calls,
+        {{ safe_ratio(inbound ~ '.answered_calls', inbound ~ '.inbound_calls') }} as answer_rate,
+        {%- for window in ['24h', '7d'] %}
+        cast(coalesce({{ inbound }}.repeat_judged_{{ window }}, 0) as bigint) as repeat_judged_{{ window }},
+        cast(coalesce({{ inbound }}.repeat_calls_{{ window }}, 0) as bigint) as repeat_calls_{{ window }},
+        {{ safe_ratio(inbound ~ '.repeat_calls_' ~ window, inbound ~ '.repeat_judged_' ~ window) }} as repeat_call_rate_{{ window }},
+        {%- endfor %}
+        cast(coalesce({{ inbound }}.missed_calls_called_back, 0) as bigint) as missed_calls_called_back,
+        {{ inbound }}.callback_minutes_median
+{%- endmacro %}

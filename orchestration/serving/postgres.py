@@ -84,7 +84,7 @@ SCALAR_TYPES = {
 # a mart without a team or scope column: its rep column, the first of these it has
 REP_COLUMNS = ("rep_id", "owner_rep_id", "sal_rep_id", "changed_by_rep_id")
 # the marts no team key can split, which every team role reads whole (the README lists them)
-WHOLE_MARTS = ("dim_account", "dim_channel", "dim_date", "kpi_campaign", "metricflow_time_spine",
+WHOLE_MARTS = ("dim_account", "dim_channel", "dim_date", "forecast_accuracy", "kpi_campaign", "metricflow_time_spine",
                "organisation_phase", "source_freshness", "unmapped_labels")
 
 

@@ -100,8 +100,43 @@ def daily_sheet(warehouse: Warehouse, as_of: date, labels: dict[str, str]) -> Sh
     if not activity.empty:
         sheet.charts.append(Chart(labels["dials"] + " — 担当者別 (by rep)", "bar",
                                   list(activity["rep_name"].fillna(activity["rep_id"])), {labels["dials"]: list(activity["dials"])}))
+    if (inbound := _inbound(warehouse, as_of)) is not None:
+        sheet.tables.append(inbound)
     sheet.tables.append(_month_to_date(_targets_progress(warehouse, as_of), labels))
     return sheet
+
+
+def _inbound(warehouse: Warehouse, as_of: date) -> Table | None:
+    """The day's inbound line per team (marts.kpi_inbound); None on a day without inbound calls.
+    Callers who called in again are the previous day's: a day's 24 hours end the day after."""
+    inbound = warehouse.frame(
+        """
+        select d.scope_type, d.scope_id, d.inbound_calls, d.answered_calls, d.missed_calls, d.answer_rate,
+               d.missed_calls_called_back, d.callback_minutes_median, previous_day.repeat_call_rate_24h
+        from marts.kpi_inbound d
+        left join marts.kpi_inbound previous_day
+            on previous_day.activity_date = d.activity_date - 1 and previous_day.scope_type = d.scope_type
+            and previous_day.scope_id = d.scope_id
+        where d.activity_date = ? and d.scope_type in ('org', 'team')
+        order by d.scope_type, d.scope_id
+        """,
+        [as_of],
+    )
+    if inbound.empty:
+        return None
+    return Table("inbound", "着信 (the inbound line)", pd.DataFrame({
+        "scope": inbound["scope_type"] + " " + inbound["scope_id"],
+        "着信数 (inbound calls)": inbound["inbound_calls"],
+        "応答数 (answered)": inbound["answered_calls"],
+        "不在着信 (missed)": inbound["missed_calls"],
+        "応答率 (answer rate)": inbound["answer_rate"],
+        "折り返し済み (missed, called back)": inbound["missed_calls_called_back"],
+        "折り返しまで 中央値・分 (minutes to call back, median)": inbound["callback_minutes_median"],
+        "前日の再入電率 24時間 (called again within 24 h, the day before)": inbound["repeat_call_rate_24h"],
+    }), {"着信数 (inbound calls)": "count", "応答数 (answered)": "count", "不在着信 (missed)": "count",
+         "応答率 (answer rate)": "answer_rate", "折り返し済み (missed, called back)": "count",
+         "折り返しまで 中央値・分 (minutes to call back, median)": "count",
+         "前日の再入電率 24時間 (called again within 24 h, the day before)": "answer_rate"})  # a share, read as %
 
 
 def _targets_progress(warehouse: Warehouse, as_of: date) -> pd.DataFrame:
@@ -163,7 +198,8 @@ def anomalies_of_week(warehouse: Warehouse, week: date) -> tuple[pd.DataFrame, l
     """The week's anomalies, the worse and the larger first, with a sentence each."""
     anomalies = warehouse.frame(
         """
-        select scope_type, scope_id, kpi, value, usual_value, relative_to_usual, direction, deviations, is_worse
+        select scope_type, scope_id, kpi, value, usual_value, interval_low, interval_high, relative_to_usual, direction,
+               deviations, is_worse
         from marts.kpi_anomalies where week_start = ?
         order by is_worse desc, abs(deviations) desc, scope_type, scope_id, kpi
         """,
@@ -182,13 +218,16 @@ def anomalies_of_week(warehouse: Warehouse, week: date) -> tuple[pd.DataFrame, l
 def _anomalies(warehouse: Warehouse, week: date) -> Table:
     anomalies, sentences = anomalies_of_week(warehouse, week)
     per_kpi = list(anomalies["kpi"])
-    return Table("anomalies", "異常値 (unusual this week, against the eight weeks before)", pd.DataFrame({
+    return Table("anomalies", "異常値 (unusual this week: outside what chance makes of the eight weeks before)", pd.DataFrame({
         "異常 (anomaly)": sentences,
         "今週 (this week)": anomalies["value"],
         "通常 (usual)": anomalies["usual_value"],
+        "通常の範囲 下限 (usual range, low)": anomalies["interval_low"],
+        "通常の範囲 上限 (usual range, high)": anomalies["interval_high"],
         # unsigned: the sentence says up or down, and a leading sign would be neutralised in the CSV
         "標準偏差 (σ from usual)": anomalies["deviations"].abs().round(1),
-    }), {"今週 (this week)": per_kpi, "通常 (usual)": per_kpi, "標準偏差 (σ from usual)": "count"})
+    }), {"今週 (this week)": per_kpi, "通常 (usual)": per_kpi, "通常の範囲 下限 (usual range, low)": per_kpi,
+         "通常の範囲 上限 (usual range, high)": per_kpi, "標準偏差 (σ from usual)": "count"})
 
 
 LOGGING_BEHIND_SHOWN = 10
@@ -276,6 +315,36 @@ def _forecast_accuracy(warehouse: Warehouse, kpis: list[str], labels: dict[str, 
         "検証数 (forecasts checked)": accuracy["forecasts"],
         "的中率 (coverage)": accuracy["coverage"],
     }), {"検証数 (forecasts checked)": "count", "的中率 (coverage)": "attainment"})
+
+
+NEW_REP_MONTHS = 6  # a rep is new through their sixth month: the launch phase of SPEC §6
+RAMP_KPIS = ("dials", "connect_rate", "meetings_set")
+
+
+def _new_reps(warehouse: Warehouse, as_of: date, labels: dict[str, str]) -> Table | None:
+    """Where each new rep stands against their team's ramp curve (marts.kpi_rep_ramp), in the last
+    complete month: their value and the team's median of the same month since start. None when no
+    rep is new."""
+    ramp = warehouse.frame(
+        f"""
+        select rep_id, team, months_since_start, kpi, value, team_median, team_reps_in_median
+        from marts.kpi_rep_ramp
+        where is_complete_month and months_since_start <= {NEW_REP_MONTHS} and list_contains(?, kpi)
+          and month_start = (select max(month_start) from marts.kpi_rep_ramp where is_complete_month and month_start <= ?)
+        order by team, rep_id
+        """,
+        [list(RAMP_KPIS), as_of],
+    )
+    if ramp.empty:
+        return None
+    wide = ramp.pivot(index=["team", "rep_id", "months_since_start"], columns="kpi", values=["value", "team_median"]).reset_index()
+    columns = {"チーム (team)": wide["team"], "担当者ID (rep ID)": wide["rep_id"], "入社何か月目 (month since start)": wide["months_since_start"]}
+    formats: dict[str, str] = {"入社何か月目 (month since start)": "count"}
+    for kpi in RAMP_KPIS:
+        for part, title in (("value", labels[kpi]), ("team_median", f"{labels[kpi]} — チーム中央値 (team median)")):
+            columns[title] = wide[(part, kpi)] if (part, kpi) in wide.columns else None
+            formats[title] = kpi
+    return Table("new_reps", "新人の立ち上がり (new reps against the team's ramp curve, last complete month)", pd.DataFrame(columns), formats)
 
 
 BEST_HOURS_SHOWN = 3
@@ -366,6 +435,8 @@ def monthly_sheet(warehouse: Warehouse, as_of: date, labels: dict[str, str], lea
             {"達成率 (attainment)": list(bottleneck["attainment"])}, target=1.0, percent=True,
         ))
     sheet.tables.append(_best_hours(warehouse, month))
+    if (ramp := _new_reps(warehouse, as_of, labels)) is not None:
+        sheet.tables.append(ramp)
     forecast = warehouse.frame(
         "select rank, label_ja, probability, open_sals, expected_sqls, open_amount, expected_amount "
         "from marts.open_sal_forecast where scope_type = 'org' order by rank"

@@ -2,7 +2,9 @@
 -- (marts.kpi_anomalies) judges it: every week from a scope's first one, so a silent week counts
 -- (a count is 0 then, a rate has no value); a rate or a median only over a week whose
 -- denominator (macro kpi_denominators) reaches var anomaly_min_denominator; the KPI's direction
--- from the catalogue. The as-of week is left out until it is complete.
+-- from the catalogue. `volume` is what the value is taken over (a rate's denominator; 1 for a
+-- count or a level) and `kind` says what chance variation it has at the least (a count Poisson's,
+-- a share binomial's). The as-of week is left out until it is complete.
 {%- set denominators = kpi_denominators() %}
 {%- set kpis = kpi_names() | reject('in', ['stage_days', 'channel_conversion']) | list %}
 {%- set counts = kpi_names(pacing='cumulative') %}
@@ -39,11 +41,17 @@ values_long as (
             scope_weeks.scope_id,
             '{{ kpi }}' as kpi,
             {%- if kpi in denominators %}
-                case when coalesce({{ denominators[kpi] }}, 0) >= {{ var('anomaly_min_denominator') }} then cast({{ kpi }} as double) end as value
+                case when coalesce({{ denominators[kpi] }}, 0) >= {{ var('anomaly_min_denominator') }} then cast({{ kpi }} as double) end as value,
+                cast({{ denominators[kpi] }} as double) as volume,
+                '{{ 'share' if kpi.endswith('_rate') else 'ratio' }}' as kind
             {%- elif kpi in counts %}
-                coalesce(cast({{ kpi }} as double), 0) as value
+                coalesce(cast({{ kpi }} as double), 0) as value,
+                1.0 as volume,
+                'count' as kind
             {%- else %}
-                cast({{ kpi }} as double) as value
+                cast({{ kpi }} as double) as value,
+                1.0 as volume,
+                'level' as kind
             {%- endif %}
         from scope_weeks
         left join weekly using (week_start, scope_type, scope_id)

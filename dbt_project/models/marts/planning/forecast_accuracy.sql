@@ -11,8 +11,8 @@ final as (
         kpi,
         business_days_elapsed,
         count(*) as forecasts,
-        avg(case when is_covered then 1.0 else 0.0 end) as coverage,
-        avg(absolute_error) as mean_absolute_error
+        {{ safe_ratio('count(*) filter (where is_covered)', 'count(*)') }} as coverage,
+        {{ exact_avg('absolute_error') }} as mean_absolute_error
     from backtest
     group by kpi, business_days_elapsed
 
@@ -22,8 +22,8 @@ final as (
         kpi,
         cast(null as bigint) as business_days_elapsed,
         count(*) as forecasts,
-        avg(case when is_covered then 1.0 else 0.0 end) as coverage,
-        avg(absolute_error) as mean_absolute_error
+        {{ safe_ratio('count(*) filter (where is_covered)', 'count(*)') }} as coverage,
+        {{ exact_avg('absolute_error') }} as mean_absolute_error
     from backtest
     group by kpi
 
@@ -33,7 +33,7 @@ final as (
         'all' as kpi,
         cast(null as bigint) as business_days_elapsed,
         count(*) as forecasts,
-        avg(case when is_covered then 1.0 else 0.0 end) as coverage,
+        {{ safe_ratio('count(*) filter (where is_covered)', 'count(*)') }} as coverage,
         cast(null as double) as mean_absolute_error
     from backtest
 )
