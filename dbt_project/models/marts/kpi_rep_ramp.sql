@@ -13,8 +13,11 @@ rep_months as (
     select
         monthly.*,
         dim_rep.active_from,
-        (year(monthly.month_start) - year(dim_rep.active_from)) * 12
-        + month(monthly.month_start) - month(dim_rep.active_from) + 1 as months_since_start,
+        -- bigint on both engines (Spark's year() is an int)
+        cast(
+            (year(monthly.month_start) - year(dim_rep.active_from)) * 12
+            + month(monthly.month_start) - month(dim_rep.active_from) + 1 as bigint
+        ) as months_since_start,
         {{ period_last_day_of('month', 'monthly.month_start') }} <= reporting_window.as_of_date as is_complete_month
     from {{ ref('kpi_monthly') }} as monthly
     inner join {{ ref('dim_rep') }} as dim_rep on dim_rep.rep_id = monthly.scope_id
