@@ -243,6 +243,10 @@ def test_a_team_role_reads_only_its_teams_rows(published, server):
         assert any(kind == "rep" for kind, _ in scopes)
         assert team.execute("select count(*) from marts.kpi_targets_vs_actuals where scope_type = 'org'").fetchone()[0] == 0
         assert team.execute("select count(*) from marts.dim_date").fetchone()[0] == all_dates  # no team column: whole
+        # the inbound line and the ramp are split the same way
+        assert {r for (r,) in team.execute("select distinct rep_id from marts.fct_inbound_call").fetchall()} == team_reps
+        assert {k for (k,) in team.execute("select distinct scope_type from marts.kpi_inbound").fetchall()} == {"team", "rep"}
+        assert {t for (t,) in team.execute("select distinct team from marts.kpi_rep_ramp").fetchall()} == {TEAM}
     # a lead's stages are its owner's team's: fct_lead_stage has no team or rep column of its own
     with duckdb.connect(str(published), read_only=True) as con:
         team_stages, all_stages = con.execute(
