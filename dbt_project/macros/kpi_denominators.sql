@@ -39,3 +39,21 @@
     {%- endif -%}
     {{ return(parts) }}
 {%- endmacro %}
+
+
+{#
+  What chance variation a KPI's value has at the least, as the interval macros read it: `count`
+  (counts and amounts that add up, and revenue: Poisson), `share` (a rate of a denominator:
+  binomial), `ratio` (any other value over a denominator: a mean, a median) or `level` (a value
+  of its own, such as an amount of pipeline). The one place int_kpi_weekly_values and
+  int_landing_spreads classify a KPI.
+#}
+{% macro kpi_kind(kpi) -%}
+    {%- if kpi in kpi_names(pacing='cumulative') + ['revenue'] -%}
+        {{- return('count') -}}
+    {%- elif kpi in kpi_denominators() -%}
+        {{- return('share' if kpi.endswith('_rate') else 'ratio') -}}
+    {%- else -%}
+        {{- return('level') -}}
+    {%- endif -%}
+{%- endmacro %}

@@ -43,15 +43,15 @@ values_long as (
             {%- if kpi in denominators %}
                 case when coalesce({{ denominators[kpi] }}, 0) >= {{ var('anomaly_min_denominator') }} then cast({{ kpi }} as double) end as value,
                 cast({{ denominators[kpi] }} as double) as volume,
-                '{{ 'share' if kpi.endswith('_rate') else 'ratio' }}' as kind
+                '{{ kpi_kind(kpi) }}' as kind
             {%- elif kpi in counts %}
                 coalesce(cast({{ kpi }} as double), 0) as value,
                 1.0 as volume,
-                'count' as kind
+                '{{ kpi_kind(kpi) }}' as kind
             {%- else %}
                 cast({{ kpi }} as double) as value,
                 1.0 as volume,
-                'level' as kind
+                '{{ kpi_kind(kpi) }}' as kind
             {%- endif %}
         from scope_weeks
         left join weekly using (week_start, scope_type, scope_id)

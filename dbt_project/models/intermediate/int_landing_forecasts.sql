@@ -19,10 +19,7 @@ finals as (
         forecasts.scope_type,
         forecasts.scope_id,
         forecasts.kpi,
-        case
-            when forecasts.kind = 'count' then forecasts.numerator_to_date
-            else {{ safe_ratio('forecasts.numerator_to_date', 'forecasts.denominator_to_date') }}
-        end as final_value
+        forecasts.actual_to_date as final_value
     from forecasts
     cross join reporting_window
     where
@@ -97,9 +94,8 @@ final as (
         calibration_forecasts,
         spread_factor,
         numerator_to_date,
-        case when kind = 'count' then null else denominator_to_date end as denominator_to_date,
-        case when kind = 'count' then numerator_to_date else {{ safe_ratio('numerator_to_date', 'denominator_to_date') }} end
-            as actual_to_date,
+        denominator_to_date,
+        actual_to_date,
         landing_forecast,
         {{ landing_bound('landing_forecast', 'calibrated_spread', 'numerator_to_date', 'kind', 0.8, 'low') }} as landing_low,
         {{ landing_bound('landing_forecast', 'calibrated_spread', 'numerator_to_date', 'kind', 0.8, 'high') }} as landing_high,

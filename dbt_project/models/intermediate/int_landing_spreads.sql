@@ -33,6 +33,7 @@ daily_long as (
             scope_type,
             scope_id,
             '{{ kpi }}' as kpi,
+            '{{ kpi_kind(kpi) }}' as kind,
             cast(coalesce({{ numerator }}, 0) as double) as numerator,
             cast(coalesce({{ denominator or '0' }}, 0) as double) as denominator
         from days
@@ -41,10 +42,10 @@ daily_long as (
 ),
 
 scope_kpis as (
-    select scope_type, scope_id, kpi, min(date_day) as first_day
+    select scope_type, scope_id, kpi, kind, min(date_day) as first_day
     from daily_long
     where numerator <> 0 or denominator <> 0
-    group by scope_type, scope_id, kpi
+    group by scope_type, scope_id, kpi, kind
 ),
 
 -- every day from the first month of a scope's KPI through the as-of date: a silent day is a zero
@@ -53,11 +54,7 @@ dense as (
         scope_kpis.scope_type,
         scope_kpis.scope_id,
         scope_kpis.kpi,
-        case
-            when right(scope_kpis.kpi, 5) = '_rate' then 'share'
-            when {{ is_cumulative_kpi('scope_kpis.kpi') }} then 'count'
-            else 'ratio'
-        end as kind,
+        scope_kpis.kind,
         dates.month_start,
         dates.date_day,
         dates.is_business_day,
@@ -65,7 +62,7 @@ dense as (
         coalesce(daily_long.numerator, 0) as numerator,
         -- a count's denominator is its business days
         case
-            when {{ is_cumulative_kpi('scope_kpis.kpi') }} then case when dates.is_business_day then 1.0 else 0.0 end
+            when scope_kpis.kind = 'count' then case when dates.is_business_day then 1.0 else 0.0 end
             else coalesce(daily_long.denominator, 0)
         end as denominator
     from scope_kpis
@@ -210,7 +207,9 @@ final as (
         cast(business_days_elapsed as bigint) as business_days_elapsed,
         cast(history_days as bigint) as history_days,
         numerator_to_date,
-        denominator_to_date,
+        case when kind = 'count' then null else denominator_to_date end as denominator_to_date,
+        case when kind = 'count' then numerator_to_date else {{ safe_ratio('numerator_to_date', 'denominator_to_date') }} end
+            as actual_to_date,
         landing_forecast,
         landing_spread
     from forecasts

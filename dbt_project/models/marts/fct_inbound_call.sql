@@ -1,9 +1,9 @@
--- One row per inbound call (SPEC §5 inbound line), counted once however many systems recorded it
--- (int_calls_matched): answered (it reached someone: the disposition's `connected`) or missed;
--- whether its caller called in again within 24 hours and within 7 days (再入電), NULL while that
--- window runs past the as-of date; for a missed call, the minutes to the first outbound call back
--- to the caller. The caller is the calling number, else the lead; the number stays in the
--- working database.
+-- One row per inbound call (the inbound line, beside SPEC §5's KPIs), counted once however many
+-- systems recorded it (int_calls_matched): answered (it reached someone: the disposition's
+-- `connected`) or missed; whether its caller called in again within 24 hours and within 7 days
+-- (再入電), NULL while that window runs past the as-of date; for a missed call, the minutes to
+-- the first outbound call back to the caller. The caller is the calling number, else the lead;
+-- the number stays in the working database.
 with reporting_window as (
     select * from {{ ref('int_reporting_window') }}
 ),

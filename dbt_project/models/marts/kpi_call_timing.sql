@@ -25,6 +25,14 @@ cells as (
     {{ kpi_scope_grouping('month_start', also_by=['started_iso_day_of_week', 'started_hour']) }}
 ),
 
+bounded as (
+    select
+        *,
+        {{ wilson_bound('connected_calls', 'dials', 0.95, 'low') }} as connect_rate_low,
+        {{ wilson_bound('connected_calls', 'dials', 0.95, 'high') }} as connect_rate_high
+    from cells
+),
+
 scope_rates as (
     select
         month_start,
@@ -45,14 +53,13 @@ final as (
         cells.dials,
         cells.connected_calls,
         {{ safe_ratio('cells.connected_calls', 'cells.dials') }} as connect_rate,
-        {{ wilson_bound('cells.connected_calls', 'cells.dials', 0.95, 'low') }} as connect_rate_low,
-        {{ wilson_bound('cells.connected_calls', 'cells.dials', 0.95, 'high') }} as connect_rate_high,
+        cells.connect_rate_low,
+        cells.connect_rate_high,
         cells.dials < {{ var('call_timing_min_dials') }} as has_too_little_data,
         scope_rates.scope_connect_rate,
-        cells.dials >= {{ var('call_timing_min_dials') }}
-        and {{ wilson_bound('cells.connected_calls', 'cells.dials', 0.95, 'low') }} > scope_rates.scope_connect_rate
+        cells.dials >= {{ var('call_timing_min_dials') }} and cells.connect_rate_low > scope_rates.scope_connect_rate
             as beats_scope_rate
-    from cells
+    from bounded as cells
     inner join scope_rates using (month_start, scope_type, scope_id)
 )
 
