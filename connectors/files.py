@@ -2,7 +2,9 @@
 
 An input folder holds template files at its top (`calls.csv`, `calls_20260401.csv`) and a
 sub-folder per vendor format named after it (`salesforce/`, `miitel/`), whose files are recognised
-by their header, whatever their names.
+by their header, whatever their names. A format's folder may also hold what EL tools land: Parquet
+or JSON Lines files (dlt's filesystem destination, Airbyte's file destinations), at its top or one
+folder per table (dlt's `<table>/<load_id>.<file_id>.parquet`), recognised by their column names.
 
 DuckDB reads UTF-8 (with or without BOM) itself; CP932 (Windows Shift_JIS, what Japanese Excel
 writes) is transcoded to UTF-8 here, streaming, because DuckDB's encodings extension would need a
@@ -23,7 +25,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import duckdb
+
 from connectors.source_formats import TEMPLATE, FormatError, Source, SourceFormat
+from connectors.sql import literal
 
 CHUNK_BYTES = 1 << 20
 UTF8_BOM = codecs.BOM_UTF8
@@ -40,6 +45,9 @@ EXCEL_SEPARATOR_LINE = re.compile(r"^sep=(.)\r?\n?$")
 BOM = "\ufeff"
 MAX_HEADER_CHARACTERS = 1 << 20
 PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
+# files an EL tool lands, by how their names end: read by DuckDB as they are, never transcoded
+COLUMNAR_KINDS = {".parquet": "parquet", ".jsonl": "jsonl", ".jsonl.gz": "jsonl", ".ndjson": "jsonl", ".ndjson.gz": "jsonl"}
+GZIP_MAGIC = b"\x1f\x8b"
 
 
 class UnreadableFile(Exception):
@@ -55,10 +63,12 @@ class ExportFile:
 
     @property
     def name(self) -> str:
-        """As messages and audit.load_files name it: a vendor file with its format's folder."""
+        """As messages and audit.load_files name it: a vendor file with its format's folder (and
+        its table's folder, where an EL tool lands one per table)."""
         if self.source.table is None:
             return printable_name(self.path.name)
-        name = f"{printable_name(self.path.parent.name)}/{printable_name(self.path.name)}"
+        folders = [self.path.parent.name] if self.path.parent.name == self.source.format else [self.source.format, self.path.parent.name]
+        name = "/".join(printable_name(part) for part in (*folders, self.path.name))
         parts = self.source.table.outputs_for(self.entity)
         return name if len(parts) == 1 else f"{name} [{parts.index(self.source.output) + 1}/{len(parts)}]"
 
@@ -114,8 +124,51 @@ def _format_folders(folders: list[Path], formats: Mapping[str, SourceFormat]) ->
             if sub.is_dir() and not sub.is_symlink() and sub.name in formats]
 
 
+def _is_el_bookkeeping(path: Path) -> bool:
+    """What an EL tool writes beside the tables for itself: dlt's `_dlt_loads/`, `_dlt_version/`,
+    `_dlt_pipeline_state/` and `init` marker, hidden files."""
+    return path.name.startswith(("_", ".")) or path.name == "init"
+
+
+def _format_files(folder: Path) -> list[Path]:
+    """A format folder's files: at its top, and in its table folders (one level, as dlt lands them)."""
+    tables = [sub for sub in sorted(folder.iterdir()) if sub.is_dir() and not sub.is_symlink() and not _is_el_bookkeeping(sub)]
+    return [p for p in _files(folder) if not _is_el_bookkeeping(p)] + [
+        p for sub in tables for p in _files(sub) if not _is_el_bookkeeping(p)]
+
+
+def columnar_kind(path: Path) -> str | None:
+    """`parquet` or `jsonl` for a file an EL tool landed, None for an export to read as CSV."""
+    name = path.name.lower()
+    return next((kind for suffix, kind in COLUMNAR_KINDS.items() if name.endswith(suffix)), None)
+
+
+def columnar_scan(path: Path, skip_broken_records: bool = False) -> str:
+    """DuckDB's scan of a Parquet or JSON Lines file (gzipped or not, whatever its name says)."""
+    if columnar_kind(path) == "parquet":
+        return f"read_parquet({literal(str(path))})"
+    with path.open("rb") as stream:
+        compression = "gzip" if stream.read(2) == GZIP_MAGIC else "uncompressed"
+    return (f"read_json_objects({literal(str(path))}, format = 'newline_delimited', compression = {literal(compression)}"
+            f"{', ignore_errors = true' if skip_broken_records else ''})")
+
+
+def columnar_columns(con: duckdb.DuckDBPyConnection, path: Path, skip_broken_records: bool = False) -> tuple[str, ...]:
+    """The column names of a Parquet file, or every key of a JSON Lines file's records (a writer
+    may leave a record's empty keys out), in order of first appearance. `skip_broken_records`: the
+    keys of the records that parse, to recognise a file whose load will then refuse it by name."""
+    if columnar_kind(path) == "parquet":
+        return tuple(name for name, *_ in con.execute(f"describe select * from {columnar_scan(path)}").fetchall())
+    keys = con.execute(
+        f"select key from (select unnest(json_keys(json)) as key, row_number() over () as n "
+        f"from {columnar_scan(path, skip_broken_records)}) group by key order by min(n)"
+    ).fetchall()
+    return tuple(key for (key,) in keys)
+
+
 def read_header(path: Path) -> list[str]:
-    """The first line's column names (UTF-8 with or without BOM, else CP932), without reading on."""
+    """The first line's column names (UTF-8 with or without BOM, else CP932), without reading on;
+    a Parquet or JSON Lines file's column names."""
     stat = path.stat()
     return list(_read_header(path, stat.st_mtime_ns, stat.st_size))
 
@@ -123,6 +176,9 @@ def read_header(path: Path) -> list[str]:
 @lru_cache(maxsize=4096)
 def _read_header(path: Path, mtime_ns: int, size: int) -> tuple[str, ...]:
     del mtime_ns, size  # the cache key: a file replaced under the same name is read again
+    if columnar_kind(path):
+        with duckdb.connect() as con:
+            return columnar_columns(con, path, skip_broken_records=True)
     with path.open("rb") as stream:
         head = stream.read(4)
     utf16 = "utf-16" if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else _utf16_without_bom(path)
@@ -164,7 +220,7 @@ def recognise(path: Path, source_format: SourceFormat) -> Source | None:
     """Which of the format's tables the file is, by its header; None when none matches."""
     try:
         table = source_format.table(read_header(path))
-    except (OSError, FormatError):
+    except (OSError, FormatError, duckdb.Error):
         return None
     return Source(source_format.name, table, None, source_format.time_zone) if table else None
 
@@ -182,7 +238,7 @@ def discover(
     """The entity's export files, template and vendor alike, oldest export first (export_order)."""
     found = [(path, TEMPLATE) for path in _candidates(folders) if entity_of(path.name, entities) == entity]
     for folder, source_format in _format_folders(folders, formats or {}):
-        for path in _files(folder):
+        for path in _format_files(folder):
             source = recognise(path, source_format)
             for output in source.table.outputs_for(entity) if source else ():
                 found.append((path, Source(source.format, source.table, output, source.time_zone)))
@@ -201,10 +257,10 @@ def unmatched_files(folders: list[Path], entities: list[str], formats: Mapping[s
         for folder in folders for p in folder.iterdir() if p.is_dir() and p.name not in formats and not p.name.startswith(".")
     )
     unrecognised = sorted(
-        f"{printable_name(folder.name)}/{printable_name(path.name)} "
+        f"{'/'.join(printable_name(part) for part in path.relative_to(folder.parent).parts)} "
         f"(its header matches no {source_format.name} table; `iskpi source check` shows why)"
         for folder, source_format in _format_folders(folders, formats)
-        for path in _files(folder) if recognise(path, source_format) is None
+        for path in _format_files(folder) if recognise(path, source_format) is None
     )
     return named + links + folders_unknown + unrecognised
 

@@ -25,6 +25,9 @@ from connectors.files import (
     UTF8_WITH_UNDECODABLE_LINES,
     ExportFile,
     UnreadableFile,
+    columnar_columns,
+    columnar_kind,
+    columnar_scan,
     detect_encoding,
     header_line,
     mixed_line_ends,
@@ -172,6 +175,9 @@ def land_file(
     business_time_zone: str,
 ) -> LandedFile | RejectedFile:
     """Append one file to landing.<entity>, or say why the whole file is refused."""
+    kind = columnar_kind(export.path)
+    if kind is not None:
+        return _land_columnar(con, entity, export, file_id, kind, business_time_zone)
     try:
         encoding = detect_encoding(export.path)
     except UnreadableFile as refusal:
@@ -188,7 +194,7 @@ def land_file(
                 return RejectedFile(export, file_id, str(refusal))
             if export.source.table is None:
                 return _land_template(con, entity, export, file_id, readable, layout, encoding)
-            return _land_vendor(con, entity, export, file_id, readable, layout, encoding, business_time_zone)
+            return _land_vendor_csv(con, entity, export, file_id, readable, layout, encoding, business_time_zone)
         finally:
             if readable != export.path:  # a scratch copy holds the export's personal data: keep it no longer than needed
                 readable.unlink(missing_ok=True)
@@ -249,7 +255,7 @@ def _land_template(
     return _insert_typed(con, entity, export, file_id, projection, encoding, extra, None)
 
 
-def _land_vendor(
+def _land_vendor_csv(
     con: duckdb.DuckDBPyConnection,
     entity: Entity,
     export: ExportFile,
@@ -259,15 +265,71 @@ def _land_vendor(
     encoding: str,
     business_time_zone: str,
 ) -> LandedFile | RejectedFile:
-    """A vendor export: its format's projection gives the canonical text columns."""
-    table, output = export.source.table, export.source.output
+    table = export.source.table
     read = {table.header_for(c, {header_key(h): h for h in layout.repeated}) for c in table.columns}
     repeated = [h for h in layout.repeated if h in read]
     if repeated:
         return _repeated_refusal(export, file_id, repeated)
     scan = _csv_scan(readable, layout, table.footer_lines)
+    return _land_vendor(con, entity, export, file_id, layout.headers, scan, encoding, business_time_zone)
+
+
+COLUMNAR_LABELS = {"parquet": "Parquet", "jsonl": "JSON Lines"}
+# a column of these types is text as JSON, not as DuckDB's own literal (`{'a': 1}`)
+NESTED_TYPES = re.compile(r"^(STRUCT|MAP|UNION)\(|\[\d*\]$")
+
+
+def _land_columnar(
+    con: duckdb.DuckDBPyConnection, entity: Entity, export: ExportFile, file_id: int, kind: str, business_time_zone: str,
+) -> LandedFile | RejectedFile:
+    """A Parquet or JSON Lines file an EL tool landed: every column as text, as a CSV's would be,
+    then the format's projection. An instant is written in UTC with its offset, so the format's
+    time zone never reinterprets it."""
+    unreadable = RejectedFile(
+        export, file_id, f"{export.name}: could not be read as {COLUMNAR_LABELS[kind]} (a truncated file, or a record that is "
+        "not valid JSON); let the EL tool land it again, remove this one and rerun",
+        unreadable_csv=False,
+    )
+    scan = columnar_scan(export.path)
+    try:
+        headers = columnar_columns(con, export.path)
+        if kind == "parquet":
+            types = dict((name, kind_) for name, kind_, *_ in con.execute(f"describe select * from {scan}").fetchall())
+            texts = [_parquet_text(header, types[header]) for header in headers]
+        else:
+            texts = [f"json ->> {literal(header)} as {ident(header)}" for header in headers]
+    except duckdb.Error:
+        return unreadable
+    if not headers:
+        return unreadable
+    return _land_vendor(con, entity, export, file_id, headers, f"(select {', '.join(texts)} from {scan})",
+                        kind, business_time_zone, COLUMNAR_LABELS[kind])
+
+
+def _parquet_text(column: str, column_type: str) -> str:
+    name = ident(column)
+    if column_type == "TIMESTAMP WITH TIME ZONE":
+        return f"strftime(timezone('UTC', {name}), '%Y-%m-%d %H:%M:%S.%f') || '+00:00' as {name}"
+    if NESTED_TYPES.search(column_type):
+        return f"cast(to_json({name}) as varchar) as {name}"
+    return f"cast({name} as varchar) as {name}"
+
+
+def _land_vendor(
+    con: duckdb.DuckDBPyConnection,
+    entity: Entity,
+    export: ExportFile,
+    file_id: int,
+    headers: tuple[str, ...],
+    scan: str,
+    encoding: str,
+    business_time_zone: str,
+    read_as: str = "CSV",
+) -> LandedFile | RejectedFile:
+    """A vendor export: its format's projection of the scan's text columns gives the canonical ones."""
+    table, output = export.source.table, export.source.output
     projection = project(
-        table, output, layout.headers, scan, export.source.time_zone or business_time_zone,
+        table, output, headers, scan, export.source.time_zone or business_time_zone,
         entity.column_names, timestamp_columns(entity.name),
     )
     if projection.missing_signature:  # the header changed since the file was recognised
@@ -289,11 +351,15 @@ def _land_vendor(
     try:
         source_rows = con.execute(projection.source_rows_sql).fetchone()[0]
     except duckdb.Error as error:
-        return RejectedFile(
-            export, file_id, f"{export.name}: could not be read as CSV ({csv_error_summary(error)}); fix the file and rerun",
-            unreadable_csv=True,
-        )
-    return _insert_typed(con, entity, export, file_id, texts, encoding, (), source_rows)
+        return _unreadable(export, file_id, error, read_as)
+    return _insert_typed(con, entity, export, file_id, texts, encoding, (), source_rows, read_as)
+
+
+def _unreadable(export: ExportFile, file_id: int, error: duckdb.Error, read_as: str) -> RejectedFile:
+    """A file DuckDB could not read to its end; where and why, never what the line held."""
+    summary = csv_error_summary(error) if read_as == "CSV" else "a malformed record"
+    return RejectedFile(export, file_id, f"{export.name}: could not be read as {read_as} ({summary}); fix the file and rerun",
+                        unreadable_csv=read_as == "CSV")
 
 
 def _number_by_position(con: duckdb.DuckDBPyConnection, entity: Entity, file_id: int) -> None:
@@ -318,6 +384,7 @@ def _insert_typed(
     encoding: str,
     extra: tuple[str, ...],
     source_rows: int | None,
+    read_as: str = "CSV",
 ) -> LandedFile | RejectedFile:
     """Type the canonical text columns of `texts` (_row_number, _extra, one per contract column)
     into landing.<entity>."""
@@ -335,10 +402,7 @@ def _insert_typed(
             """
         )
     except duckdb.Error as error:
-        return RejectedFile(
-            export, file_id, f"{export.name}: could not be read as CSV ({csv_error_summary(error)}); fix the file and rerun",
-            unreadable_csv=True,
-        )
+        return _unreadable(export, file_id, error, read_as)
     if source_rows is None:  # a template file: its rows are numbered by where the insert put them
         _number_by_position(con, entity, file_id)
     rows_read = con.execute(

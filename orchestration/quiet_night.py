@@ -10,7 +10,8 @@ quiet, and `iskpi run` says so in one line, when:
   year (the holiday calendar runs two years ahead);
 - that run rejected or blocked no file (those are tried again, and reported, every night);
 - its build is the last one, it finished and reached the same destinations;
-- no quarantined row can pass on the clock alone (a timestamp that was ahead of the load time).
+- no quarantined row can pass on the clock alone (a timestamp that was ahead of the load time);
+- no EL tool's PostgreSQL schema is read (el_postgres_schemas): what it synced is known only by asking.
 
 A run as of a past day, or asked to rebuild (`--full-refresh`), is never quiet. A file whose
 modification time changed but whose content did not (copied again) is not quiet either: the full
@@ -76,6 +77,8 @@ def _listing(folder: Path) -> list[str]:
 def is_quiet(workspace: Workspace, key: str) -> bool:
     """Whether a run with this key would build and publish what readers already have."""
     published = workspace.warehouse
+    if workspace.settings.el_postgres_schemas:  # only a pull can tell whether the EL tools synced anything
+        return False
     if not (workspace.work_db.exists() and published.exists() and (published.parent / "reports").is_dir()):
         return False
     try:

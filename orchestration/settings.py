@@ -143,6 +143,13 @@ class Settings:
     postgres_dsn: str | None = _setting(None, "a libpq connection string (empty: the PG* environment)")
     postgres_lock_wait_seconds: float = _setting(30.0, "how long the publish waits for PostgreSQL's readers")
     postgres_reader_statement_timeout_seconds: float = _setting(60.0, "the read-only roles' statement timeout")
+    el_postgres_schemas: str | None = _setting(
+        None, "format=schema pairs, comma-separated (salesforce=fivetran_salesforce); a bare name: the schema named so",
+        group="Tables an EL tool (Fivetran, Airbyte, Stitch) syncs into PostgreSQL, read like a vendor format's\n"
+              "exports: each schema's tables by that format, each night only the rows synced since the last pull\n"
+              "(by the tool's _fivetran_synced or _airbyte_extracted_at). el_postgres_dsn is env:NAME or file:PATH,\n"
+              "naming where the libpq connection string is (never its password here); empty: the PG* environment.")
+    el_postgres_dsn: str | None = _setting(None, "env:NAME or file:PATH holding the EL database's connection string")
     engine: str = _setting(
         "duckdb", "what dbt builds the models on: duckdb or spark",
         group="The engine dbt builds the models on: duckdb, or spark when one machine is not enough (needs\n"

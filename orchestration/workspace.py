@@ -91,9 +91,15 @@ class Workspace:
         return self._path(self.settings.targets_dir)
 
     @property
-    def input_folders(self) -> tuple[Path, Path]:
-        """Where a night's files come from: the exports and the targets."""
-        return self.input_dir, self.targets_dir
+    def input_folders(self) -> tuple[Path, ...]:
+        """Where a night's files come from: the exports and the targets, and what the night pulls
+        from an EL tool's PostgreSQL schemas."""
+        return (self.input_dir, self.targets_dir, *((self.synced_dir,) if self.settings.el_postgres_schemas else ()))
+
+    @property
+    def synced_dir(self) -> Path:
+        """Rows pulled from EL tools' PostgreSQL schemas, one folder per format, until loaded."""
+        return self.work_dir / "synced"
 
     @property
     def warehouse(self) -> Path:

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, datetime
+from pathlib import Path
 
 from dagster import AssetCheckResult, AssetCheckSpec, AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, multi_asset
 
 from connectors.calendar import write_public_holidays
 from connectors.contract import entity_names
+from connectors.el_postgres import SourceUnavailable, resolve_dsn
 from connectors.files import UnreadableFile, discover
 from connectors.source_formats import LINKS_ENTITY
 from expectations.gate import reconcile
@@ -17,9 +19,11 @@ from expectations.rules import referenced_entities
 from orchestration import progress
 from orchestration.defs.resources import WarehouseResource
 from orchestration.ingest.loading import EntityLoad, WorkSession, load_entity
+from orchestration.ingest.synced_sources import parse_el_schemas, pull_synced_sources, remove_loaded_pulls
 
 INGEST_STEP = "ingest"
 HOLIDAYS_PHASE = "raw__jp_public_holidays"
+PULL_PHASE = "pull_el_sources"
 INPUT_RULES = "input_rules"
 ROWS_RECONCILE = "rows_reconcile"
 
@@ -120,6 +124,7 @@ def ingest(context, warehouse: WarehouseResource):
             with progress.phase(HOLIDAYS_PHASE):
                 rows = write_public_holidays(session.con, last_year=datetime.now(UTC).year + 2)
             yield MaterializeResult(asset_key=HOLIDAYS.key, metadata={"holidays": rows})
+        _pull_el_sources(context, warehouse, session)
         blocked: set[str] = set()
         for entity in load_order():
             if raw_key(entity) not in selected:
@@ -134,6 +139,30 @@ def ingest(context, warehouse: WarehouseResource):
             if not all(r.passed for r in results if isinstance(r, AssetCheckResult)):
                 blocked.add(entity)
             yield from results
+        remove_loaded_pulls(session.con, warehouse.synced_dir, warehouse.formats)
+
+
+class ElSourceError(Exception):
+    """An EL database that cannot be read as iskpi.yml names it: the night stops before loading anything."""
+
+
+def _pull_el_sources(context, warehouse: WarehouseResource, session: WorkSession) -> None:
+    """Rows EL tools synced into PostgreSQL since the last pull, into the folder the load reads."""
+    sources = parse_el_schemas(warehouse.settings.el_postgres_schemas)
+    if not sources:
+        return
+    unknown = sorted({s.format for s in sources} - set(warehouse.formats))
+    if unknown:
+        raise ElSourceError(f"el_postgres_schemas in iskpi.yml names {', '.join(unknown)}, which is no source format; "
+                            f"the formats are {', '.join(sorted(warehouse.formats))} (a team's own goes in sources/<name>.yml)")
+    with progress.phase(PULL_PHASE):
+        try:
+            dsn = resolve_dsn(warehouse.settings.el_postgres_dsn, Path(warehouse.workspace_dir))
+            lines = pull_synced_sources(session.con, sources, dsn, warehouse.formats, warehouse.synced_dir)
+        except SourceUnavailable as refusal:
+            raise ElSourceError(str(refusal)) from None
+    for line in lines:
+        context.log.info(line)
 
 
 def _load_raw_table(context: AssetExecutionContext, warehouse: WarehouseResource, entity: str, session: WorkSession):

@@ -18,6 +18,7 @@ from dagster_dbt import DbtCliResource, DbtProject
 from dagster_dbt.compat import DBT_PYTHON_VERSION
 from pydantic import PrivateAttr
 
+from connectors.files import private_folder
 from connectors.source_formats import SourceFormat, available_formats
 from connectors.sql import DuckDBLimits
 from orchestration.defs.dbt_runner import InProcessDbtResource
@@ -68,6 +69,8 @@ class WarehouseResource(ConfigurableResource):
         cls, workspace: Workspace, as_of_date: str | None = None, run_log: Path | None = None, full_refresh: bool = False,
     ) -> WarehouseResource:
         settings = workspace.settings
+        if settings.el_postgres_schemas:
+            private_folder(workspace.synced_dir)  # an input folder: it exists before the first pull
         return cls(
             workspace_dir=str(workspace.root),
             input_dirs=[str(folder) for folder in workspace.input_folders],
@@ -107,6 +110,10 @@ class WarehouseResource(ConfigurableResource):
     @property
     def mappings_dir(self) -> Path:
         return Path(self.workspace_dir) / "mappings"
+
+    @property
+    def synced_dir(self) -> Path:
+        return self.work_dir / "synced"
 
     @property
     def formats(self) -> dict[str, SourceFormat]:
