@@ -149,7 +149,8 @@ class Settings:
               "exports: each schema's tables by that format, each night only the rows synced since the last pull\n"
               "(by the tool's _fivetran_synced or _airbyte_extracted_at). el_postgres_dsn is env:NAME or file:PATH,\n"
               "naming where the libpq connection string is (never its password here); empty: the PG* environment.")
-    el_postgres_dsn: str | None = _setting(None, "env:NAME or file:PATH holding the EL database's connection string")
+    el_postgres_dsn: str | None = _setting(
+        None, "env:NAME or file:PATH holding the EL database's connection string (or one without a password: ~/.pgpass)")
     engine: str = _setting(
         "duckdb", "what dbt builds the models on: duckdb or spark",
         group="The engine dbt builds the models on: duckdb, or spark when one machine is not enough (needs\n"

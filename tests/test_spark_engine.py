@@ -1,19 +1,22 @@
 """The same dbt project on Apache Spark (SPEC §8, `engine: spark`): the real nightly job over the
-bundled sample, in Spark's local session mode, publishes marts equal to the DuckDB build's
-(tests/mart_equality.py: rates to 1e-12, every other cell exactly); the night after, through a
-Spark Thrift server over the same warehouse folder and metastore, as on a cluster, replaces
-Spark's tables and publishes the same marts.
+bundled sample, on a standalone Spark cluster (a master and two workers, each its own JVM, started
+from the PySpark wheel; the night's session is the driver, `spark_master: spark://…`), publishes
+marts equal to the DuckDB build's (tests/mart_equality.py: rates to 1e-12, every other cell
+exactly); the night after, through a Spark Thrift server over the same warehouse folder and
+metastore, replaces Spark's tables and publishes the same marts.
 
 Each Spark build takes minutes, so the module builds twice: once each way in."""
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import socket
 import subprocess
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -34,11 +37,80 @@ def _night(input_dir: Path, warehouse: Path, **settings: object) -> NightlyOutco
     return outcome
 
 
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("localhost", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_for(ready, process: subprocess.Popen, log: Path, what: str, seconds: float = 180) -> None:
+    deadline = time.monotonic() + seconds
+    while not ready():
+        assert process.poll() is None and time.monotonic() < deadline, f"{what} did not start: {log.read_text()[-3000:]}"
+        time.sleep(1)
+
+
+@dataclass(frozen=True)
+class SparkCluster:
+    master_url: str
+    worker_dirs: tuple[Path, ...]
+
+
 @pytest.fixture(scope="module")
-def spark_sample(tmp_path_factory) -> Path:
+def spark_cluster(tmp_path_factory):
+    """A standalone Spark cluster on this machine, as a team's would be: a master and two workers
+    of one core each, every one a JVM of its own started by the PySpark wheel's bin/spark-class
+    (no download), so the night's executors run in processes apart from its driver and shuffle
+    between each other. Everything binds to 127.0.0.1 (SPARK_LOCAL_IP), the driver too."""
+    import pyspark
+
+    folder = tmp_path_factory.mktemp("spark_cluster")
+    spark_class = str(Path(pyspark.__file__).parent / "bin" / "spark-class")
+    environment = {**os.environ, "SPARK_LOCAL_IP": "127.0.0.1"}
+    port = _free_port()
+    master_url = f"spark://127.0.0.1:{port}"
+    processes: list[subprocess.Popen] = []
+
+    def start(log: Path, *arguments: str) -> subprocess.Popen:
+        with log.open("wb") as sink:
+            processes.append(subprocess.Popen([spark_class, *arguments], stdout=sink, stderr=subprocess.STDOUT,
+                                              stdin=subprocess.DEVNULL, env=environment))
+        return processes[-1]
+
+    try:
+        master_log = folder / "master.log"
+        master = start(master_log, "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1", "--port", str(port),
+                       "--webui-port", str(_free_port()))
+        _wait_for(lambda: "Starting Spark master" in master_log.read_text(errors="replace"), master, master_log, "the master")
+        worker_dirs = tuple(folder / f"worker-{n}" for n in (1, 2))
+        for work_dir in worker_dirs:
+            start(folder / f"{work_dir.name}.log", "org.apache.spark.deploy.worker.Worker", master_url, "--cores", "1",
+                  "--memory", "2g", "--webui-port", str(_free_port()), "--work-dir", str(work_dir))
+        _wait_for(lambda: master_log.read_text(errors="replace").count("Registering worker") == 2, master, master_log, "two workers")
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv("SPARK_LOCAL_IP", "127.0.0.1")  # the driver, in the night's own process
+            yield SparkCluster(master_url, worker_dirs)
+    finally:
+        for process in reversed(processes):
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=60)
+
+
+@pytest.fixture(scope="module")
+def spark_sample(tmp_path_factory, spark_cluster) -> Path:
     warehouse = tmp_path_factory.mktemp("spark_sample") / "iskpi.duckdb"
-    _night(SAMPLE_INPUT_DIR, warehouse, engine="spark", spark_master="local[2]")
+    _night(SAMPLE_INPUT_DIR, warehouse, engine="spark", spark_master=spark_cluster.master_url, spark_driver_memory="2g")
     return warehouse
+
+
+def test_the_sample_was_built_by_executors_on_both_workers_of_the_cluster(spark_sample, spark_cluster):
+    """Each worker launched an executor of the night's application: a folder per executor, with
+    its own log, under the worker's work folder."""
+    for work_dir in spark_cluster.worker_dirs:
+        executors = [e for app in work_dir.glob("app-*") for e in app.iterdir() if (e / "stderr").is_file()]
+        assert executors, f"{work_dir.name} ran no executor"
+        assert any("Finished task" in (e / "stderr").read_text(errors="replace") for e in executors)
 
 
 def test_every_mart_of_the_sample_built_on_spark_equals_duckdbs(bundled_run, spark_sample):
@@ -80,9 +152,7 @@ def thrift_server(spark_sample):
     import pyspark
 
     folder = spark_sample.parent / ".iskpi" / "work" / "spark"
-    with socket.socket() as probe:
-        probe.bind(("localhost", 0))
-        port = probe.getsockname()[1]
+    port = _free_port()
     conf = {"spark.sql.warehouse.dir": str(folder),
             "spark.hadoop.javax.jdo.option.ConnectionURL": f"jdbc:derby:;databaseName={folder}/metastore_db;create=true",
             "spark.driver.extraJavaOptions": f"-Dderby.stream.error.file={folder}/derby.log",
@@ -95,18 +165,19 @@ def thrift_server(spark_sample):
     with (folder / "server.log").open("wb") as log:
         server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                socket.create_connection(("localhost", port), timeout=1).close()
-                break
-            except OSError:
-                assert server.poll() is None and time.monotonic() < deadline, (folder / "server.log").read_text()[-3000:]
-                time.sleep(1)
+        _wait_for(lambda: _listening(port), server, folder / "server.log", "the Thrift server")
         yield port
     finally:
         server.terminate()
         server.wait(timeout=60)
+
+
+def _listening(port: int) -> bool:
+    try:
+        socket.create_connection(("localhost", port), timeout=1).close()
+    except OSError:
+        return False
+    return True
 
 
 def test_a_second_night_through_a_thrift_server_replaces_sparks_tables_and_publishes_the_same_marts(spark_sample, thrift_server, tmp_path):
