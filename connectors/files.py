@@ -232,10 +232,22 @@ def export_order(path: Path) -> tuple[int, str]:
     return path.stat().st_mtime_ns, path.name
 
 
+FileStamp = tuple[str, int, int]  # path, size, modification time (ns)
+
+
+def file_stamp(path: Path) -> FileStamp:
+    stat = path.stat()
+    return str(path), stat.st_size, stat.st_mtime_ns
+
+
 def discover(
-    folders: list[Path], entity: str, entities: list[str], formats: Mapping[str, SourceFormat] | None = None
+    folders: list[Path], entity: str, entities: list[str], formats: Mapping[str, SourceFormat] | None = None,
+    known_digests: Mapping[FileStamp, str] | None = None,
 ) -> list[ExportFile]:
-    """The entity's export files, template and vendor alike, oldest export first (export_order)."""
+    """The entity's export files, template and vendor alike, oldest export first (export_order).
+    A file whose path, size and modification time are in `known_digests` is not read again: the
+    inbox keeps every night's exports, and hashing them all each night would make a night cost
+    its whole history."""
     found = [(path, TEMPLATE) for path in _candidates(folders) if entity_of(path.name, entities) == entity]
     for folder, source_format in _format_folders(folders, formats or {}):
         for path in _format_files(folder):
@@ -243,7 +255,8 @@ def discover(
             for output in source.table.outputs_for(entity) if source else ():
                 found.append((path, Source(source.format, source.table, output, source.time_zone)))
     found.sort(key=lambda item: export_order(item[0]))
-    return [ExportFile(entity, path, sha256_of(path), source) for path, source in found]
+    known_digests = known_digests or {}
+    return [ExportFile(entity, path, known_digests.get(file_stamp(path)) or sha256_of(path), source) for path, source in found]
 
 
 

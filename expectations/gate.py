@@ -31,6 +31,14 @@ BLOCKED_RULE = "file.over_quarantine_threshold"
 AUDIT_DDL = """
 create schema if not exists audit;
 create schema if not exists raw;
+-- the digest of every input file seen, by path, size and modification time: a night hashes only
+-- the files it has not seen (the inbox keeps every night's exports)
+create table if not exists audit.file_digests (
+    path varchar primary key,
+    size_bytes bigint not null,
+    modified_ns bigint not null,
+    sha256 varchar not null
+);
 create table if not exists audit.load_files (
     file_id bigint primary key,
     entity varchar not null,

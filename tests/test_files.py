@@ -13,8 +13,10 @@ from connectors.files import (
     detect_encoding,
     discover,
     entity_of,
+    file_stamp,
     mixed_line_ends,
     readable_copy,
+    sha256_of,
     unmatched_files,
 )
 
@@ -111,6 +113,27 @@ def test_files_load_oldest_export_first_whatever_their_names(tmp_path):
         os.utime(tmp_path / name, (0, 1_800_000_000 - age))
     found = discover([tmp_path], "reps", entity_names())
     assert [f.name for f in found] == ["reps_old.csv", "reps_20260501.csv", "reps.csv"]
+
+
+def test_a_file_seen_before_is_not_read_again_and_one_copied_again_is(tmp_path, monkeypatch):
+    """The inbox keeps every night's exports: a night hashes only the files it has not seen with
+    this size and modification time (the digests the ingest keeps in audit.file_digests)."""
+    import os
+
+    import connectors.files
+
+    old, new = tmp_path / "reps.csv", tmp_path / "reps_20260502.csv"
+    old.write_text("rep_id\nR1\n", encoding="utf-8")
+    new.write_text("rep_id\nR2\n", encoding="utf-8")
+    known = {file_stamp(old): sha256_of(old)}
+    hashed = []
+    monkeypatch.setattr(connectors.files, "sha256_of", lambda path: hashed.append(path.name) or sha256_of(path))
+    found = discover([tmp_path], "reps", entity_names(), known_digests=known)
+    assert hashed == ["reps_20260502.csv"] and {f.path.name: f.sha256 for f in found}[old.name] == known[file_stamp(old)]
+    os.utime(old, ns=(old.stat().st_atime_ns, old.stat().st_mtime_ns + 1_000_000))  # copied again
+    hashed.clear()
+    discover([tmp_path], "reps", entity_names(), known_digests=known)
+    assert sorted(hashed) == ["reps.csv", "reps_20260502.csv"]
 
 
 def test_files_of_no_table_and_links_are_reported_not_loaded(tmp_path):

@@ -15,7 +15,7 @@ import psycopg
 import pytest
 import webhook_endpoint
 from pytest_postgresql import factories
-from workspaces import run_nightly
+from workspaces import fresh_database, run_nightly
 
 from orchestration.serving.postgres import team_role
 
@@ -33,11 +33,7 @@ def _night(folder: Path, warehouse: Path, **settings: object) -> Path:
 
 @pytest.fixture(scope="module")
 def postgres_dsn(postgresql_proc) -> str:
-    server = dict(host=postgresql_proc.host, port=postgresql_proc.port, user=postgresql_proc.user)
-    with psycopg.connect(**server, dbname="postgres", autocommit=True) as admin:
-        admin.execute(f"drop database if exists {DATABASE}")
-        admin.execute(f"create database {DATABASE}")
-    return psycopg.conninfo.make_conninfo(**server, dbname=DATABASE)
+    return fresh_database(postgresql_proc, DATABASE)
 
 
 @pytest.fixture(scope="module")

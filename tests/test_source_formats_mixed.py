@@ -18,7 +18,7 @@ import pytest
 import vendor_exports
 from mart_equality import compare_marts
 from pytest_postgresql import factories
-from workspaces import run_nightly, workspace_for
+from workspaces import fresh_database, run_nightly, workspace_for
 
 from orchestration.ingest.synced_sources import parse_el_schemas, pull_synced_sources
 
@@ -57,13 +57,7 @@ def mixed_warehouse(mixed_exports, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def el_dsn(postgresql_proc) -> str:
-    import psycopg
-
-    server = dict(host=postgresql_proc.host, port=postgresql_proc.port, user=postgresql_proc.user)
-    with psycopg.connect(**server, dbname="postgres", autocommit=True) as admin:
-        admin.execute(f"drop database if exists {EL_DATABASE}")
-        admin.execute(f"create database {EL_DATABASE}")
-    return psycopg.conninfo.make_conninfo(**server, dbname=EL_DATABASE)
+    return fresh_database(postgresql_proc, EL_DATABASE)
 
 
 @pytest.fixture(scope="module")

@@ -73,3 +73,14 @@ def load_settings(folder: Path, max_quarantine_share: float = 1.0, mappings_dir:
         business_time_zone=Settings.business_time_zone, max_quarantine_share=max_quarantine_share,
         future_tolerance=timedelta(hours=Settings.future_tolerance_hours), great_expectations_cross_check=True,
     )
+
+
+def fresh_database(postgresql_proc, name: str) -> str:
+    """A database of that name, empty, on the PostgreSQL server pytest-postgresql started: its dsn."""
+    import psycopg
+
+    server = dict(host=postgresql_proc.host, port=postgresql_proc.port, user=postgresql_proc.user)
+    with psycopg.connect(**server, dbname="postgres", autocommit=True) as admin:
+        admin.execute(f"drop database if exists {name}")
+        admin.execute(f"create database {name}")
+    return psycopg.conninfo.make_conninfo(**server, dbname=name)

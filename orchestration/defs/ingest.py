@@ -18,7 +18,7 @@ from expectations.gate import reconcile
 from expectations.rules import referenced_entities
 from orchestration import progress
 from orchestration.defs.resources import WarehouseResource
-from orchestration.ingest.loading import EntityLoad, WorkSession, load_entity
+from orchestration.ingest.loading import EntityLoad, WorkSession, known_digests, load_entity, remember_digests
 from orchestration.ingest.synced_sources import parse_el_schemas, pull_synced_sources, remove_loaded_pulls
 
 INGEST_STEP = "ingest"
@@ -169,14 +169,16 @@ def _load_raw_table(context: AssetExecutionContext, warehouse: WarehouseResource
     key = raw_key(entity)
     settings = session.settings
     now = datetime.now(UTC)
+    known = known_digests(session.con)
     try:
-        files = discover(warehouse.input_folders, entity, entity_names(), warehouse.formats)
+        files = discover(warehouse.input_folders, entity, entity_names(), warehouse.formats, known)
     except UnreadableFile as refusal:
         yield MaterializeResult(asset_key=key)
         yield AssetCheckResult(asset_key=key, check_name=INPUT_RULES, passed=False, description=str(refusal))
         yield AssetCheckResult(asset_key=key, check_name=ROWS_RECONCILE, passed=True, description="nothing read")
         return
     load = load_entity(entity, files, settings, now, session)
+    remember_digests(session.con, files, known)
     touched = [o.file_id for o in load.outcomes] + [r.file_id for r in load.readmitted]
     problems = reconcile(session.con, entity, touched)
     raw_rows = session.con.execute(f"select count(*) from raw.{entity}").fetchone()[0]

@@ -21,7 +21,7 @@ import duckdb
 
 from connectors import normalize, source_formats
 from connectors.contract import Entity, load_contract
-from connectors.files import ExportFile, private_folder
+from connectors.files import ExportFile, FileStamp, file_stamp, private_folder
 from connectors.landing import LandedFile, RejectedFile, attach_landing, create_landing_table, land_file
 from connectors.source_formats import LINKS_ENTITY, SourceFormat
 from connectors.sql import DuckDBLimits, ident, literal
@@ -99,6 +99,21 @@ class WorkSession:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def known_digests(con: duckdb.DuckDBPyConnection) -> dict[FileStamp, str]:
+    """The content digest of every input file seen before, by path, size and modification time: a
+    file copied again (a new modification time) or changed is read and hashed again."""
+    ensure_audit(con)
+    return {(path, size, modified): sha for path, size, modified, sha in con.execute("select * from audit.file_digests").fetchall()}
+
+
+def remember_digests(con: duckdb.DuckDBPyConnection, files: list[ExportFile], known: Mapping[FileStamp, str]) -> None:
+    """Keep the digests of the files hashed this night (a vendor file of several tables is one row)."""
+    new = {file_stamp(f.path): f.sha256 for f in files if f.path.exists() and file_stamp(f.path) not in known}
+    if new:
+        con.executemany("insert or replace into audit.file_digests values (?, ?, ?, ?)",
+                        [[path, size, modified, sha] for (path, size, modified), sha in new.items()])
 
 
 def load_entity(
