@@ -27,7 +27,6 @@ from connectors.source_formats import FormatError, SourceFormat
 SYNC_COLUMNS = ("_fivetran_synced", "_airbyte_extracted_at", "_airbyte_emitted_at", "_sdc_batched_at")
 ENV_PREFIX, FILE_PREFIX = "env:", "file:"
 PASSWORD = re.compile(r"(^|\s)password\s*=|://[^/@\s]*:[^/@\s]*@", re.IGNORECASE)
-COPY_CHUNK_BYTES = 1 << 20
 
 
 class SourceUnavailable(Exception):
@@ -50,7 +49,6 @@ class SyncedTable:
 class SchemaPull:
     synced: list[SyncedTable]
     without_sync_column: list[str]  # recognised tables with no sync timestamp: not read
-    unrecognised: list[str]  # tables no table of the format matches (an EL tool syncs every object it sees)
 
 
 def resolve_dsn(setting: str | None, workspace_root: Path) -> str:
@@ -107,14 +105,14 @@ def pull_schema(
         if not columns:
             raise SourceUnavailable(f"the EL database has no table in schema {schema!r} (or this user may not read it); check "
                                     "el_postgres_schemas in iskpi.yml and the user's grants, and rerun")
-        synced, without_sync, unrecognised = [], [], []
+        # a table no table of the format matches is skipped: an EL tool syncs every object it sees
+        synced, without_sync = [], []
         for table, table_columns in columns.items():
             try:
                 format_table = source_format.table([name for name, _ in table_columns])
             except FormatError:
                 format_table = None
             if format_table is None:
-                unrecognised.append(table)
                 continue
             names = {name.lower(): name for name, _ in table_columns}
             sync_column = next((names[c] for c in SYNC_COLUMNS if c in names), None)
@@ -122,7 +120,7 @@ def pull_schema(
                 without_sync.append(table)
                 continue
             synced.append(_pull_table(pg, schema, table, table_columns, format_table.name, sync_column, folder, marks.get(table)))
-    return SchemaPull(synced, without_sync, unrecognised)
+    return SchemaPull(synced, without_sync)
 
 
 def _pull_table(pg: psycopg.Connection, schema: str, table: str, table_columns: list[tuple[str, str]], format_table: str,

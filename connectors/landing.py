@@ -292,11 +292,12 @@ def _land_columnar(
     )
     scan = columnar_scan(export.path)
     try:
-        headers = columnar_columns(con, export.path)
         if kind == "parquet":
-            types = dict((name, kind_) for name, kind_, *_ in con.execute(f"describe select * from {scan}").fetchall())
-            texts = [_parquet_text(header, types[header]) for header in headers]
+            columns = con.execute(f"describe select * from {scan}").fetchall()
+            headers = tuple(name for name, *_ in columns)
+            texts = [_parquet_text(name, column_type) for name, column_type, *_ in columns]
         else:
+            headers = columnar_columns(con, export.path)
             texts = [f"json ->> {literal(header)} as {ident(header)}" for header in headers]
     except duckdb.Error:
         return unreadable

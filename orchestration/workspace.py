@@ -45,6 +45,11 @@ def work_dir_for(workspace_root: Path) -> Path:
     return workspace_root / ".iskpi" / "work"
 
 
+def synced_dir_for(workspace_root: Path) -> Path:
+    """Rows pulled from EL tools' PostgreSQL schemas, one folder per format, until loaded."""
+    return work_dir_for(workspace_root) / "synced"
+
+
 def settled_work_dir(workspace_root: Path, warehouse: Path) -> Path:
     """The working folder, moved in from beside the published file where earlier versions kept it:
     it holds every raw row ever loaded, which the inbox may no longer have."""
@@ -98,8 +103,7 @@ class Workspace:
 
     @property
     def synced_dir(self) -> Path:
-        """Rows pulled from EL tools' PostgreSQL schemas, one folder per format, until loaded."""
-        return self.work_dir / "synced"
+        return synced_dir_for(self.root)
 
     @property
     def warehouse(self) -> Path:

@@ -139,7 +139,8 @@ def ingest(context, warehouse: WarehouseResource):
             if not all(r.passed for r in results if isinstance(r, AssetCheckResult)):
                 blocked.add(entity)
             yield from results
-        remove_loaded_pulls(session.con, warehouse.synced_dir, warehouse.formats)
+        if warehouse.settings.el_postgres_schemas:
+            remove_loaded_pulls(session.con, warehouse.synced_dir, warehouse.formats)
 
 
 class ElSourceError(Exception):

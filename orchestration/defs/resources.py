@@ -28,7 +28,7 @@ from orchestration.settings import Settings
 from orchestration.transform.build_state import destinations_digest
 from orchestration.transform.dbt_parse import dbt_executable, parse_dir
 from orchestration.transform.spark import SPARK_SESSION_TARGET, WORK_TARGET, dbt_target_for, spark_environment
-from orchestration.workspace import SOURCES_DIR, Workspace, settled_work_dir, work_db_for, work_dir_for
+from orchestration.workspace import SOURCES_DIR, Workspace, settled_work_dir, synced_dir_for, work_db_for, work_dir_for
 
 
 class WarehouseResource(ConfigurableResource):
@@ -113,7 +113,7 @@ class WarehouseResource(ConfigurableResource):
 
     @property
     def synced_dir(self) -> Path:
-        return self.work_dir / "synced"
+        return synced_dir_for(Path(self.workspace_dir).resolve())
 
     @property
     def formats(self) -> dict[str, SourceFormat]:

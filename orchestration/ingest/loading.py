@@ -218,7 +218,7 @@ IDENTITIES = "iskpi_rep_identities"
 LINKS = "iskpi_source_links"
 
 
-def _has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+def has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
     return bool(con.execute(
         "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, table]
     ).fetchone()[0])
@@ -240,7 +240,7 @@ def install_identities(con: duckdb.DuckDBPyConnection, mappings_dir: Path) -> No
             f"from read_csv({literal(str(mapping))}, header = true, all_varchar = true) "
             "where iskpi_text(source) is not null and iskpi_text(\"user\") is not null and iskpi_text(rep_id) is not null"
         )
-    if _has_table(con, "raw", LINKS_ENTITY):
+    if has_table(con, "raw", LINKS_ENTITY):
         con.execute(
             f"""
             create or replace temp table {LINKS} as
@@ -255,7 +255,7 @@ def install_identities(con: duckdb.DuckDBPyConnection, mappings_dir: Path) -> No
     else:
         con.execute(f"create or replace temp table {LINKS} (source varchar, object varchar, source_id varchar, "
                     "lead_id varchar, email varchar, phone varchar, name varchar, record_id varchar)")
-    if _has_table(con, "raw", "reps"):
+    if has_table(con, "raw", "reps"):
         parts.append(f"select l.source || ':' || l.source_id, r.rep_id, 2 from {LINKS} l join raw.reps r on r.email = l.email "
                      "where l.object = 'user' and l.email is not null")
         parts.append("select email, rep_id, 3 from raw.reps where email is not null")
@@ -277,7 +277,7 @@ def _rep_columns(rules) -> list[str]:
 def holds_vendor_users(con: duckdb.DuckDBPyConnection, entity: str, rules) -> bool:
     """Whether held rows of the entity name a vendor user no rep matched (`<format>:<user>`)."""
     columns = _rep_columns(rules)
-    if not columns or not _has_table(con, "quarantine", entity):
+    if not columns or not has_table(con, "quarantine", entity):
         return False
     condition = " or ".join(f"{column} like '%:%'" for column in columns)
     return con.execute(f"select count(*) from quarantine.{ident(entity)} where {condition}").fetchone()[0] > 0
@@ -286,7 +286,7 @@ def holds_vendor_users(con: duckdb.DuckDBPyConnection, entity: str, rules) -> bo
 def resolve_held_reps(con: duckdb.DuckDBPyConnection, entity: str, rules) -> None:
     """Held rows whose rep was a vendor user nobody could name (`<format>:<user>`) take the rep the
     identities name now, so that the recheck re-admits them once a rep or mapping line is added."""
-    if not _has_table(con, "quarantine", entity):
+    if not has_table(con, "quarantine", entity):
         return
     for column in _rep_columns(rules):
         con.execute(

@@ -21,6 +21,7 @@ import duckdb
 from connectors.el_postgres import SchemaPull, connect, pull_schema
 from connectors.files import private_folder, sha256_of
 from connectors.source_formats import SourceFormat
+from orchestration.ingest.loading import has_table
 
 EL_SYNCS_DDL = """
 create schema if not exists audit;
@@ -96,7 +97,7 @@ def _summary(source: ElSource, pulled: SchemaPull) -> str:
 
 def remove_loaded_pulls(con: duckdb.DuckDBPyConnection, synced_dir: Path, formats: Mapping[str, SourceFormat]) -> None:
     """After the night's load: remove the pulled files that every entity their table feeds has loaded."""
-    if not _has_table(con, "el_syncs") or not _has_table(con, "load_files"):
+    if not has_table(con, "audit", "el_syncs") or not has_table(con, "audit", "load_files"):
         return
     pulled = con.execute(
         "select s.source_format, s.format_table, s.file_name, list(distinct f.entity) filter (where f.status = 'loaded') "
@@ -108,8 +109,3 @@ def remove_loaded_pulls(con: duckdb.DuckDBPyConnection, synced_dir: Path, format
         if table and path.exists() and {o.entity for o in table.outputs} <= set(loaded_entities or ()):
             path.unlink()
 
-
-def _has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    return con.execute(
-        "select count(*) from information_schema.tables where table_schema = 'audit' and table_name = ?", [table]
-    ).fetchone()[0] > 0
