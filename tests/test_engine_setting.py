@@ -4,6 +4,7 @@ runs, the environment profiles.yml reads, and what a user is told when Spark can
 from __future__ import annotations
 
 import importlib.util
+from datetime import date
 
 import pytest
 import yaml
@@ -69,3 +70,31 @@ def test_without_dbt_spark_the_run_says_what_to_install(monkeypatch):
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name.startswith("dbt.adapters.spark") else real(name, *a))
     with pytest.raises(WorkspaceError, match=r"pip install 'iskpi\[spark\]'"):
         spark.check_spark_installed("session")
+
+
+def test_sparks_tables_are_read_back_without_their_partition_column_and_an_empty_one_keeps_its_columns(tmp_path):
+    """A history model's table on Spark is a folder per partition (`history_partition=…`), or,
+    with no row, only the empty file of its columns (`_columns/`); a model built whole is its
+    files. The working database reads each back in the model's own columns."""
+    import duckdb
+
+    warehouse = tmp_path / "spark"
+    (warehouse / "marts.db" / "fct_email_message" / "_columns").mkdir(parents=True)
+    (warehouse / "marts.db" / "kpi_daily").mkdir(parents=True)
+    with duckdb.connect() as con:
+        con.execute(f"copy (select * from (values ('C1', date '2026-02-03', '2026-02'), ('C2', date '2026-03-01', '2026-03'), "
+                    f"('C3', date '2026-03-02', '2026-03')) calls(call_id, started_date, history_partition)) "
+                    f"to '{warehouse}/marts.db/fct_call' (format parquet, partition_by (history_partition))")
+        con.execute(f"copy (select 'M1' as message_id, date '2026-03-01' as sent_date, '2026-03' as history_partition limit 0) "
+                    f"to '{warehouse}/marts.db/fct_email_message/_columns/part-0.parquet' (format parquet)")
+        con.execute(f"copy (select date '2026-03-01' as activity_date, 4 as dials) "
+                    f"to '{warehouse}/marts.db/kpi_daily/part-0.parquet' (format parquet)")
+        tables = {("marts", "fct_call"): spark.SparkTable(warehouse / "marts.db" / "fct_call", ("history_partition",)),
+                  ("marts", "fct_email_message"): spark.SparkTable(warehouse / "marts.db" / "fct_email_message", ("history_partition",)),
+                  ("marts", "kpi_daily"): spark.SparkTable(warehouse / "marts.db" / "kpi_daily", ())}
+        spark.mirror_spark_tables(con, tables)
+        assert con.execute("select * from marts.fct_call order by call_id").fetchall() == [
+            ("C1", date(2026, 2, 3)), ("C2", date(2026, 3, 1)), ("C3", date(2026, 3, 2))]
+        assert [c[0] for c in con.execute("describe marts.fct_email_message").fetchall()] == ["message_id", "sent_date"]
+        assert con.execute("select count(*) from marts.fct_email_message").fetchone() == (0,)
+        assert con.execute("select * from marts.kpi_daily").fetchall() == [(date(2026, 3, 1), 4)]

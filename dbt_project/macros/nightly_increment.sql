@@ -16,21 +16,6 @@
     not (select is_full_refresh from {{ source('audit', 'dbt_builds') }} where build_id = {{ this_build() }})
 {%- endmacro %}
 
-{#- How a model that carries history is materialised: incremental on DuckDB. Elsewhere a table
-    rebuilt whole each night: Spark's Parquet tables cannot delete the rows a night recomputes
-    (Delta or Iceberg tables could; their jars do not install from the package registries). -#}
-{% macro history_materialization() -%}
-    {{ return(adapter.dispatch('history_materialization', 'iskpi')()) }}
-{%- endmacro %}
-
-{% macro default__history_materialization() -%}
-    {{ return('table') }}
-{%- endmacro %}
-
-{% macro duckdb__history_materialization() -%}
-    {{ return('incremental') }}
-{%- endmacro %}
-
 {% macro appended_this_build(relation) -%}
     (select * from {{ relation }}
      where _append_id > (select since_append_id from {{ source('audit', 'dbt_builds') }} where build_id = {{ this_build() }}))
@@ -44,8 +29,9 @@
      where lead_id in (select lead_id from {{ appended_this_build(source('raw', 'leads')) }}))
 {%- endmacro %}
 
-{#- Keep this build's as-of cut in its build record (a post-hook of int_reporting_window). Only
-    incremental builds read it; where history is rebuilt whole, there is nothing to keep. -#}
+{#- Keep this build's as-of cut in its build record (a post-hook of int_reporting_window). On
+    Spark the build record is a Parquet copy: the orchestrator records the cut after the build
+    (orchestration/transform/build_state.py, record_as_of_end). -#}
 {% macro record_as_of_end() -%}
     {{ return(adapter.dispatch('record_as_of_end', 'iskpi')()) }}
 {%- endmacro %}
@@ -66,16 +52,6 @@
      order by build_id desc limit 1)
 {%- endmacro %}
 
-{#- Delete a lead-keyed incremental model's rows of the leads a nightly build recomputes (`leads`,
-    a model of lead ids; by default the leads restaged this build) before the model appends their
-    new rows: a lead whose rows are all gone keeps none (delete+insert would keep them, since it
-    deletes only the keys it inserts). -#}
-{% macro delete_recomputed_leads(leads=none) -%}
-    {%- if is_incremental() -%}
-    delete from {{ this }} where lead_id in (select lead_id from {{ leads or ref('int_leads_restaged') }})
-    {%- endif -%}
-{%- endmacro %}
-
 {#- In a lead-keyed incremental model, a filter (`and …`) to the leads it recomputes this build. -#}
 {% macro recomputed_leads_only(lead_id='lead_id', leads=none) -%}
     {%- if is_incremental() %}
@@ -88,13 +64,6 @@
 {% macro contact_point_changed(contact_type='contact_type', contact_value='contact_value') -%}
     (({{ contact_type }} = 'phone' and {{ contact_value }} in (select phone from {{ leads_changed_this_build() }}))
      or ({{ contact_type }} = 'email' and {{ contact_value }} in (select email from {{ leads_changed_this_build() }})))
-{%- endmacro %}
-
-{#- Delete a day-keyed incremental model's rows of the days a nightly build recounts. -#}
-{% macro delete_recounted_days() -%}
-    {%- if is_incremental() -%}
-    delete from {{ this }} where activity_date in (select activity_date from {{ ref('int_activity_days_recounted') }})
-    {%- endif -%}
 {%- endmacro %}
 
 {#- In a day-keyed incremental model, a filter (`and …`) to the days it recounts this build. -#}

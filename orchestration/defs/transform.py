@@ -15,9 +15,17 @@ from expectations.gate import ensure_audit
 from orchestration import progress
 from orchestration.defs.resources import WarehouseResource, dbt_environment
 from orchestration.ingest.loading import connect
-from orchestration.transform.build_state import NOTHING_NEW, BuildPlan, begin_build, finish_build, nothing_new, project_fingerprint
+from orchestration.transform.build_state import (
+    NOTHING_NEW,
+    BuildPlan,
+    begin_build,
+    finish_build,
+    nothing_new,
+    project_fingerprint,
+    record_as_of_end,
+)
 from orchestration.transform.dbt_parse import per_target, project_copy_files
-from orchestration.transform.spark import FULL_BUILD_REASON, mirror_spark_tables, spark_table_folders
+from orchestration.transform.spark import mirror_spark_tables, spark_table_folders
 
 TRANSLATOR = DagsterDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
@@ -57,6 +65,7 @@ def build_dbt_assets(project: DbtProject) -> AssetsDefinition:
             with connect(warehouse.work_db, warehouse.duckdb_limits) as con:
                 if warehouse.on_spark:
                     mirror_spark_tables(con, spark_table_folders(project.manifest_path, Path(warehouse.spark_warehouse_dir)))
+                    record_as_of_end(con, plan.build_id)  # DuckDB's build records it itself (int_reporting_window)
                 finish_build(con, plan.build_id)
         progress.note(f"{nodes} models and tests; {plan.reason}")
         if not invocation.is_successful():
@@ -69,10 +78,9 @@ def _plan_build(warehouse: WarehouseResource, project_dir: Path) -> BuildPlan | 
     """This night's build, or None when it would publish what readers already have."""
     fingerprint = project_fingerprint(project_dir, project_copy_files(project_dir), warehouse.dbt_vars)
     if warehouse.on_spark:
-        # and a DuckDB build after it is a full one: DuckDB's own history models missed this night
-        fingerprint = f"{warehouse.dbt_target}:{fingerprint}"
-        asked = FULL_BUILD_REASON
-    elif warehouse.full_refresh:
+        # a build on another engine is a full one: its history models missed the other's nights
+        fingerprint = f"spark:{fingerprint}"
+    if warehouse.full_refresh:
         asked = "full build asked for (--full-refresh)"
     elif warehouse.as_of_date:  # the history models hold what is known now, not by a past day
         asked = f"full build as of {warehouse.as_of_date}"

@@ -115,6 +115,13 @@ def begin_build(con: duckdb.DuckDBPyConnection, fingerprint: str, full_refresh_a
     return BuildPlan(build_id, is_full, since, through, reason)
 
 
+def record_as_of_end(con: duckdb.DuckDBPyConnection, build_id: int) -> None:
+    """Keep in the build's record the instant its stage history was cut at (int_reporting_window),
+    which the next incremental build reads (macros/nightly_increment.sql, previous_as_of_end)."""
+    con.execute("update audit.dbt_builds set as_of_end = (select as_of_end from intermediate.int_reporting_window) "
+                "where build_id = ?", [build_id])
+
+
 def finish_build(con: duckdb.DuckDBPyConnection, build_id: int) -> None:
     con.execute("update audit.dbt_builds set finished_at = now() where build_id = ?", [build_id])
 

@@ -13,6 +13,7 @@ import importlib.util
 import json
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -26,9 +27,6 @@ from orchestration.workspace import Workspace
 WORK_TARGET = "work"
 # the target of spark_method: session, Spark in the dbt process itself
 SPARK_SESSION_TARGET = "spark"
-
-# Spark rebuilds every model whole each night (macros/nightly_increment.sql, history_materialization)
-FULL_BUILD_REASON = "full build: Spark rebuilds every model whole each night"
 
 
 def dbt_target_for(settings: Settings) -> str:
@@ -66,26 +64,49 @@ def check_spark_installed(method: str) -> None:
             raise WorkspaceError("spark_method: session runs Spark on this machine, which needs Java 17: install it, or set JAVA_HOME")
 
 
-def spark_table_folders(manifest: Path, spark_warehouse: Path) -> dict[tuple[str, str], Path]:
-    """(schema, table) -> the folder of Parquet files Spark wrote, for every model built as a table."""
+# the files of a partitioned table: one folder per partition, `<column>=<value>`
+PARTITION_FILES = "*=*/*.parquet"
+
+
+@dataclass(frozen=True)
+class SparkTable:
+    folder: Path  # the Parquet files Spark wrote
+    partitioned_by: tuple[str, ...]  # folders of partitions (the history models): not columns of the model
+
+
+def spark_table_folders(manifest: Path, spark_warehouse: Path) -> dict[tuple[str, str], SparkTable]:
+    """(schema, table) -> where Spark wrote it, for every model built as a table."""
     nodes = json.loads(manifest.read_bytes())["nodes"].values()
     return {
-        (node["schema"], node["alias"]): spark_warehouse / f"{node['schema']}.db" / node["alias"]
+        (node["schema"], node["alias"]): SparkTable(spark_warehouse / f"{node['schema']}.db" / node["alias"],
+                                                    tuple(node["config"].get("partition_by") or ()))
         for node in nodes
         if node["resource_type"] == "model" and node["config"]["materialized"] in ("table", "incremental")
     }
 
 
-def mirror_spark_tables(con: duckdb.DuckDBPyConnection, folders: dict[tuple[str, str], Path]) -> None:
+def mirror_spark_tables(con: duckdb.DuckDBPyConnection, tables: dict[tuple[str, str], SparkTable]) -> None:
     """Make each table Spark built a view of the working database over its Parquet files, in place
     of whatever a DuckDB build left under that name."""
     existing = dict(con.execute(
         "select table_schema || '.' || table_name, table_type from information_schema.tables where table_catalog = current_database()"
     ).fetchall())
-    for (schema, table), folder in sorted(folders.items()):
+    for (schema, table), spark_table in sorted(tables.items()):
         name = f"{ident(schema)}.{ident(table)}"
         con.execute(f"create schema if not exists {ident(schema)}")
         if existing.get(f"{schema}.{table}") == "BASE TABLE":
             con.execute(f"drop table {name}")
-        # Spark names its files part-*; `_SUCCESS` and hidden files are not data
-        con.execute(f"create or replace view {name} as select * from read_parquet({literal(str(folder / '*.parquet'))})")
+        con.execute(f"create or replace view {name} as {_spark_table_query(spark_table)}")
+
+
+def _spark_table_query(spark_table: SparkTable) -> str:
+    """The table's rows, in the model's columns. Spark names its files part-*; `_SUCCESS` and
+    hidden files are not data."""
+    if not spark_table.partitioned_by:
+        return f"select * from read_parquet({literal(str(spark_table.folder / '*.parquet'))})"
+    partitions = ", ".join(ident(column) for column in spark_table.partitioned_by)
+    if any(spark_table.folder.glob(PARTITION_FILES)):
+        files = literal(str(spark_table.folder / PARTITION_FILES))
+        return f"select * exclude ({partitions}) from read_parquet({files}, hive_partitioning = true)"
+    # no row, so no partition: the columns it would have (macros/history_models.sql)
+    return f"select * exclude ({partitions}) from read_parquet({literal(str(spark_table.folder / '_columns' / '*.parquet'))})"

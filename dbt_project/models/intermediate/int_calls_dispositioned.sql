@@ -2,7 +2,7 @@
 -- lead: the lead_id given when that lead exists, else the one lead with the dialled number;
 -- a call whose lead cannot be resolved is kept as a dial and flagged `unresolved` (SPEC §3).
 -- Nightly, only the calls appended, and those a changed lead may resolve differently, are redone.
-{{ config(materialized=history_materialization(), unique_key='call_id', incremental_strategy='delete+insert') }}
+{{ config(**history_config(unique_key='call_id')) }}
 
 with calls as (
     select * from {{ ref('stg_raw__calls') }}
@@ -79,4 +79,4 @@ final as (
     left join files on files.file_id = calls.source_file_id
 )
 
-select * from final
+select *{{ history_partition(month_of='started_at') }} from final

@@ -12,7 +12,7 @@
 -- Nightly, every record of the reps and days a redone record can reach (its day and the days either
 -- side, and the records sharing its dialer call id) is matched again, so a CRM record that arrives
 -- a night after its call changes the same rows as when both arrive together.
-{{ config(materialized=history_materialization(), unique_key='call_id', incremental_strategy='delete+insert') }}
+{{ config(**history_config(unique_key='call_id')) }}
 
 {#- a call longer than this is matched as if it ended then: with the window (at most 12 hours), a
     match stays within the next day, which is how far the nightly rematch reaches -#}
@@ -224,4 +224,4 @@ final as (
     {%- endif %}
 )
 
-select * from final
+select *{{ history_partition(month_of='started_at') }} from final

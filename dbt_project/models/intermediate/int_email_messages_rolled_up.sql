@@ -4,7 +4,7 @@
 -- message is kept and flagged `unresolved` (SPEC §3).
 -- Nightly, only the messages with events appended (an open days after the send), and those a
 -- changed lead may resolve differently, are redone.
-{{ config(materialized=history_materialization(), unique_key='message_id', incremental_strategy='delete+insert') }}
+{{ config(**history_config(unique_key='message_id')) }}
 
 with events as (
     select * from {{ ref('stg_raw__email_events') }}
@@ -72,4 +72,4 @@ final as (
     left join addresses on addresses.email = messages.email
 )
 
-select * from final
+select *{{ history_partition(month_of='sent_at') }} from final

@@ -2,10 +2,7 @@
 -- call or e-mail without a known lead_id is resolved by (SPEC §3 referential). A number or
 -- address shared by several leads identifies none of them.
 -- Nightly, only the numbers and addresses of the leads with a new version are redone.
-{{ config(
-    materialized=history_materialization(), incremental_strategy='append',
-    pre_hook="{% if is_incremental() %}delete from {{ this }} where {{ contact_point_changed() }}{% endif %}"
-) }}
+{{ config(**history_config(replaced_rows='{{ contact_point_changed() }}')) }}
 
 with leads as (
     select * from {{ ref('stg_raw__leads') }}
@@ -34,4 +31,4 @@ final as (
     having count(distinct lead_id) = 1
 )
 
-select * from final
+select *{{ history_partition(bucket_of='contact_value') }} from final

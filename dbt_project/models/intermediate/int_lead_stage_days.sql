@@ -7,7 +7,7 @@
 -- marts add the open stint's time up to the as-of day (macros/days_in_stage.sql).
 -- Nightly, only the leads restaged or with a change the moved cut crosses (int_leads_recut) are
 -- recomputed: every other lead's stints and their cut are what the last build saw.
-{{ config(materialized=history_materialization(), incremental_strategy='append', pre_hook="{{ delete_recomputed_leads(ref('int_leads_recut')) }}") }}
+{{ config(**history_config(replaced_rows="lead_id in (select lead_id from {{ ref('int_leads_recut') }})")) }}
 
 with stints as (
     select
@@ -83,4 +83,4 @@ final as (
     left join leads using (lead_id)
 )
 
-select * from final
+select *{{ history_partition(bucket_of='lead_id') }} from final

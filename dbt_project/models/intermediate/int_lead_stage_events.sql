@@ -9,7 +9,7 @@
 -- mql_score_threshold. That sign counts only while the lead has not yet gone past mql: a pricing
 -- page visited after the meeting does not send it back.
 -- Nightly, only the leads a new row may restage (int_leads_restaged) are recomputed.
-{{ config(materialized=history_materialization(), incremental_strategy='append', pre_hook='{{ delete_recomputed_leads() }}') }}
+{{ config(**history_config(replaced_rows="lead_id in (select lead_id from {{ ref('int_leads_restaged') }})")) }}
 -- depends_on: {{ ref('int_leads_restaged') }}
 
 with leads as (
@@ -207,4 +207,4 @@ final as (
     inner join lifecycle_stages using (stage)
 )
 
-select * from final
+select *{{ history_partition(bucket_of='lead_id') }} from final

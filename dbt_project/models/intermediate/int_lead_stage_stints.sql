@@ -4,7 +4,7 @@
 -- Where the as-of day cuts history is the marts' to apply (fct_lead_stage, fct_stage_transition):
 -- the changes before any cut are the same whatever comes after it, so this table holds for every
 -- as-of day and a nightly build recomputes only the leads restaged (int_leads_restaged).
-{{ config(materialized=history_materialization(), incremental_strategy='append', pre_hook='{{ delete_recomputed_leads() }}') }}
+{{ config(**history_config(replaced_rows="lead_id in (select lead_id from {{ ref('int_leads_restaged') }})")) }}
 -- depends_on: {{ ref('int_leads_restaged') }}
 
 with events as (
@@ -52,4 +52,4 @@ final as (
     from changes
 )
 
-select * from final
+select *{{ history_partition(bucket_of='lead_id') }} from final

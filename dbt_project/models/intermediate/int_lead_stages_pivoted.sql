@@ -3,7 +3,7 @@
 -- there closed before the as-of cut, when it first entered mql, and its current stage with the
 -- start of its open stint there.
 -- Nightly, only the leads int_leads_recut names are recomputed.
-{{ config(materialized=history_materialization(), incremental_strategy='append', pre_hook="{{ delete_recomputed_leads(ref('int_leads_recut')) }}") }}
+{{ config(**history_config(replaced_rows="lead_id in (select lead_id from {{ ref('int_leads_recut') }})")) }}
 
 with stage_days as (
     select * from {{ ref('int_lead_stage_days') }}
@@ -25,4 +25,4 @@ final as (
     group by lead_id
 )
 
-select * from final
+select *{{ history_partition(bucket_of='lead_id') }} from final

@@ -3,10 +3,7 @@
 -- business day after the day it was created).
 -- Nightly, only the leads whose dates or touches a new row may change (int_leads_retouched) are
 -- recounted.
-{{ config(
-    materialized=history_materialization(), incremental_strategy='append',
-    pre_hook="{{ delete_recomputed_leads(ref('int_leads_retouched')) }}"
-) }}
+{{ config(**history_config(replaced_rows="lead_id in (select lead_id from {{ ref('int_leads_retouched') }})")) }}
 
 with leads as (
     select * from {{ ref('stg_raw__leads') }}
@@ -68,4 +65,4 @@ final as (
     left join touch_counts using (lead_id)
 )
 
-select * from final
+select *{{ history_partition(bucket_of='lead_id') }} from final

@@ -3,8 +3,8 @@
 -- it was seen in. The dialled phone number stays in the working database.
 -- Nightly, the calls of the records int_calls_matched rematched in this build: a record that now
 -- counts as part of another call loses its row.
-{{ config(materialized=history_materialization(), incremental_strategy='append', on_schema_change='fail',
-          pre_hook="{% if is_incremental() %}delete from {{ this }} where call_id in (select call_id from {{ ref('int_calls_matched') }} where built_in_build = {{ this_build() }}){% endif %}") }}
+{{ config(**history_config(on_schema_change='fail',
+    replaced_rows="call_id in (select call_id from {{ ref('int_calls_matched') }} where built_in_build = {{ this_build() }})")) }}
 
 with calls as (
     select * from {{ ref('int_calls_matched') }}
@@ -40,4 +40,4 @@ final as (
     from calls
 )
 
-select * from final
+select *{{ history_partition(month_of='started_at') }} from final

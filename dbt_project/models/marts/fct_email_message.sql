@@ -1,7 +1,7 @@
 -- One row per e-mail message (SPEC §7): sender, send date, and whether it was ever delivered,
 -- opened, clicked, replied to or bounced, with the first time of each.
 -- Nightly, the rows int_email_messages_rolled_up redid in this build.
-{{ config(materialized=history_materialization(), unique_key='message_id', incremental_strategy='delete+insert') }}
+{{ config(**history_config(unique_key='message_id')) }}
 
 with messages as (
     select * from {{ ref('int_email_messages_rolled_up') }}
@@ -33,4 +33,4 @@ final as (
     from messages
 )
 
-select * from final
+select *{{ history_partition(month_of='sent_at') }} from final

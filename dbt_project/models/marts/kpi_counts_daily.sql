@@ -7,7 +7,8 @@
 -- credit them. A meeting set outside IS or a lead no IS rep owns is the organisation's own: it sits
 -- in the day's row with rep_id NULL, which counts at org scope only.
 -- Nightly, only the days a new row may count on (int_activity_days_recounted) are recounted.
-{{ config(materialized=history_materialization(), incremental_strategy='append', on_schema_change='fail', pre_hook="{{ delete_recounted_days() }}") }}
+{{ config(**history_config(on_schema_change='fail',
+    replaced_rows="activity_date in (select activity_date from {{ ref('int_activity_days_recounted') }})")) }}
 -- depends_on: {{ ref('int_activity_days_recounted') }}
 
 with inside_sales_reps as (
@@ -138,5 +139,5 @@ final as (
     {{ join_team_on_date('active_days.rep_id', 'active_days.activity_date') }}
 )
 
-select * from final
+select *{{ history_partition(month_of='activity_date') }} from final
 order by activity_date, rep_id

@@ -1,5 +1,5 @@
 -- Events only accumulate: built once, then each night only the keys appended (macros/nightly_increment.sql).
-{{ config(materialized=history_materialization(), unique_key='call_id', incremental_strategy='delete+insert') }}
+{{ config(**history_config(unique_key='call_id')) }}
 
 with source as (
     {{ dedupe_latest(source('raw', 'calls'), ['call_id'], known_by=['started_at']) }}
@@ -23,4 +23,4 @@ final as (
     from source
 )
 
-select * from final
+select *{{ history_partition(month_of='started_at') }} from final

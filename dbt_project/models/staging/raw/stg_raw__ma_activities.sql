@@ -1,5 +1,5 @@
 -- Events only accumulate: built once, then each night only the keys appended (macros/nightly_increment.sql).
-{{ config(materialized=history_materialization(), unique_key='activity_id', incremental_strategy='delete+insert') }}
+{{ config(**history_config(unique_key='activity_id')) }}
 
 with source as (
     {{ dedupe_latest(source('raw', 'ma_activities'), ['activity_id'], known_by=['occurred_at']) }}
@@ -18,4 +18,4 @@ final as (
     from source
 )
 
-select * from final
+select *{{ history_partition(month_of='occurred_at') }} from final
