@@ -29,20 +29,6 @@
      where lead_id in (select lead_id from {{ appended_this_build(source('raw', 'leads')) }}))
 {%- endmacro %}
 
-{#- Keep this build's as-of cut in its build record (a post-hook of int_reporting_window). On
-    Spark the build record is a Parquet copy: the orchestrator records the cut after the build
-    (orchestration/transform/build_state.py, record_as_of_end). -#}
-{% macro record_as_of_end() -%}
-    {{ return(adapter.dispatch('record_as_of_end', 'iskpi')()) }}
-{%- endmacro %}
-
-{% macro default__record_as_of_end() -%}
-{%- endmacro %}
-
-{% macro duckdb__record_as_of_end() -%}
-    update {{ source('audit', 'dbt_builds') }} set as_of_end = (select as_of_end from {{ this }}) where build_id = {{ this_build() }}
-{%- endmacro %}
-
 {#- The instant the last finished build cut stage history at (int_reporting_window): leads with
     history between that cut and this build's are restaged though no row of theirs is new. A
     build that recorded no cut counts as cut before any data (1900). -#}

@@ -65,7 +65,7 @@ def build_dbt_assets(project: DbtProject) -> AssetsDefinition:
             with connect(warehouse.work_db, warehouse.duckdb_limits) as con:
                 if warehouse.on_spark:
                     mirror_spark_tables(con, spark_table_folders(project.manifest_path, Path(warehouse.spark_warehouse_dir)))
-                    record_as_of_end(con, plan.build_id)  # DuckDB's build records it itself (int_reporting_window)
+                record_as_of_end(con, plan.build_id)
                 finish_build(con, plan.build_id)
         progress.note(f"{nodes} models and tests; {plan.reason}")
         if not invocation.is_successful():

@@ -1,8 +1,7 @@
 -- One row: the first and last local dates with data, and the as-of date the warehouse reports
 -- at (var `as_of_date`, else the last date with data) with the instant that day ends. The build
--- record keeps that instant: the next nightly build restages the leads whose history it moves
--- (macros/nightly_increment.sql).
-{{ config(post_hook="{{ record_as_of_end() }}") }}
+-- record keeps that instant (orchestration/transform/build_state.py, record_as_of_end): the next
+-- nightly build restages the leads whose history it moves (macros/nightly_increment.sql).
 
 with activity_days as (
     select min(started_date) as first_day, max(started_date) as last_day from {{ ref('stg_raw__calls') }}
