@@ -27,7 +27,7 @@ from pathlib import Path
 
 import duckdb
 
-from connectors.source_formats import TEMPLATE, FormatError, Source, SourceFormat
+from connectors.source_formats import TEMPLATE, FormatError, Source, SourceFormat, SourceTable, header_key
 from connectors.sql import literal
 
 CHUNK_BYTES = 1 << 20
@@ -47,6 +47,9 @@ MAX_HEADER_CHARACTERS = 1 << 20
 PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
 # files an EL tool lands, by how their names end: read by DuckDB as they are, never transcoded
 COLUMNAR_KINDS = {".parquet": "parquet", ".jsonl": "jsonl", ".jsonl.gz": "jsonl", ".ndjson": "jsonl", ".ndjson.gz": "jsonl"}
+COLUMNAR_LABELS = {"parquet": "Parquet", "jsonl": "JSON Lines"}
+# why a columnar file could not be read: a Parquet file cut off loses its footer, where its columns are
+COLUMNAR_DAMAGE = {"parquet": "a file cut off before its end, or damaged", "jsonl": "a truncated file, or a record that is not valid JSON"}
 GZIP_MAGIC = b"\x1f\x8b"
 
 
@@ -217,12 +220,34 @@ def split_header(line: str, named: str | None = None) -> tuple[tuple[str, ...], 
 
 
 def recognise(path: Path, source_format: SourceFormat) -> Source | None:
-    """Which of the format's tables the file is, by its header; None when none matches."""
+    """Which of the format's tables the file is, by its header; None when none matches. A Parquet
+    or JSON Lines file whose columns cannot be read at all (cut off before its footer) is the table
+    its folder names, as EL tools land one folder per table: its load then refuses it by name."""
     try:
         table = source_format.table(read_header(path))
-    except (OSError, FormatError, duckdb.Error):
+    except duckdb.Error:
+        table = _table_named_by_folder(path, source_format)
+    except (OSError, FormatError):
         return None
     return Source(source_format.name, table, None, source_format.time_zone) if table else None
+
+
+def _table_named_by_folder(path: Path, source_format: SourceFormat) -> SourceTable | None:
+    if path.parent.parent.name != source_format.name:  # at the format folder's top: no table folder
+        return None
+    return next((t for t in source_format.tables if header_key(t.name) == header_key(path.parent.name)), None)
+
+
+def _why_unrecognised(path: Path, source_format: SourceFormat) -> str:
+    try:
+        read_header(path)
+    except duckdb.Error:  # only a Parquet or JSON Lines file is read through DuckDB
+        kind = columnar_kind(path)
+        return (f"could not be read as {COLUMNAR_LABELS[kind]} ({COLUMNAR_DAMAGE[kind]}) and no table folder names it; "
+                "let the EL tool land it again, or remove it")
+    except OSError:
+        return "could not be read; check its permissions"
+    return f"its header matches no {source_format.name} table; `iskpi source check` shows why"
 
 
 def export_order(path: Path) -> tuple[int, str]:
@@ -271,7 +296,7 @@ def unmatched_files(folders: list[Path], entities: list[str], formats: Mapping[s
     )
     unrecognised = sorted(
         f"{'/'.join(printable_name(part) for part in path.relative_to(folder.parent).parts)} "
-        f"(its header matches no {source_format.name} table; `iskpi source check` shows why)"
+        f"({_why_unrecognised(path, source_format)})"
         for folder, source_format in _format_folders(folders, formats)
         for path in _format_files(folder) if recognise(path, source_format) is None
     )

@@ -20,6 +20,8 @@ import duckdb
 
 from connectors.contract import Entity
 from connectors.files import (
+    COLUMNAR_DAMAGE,
+    COLUMNAR_LABELS,
     MAX_HEADER_CHARACTERS,
     UNDECODABLE_FILES,
     UTF8_WITH_UNDECODABLE_LINES,
@@ -274,7 +276,6 @@ def _land_vendor_csv(
     return _land_vendor(con, entity, export, file_id, layout.headers, scan, encoding, business_time_zone)
 
 
-COLUMNAR_LABELS = {"parquet": "Parquet", "jsonl": "JSON Lines"}
 # a column of these types is text as JSON, not as DuckDB's own literal (`{'a': 1}`)
 NESTED_TYPES = re.compile(r"^(STRUCT|MAP|UNION)\(|\[\d*\]$")
 
@@ -286,8 +287,8 @@ def _land_columnar(
     then the format's projection. An instant is written in UTC with its offset, so the format's
     time zone never reinterprets it."""
     unreadable = RejectedFile(
-        export, file_id, f"{export.name}: could not be read as {COLUMNAR_LABELS[kind]} (a truncated file, or a record that is "
-        "not valid JSON); let the EL tool land it again, remove this one and rerun",
+        export, file_id, f"{export.name}: could not be read as {COLUMNAR_LABELS[kind]} ({COLUMNAR_DAMAGE[kind]}); "
+        "let the EL tool land it again, remove this one and rerun",
         unreadable_csv=False,
     )
     scan = columnar_scan(export.path)

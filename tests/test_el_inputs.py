@@ -50,6 +50,20 @@ def test_a_dlt_folder_is_read_by_table_and_its_bookkeeping_is_neither_loaded_nor
     assert unmatched_files([inbox], entity_names(), shipped_formats()) == []
 
 
+def test_a_cut_off_parquet_file_no_table_folder_names_is_reported_as_unreadable_not_as_unrecognised(tmp_path):
+    inbox = tmp_path / "inbox"
+    folder = _dlt_folder(inbox)
+    whole = (folder / "prospect" / "1778.1.000000.parquet").read_bytes()
+    (folder / "prospect.1778.2.parquet").write_bytes(whole[: len(whole) // 2])
+    with duckdb.connect() as con:  # readable, but its columns are no table's
+        con.execute(f"copy (select 1 as page, 'x' as note) to '{folder / 'notes.parquet'}' (format parquet)")
+    assert unmatched_files([inbox], entity_names(), shipped_formats()) == [
+        "account_engagement/notes.parquet (its header matches no account_engagement table; `iskpi source check` shows why)",
+        "account_engagement/prospect.1778.2.parquet (could not be read as Parquet (a file cut off before its end, or damaged) "
+        "and no table folder names it; let the EL tool land it again, or remove it)",
+    ]
+
+
 def test_a_json_lines_file_has_every_key_any_record_has(tmp_path):
     path = tmp_path / "prospect.jsonl.gz"
     path.write_bytes(gzip.compress("".join(json.dumps(r) + "\n" for r in PROSPECTS).encode()))
@@ -61,8 +75,11 @@ def test_landed_rows_are_the_format_s_rows_and_a_broken_landing_is_refused_by_na
     inbox = tmp_path / "inbox"
     _dlt_folder(inbox)
     folder = inbox / "account_engagement" / "prospect"
-    # a JSON Lines file cut off mid-record, as a copy that died would leave it
+    # a JSON Lines file cut off mid-record, and a Parquet file cut off before its footer (where its
+    # columns are), as a copy that died would leave them
     (folder / "1778.2.000000.jsonl").write_text(json.dumps(PROSPECTS[0]) + '\n{"id": "P3", "email": "c@exa', encoding="utf-8")
+    whole = (folder / "1778.1.000000.parquet").read_bytes()
+    (folder / "1778.3.000000.parquet").write_bytes(whole[: len(whole) // 2])
     settings = replace(load_settings(tmp_path), formats=shipped_formats())
     now = datetime(2026, 4, 1, tzinfo=UTC)
     load_entity("reps", [], settings, now)
@@ -74,6 +91,10 @@ def test_landed_rows_are_the_format_s_rows_and_a_broken_landing_is_refused_by_na
     assert broken.message == ("account_engagement/prospect/1778.2.000000.jsonl: could not be read as JSON Lines (a truncated file, "
                               "or a record that is not valid JSON); let the EL tool land it again, remove this one and rerun")
     assert "c@exa" not in broken.message
+    cut_off = outcomes["account_engagement/prospect/1778.3.000000.parquet"]
+    assert cut_off.status == "rejected"
+    assert cut_off.message == ("account_engagement/prospect/1778.3.000000.parquet: could not be read as Parquet (a file cut off "
+                               "before its end, or damaged); let the EL tool land it again, remove this one and rerun")
     with duckdb.connect(str(settings.work_db), read_only=True) as con:
         assert con.execute("select source_id, email from raw.source_links order by 1").fetchall() == [
             ("P1", "a@example.jp"), ("P2", "b@example.jp")]
