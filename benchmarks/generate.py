@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from connectors.calendar import BusinessCalendar
-from connectors.sql import literal
+from connectors.sql import ident, literal
 
 
 @dataclass(frozen=True)
@@ -259,10 +259,13 @@ EXPORTS = {
 CSV_OPTIONS = "(header, timestampformat '%Y-%m-%d %H:%M:%S')"
 
 
-def _copy(con: duckdb.DuckDBPyConnection, table: str, where: str, path: Path) -> None:
-    internal = [name for (name,) in con.execute(f"select column_name from (describe {table}) where column_name = 'i'").fetchall()]
-    columns = "* exclude (i)" if internal else "*"
-    con.execute(f"copy (select {columns} from {table} where {where}) to {literal(str(path))} {CSV_OPTIONS}")
+def _copy(con: duckdb.DuckDBPyConnection, table: str, where: str, path: Path, first_by: str | None = None) -> None:
+    """The rows in one order every run (`first_by`, then every column): a parallel join's output
+    order is not, and which row comes first decides what the tests that edit exports pick."""
+    names = [name for (name,) in con.execute(f"select column_name from (describe {table}) where column_name <> 'i'").fetchall()]
+    order = ", ".join([*([first_by] if first_by else []), *map(ident, names)])
+    con.execute(f"copy (select {', '.join(map(ident, names))} from {table} where {where} order by {order}) "
+                f"to {literal(str(path))} {CSV_OPTIONS}")
 
 
 def _write(con: duckdb.DuckDBPyConnection, out: Path, first_day: date, last_day: date) -> dict[str, int]:
@@ -284,7 +287,7 @@ def _write(con: duckdb.DuckDBPyConnection, out: Path, first_day: date, last_day:
             while month < last_day:
                 next_month = (month + timedelta(days=32)).replace(day=1)
                 in_month = f"{cut_column} >= {literal(month.isoformat())}::date and {cut_column} < {literal(next_month.isoformat())}::date"
-                _copy(con, known_before, f"{before} and {in_month} order by {cut_column}", out / "history" / f"{entity}_{month:%Y%m}.csv")
+                _copy(con, known_before, f"{before} and {in_month}", out / "history" / f"{entity}_{month:%Y%m}.csv", cut_column)
                 month = next_month
         else:
             _copy(con, known_before, before, out / "history" / f"{entity}.csv")
