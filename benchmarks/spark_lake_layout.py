@@ -1,8 +1,10 @@
 """What reading one night's appends costs Spark as a lake's nights pile up, in three layouts of the
-same rows: the lake as `connectors/lake.py` lands it (one Parquet file per table per night, read
-through a view over the folder), partitioned by load date in a catalog table (only the night's
-partition is listed and read), and what an incremental history model reads besides the appends
-(every landed version of the keys the night touched: a scan of all history whatever the layout).
+same rows: one Parquet file per table per night in one folder, read through a view over the folder
+(the lake's former layout); load-date folders read as a path; and load-date folders read through
+a catalog table partitioned by load date, as `connectors/lake.py` and `macros/lake_sources.sql`
+now land and register them (only the night's partition is listed and read). Beside them, what an
+incremental history model reads besides the appends: every landed version of the keys the night
+touched, a scan of all history whatever the layout.
 
     python -m benchmarks.spark_lake_layout [--nights 30 300 1100] [--rows-per-night 3000]
 

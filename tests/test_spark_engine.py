@@ -148,6 +148,35 @@ def _files_by_partition(table: Path) -> dict[str, set[str]]:
 
 
 @dataclass(frozen=True)
+class LakeReads:
+    registered: dict[str, set[str]]  # raw table -> the load-date partitions Spark's catalog knows
+    in_lake: dict[str, set[str]]  # raw table -> the load-date folders the lake holds
+    appended_calls_plan: str  # Spark's plan of reading the calls night two appended
+    appended_folders: set[str]  # the folders of the calls appends night two's build read (the append log)
+
+
+def _lake_reads(port: int, workspace: Workspace) -> LakeReads:
+    """Asked of Spark through the Thrift server, before anything else registers the lake again."""
+    from pyhive import hive
+
+    lake = workspace.work_dir / "lake" / "raw"
+    tables = ("calls", "leads", "email_events")
+    with duckdb.connect(str(workspace.work_db), read_only=True) as con:
+        catalog = dict(con.execute("select distinct table_name, catalog_table from audit.lake_partitions").fetchall())
+        since = con.execute("select since_append_id from audit.dbt_builds order by build_id desc limit 1").fetchone()[0]
+        appended = {f"load_date={day}" for (day,) in con.execute(
+            "select load_date from audit.lake_partitions where table_name = 'calls' and last_append_id > ?", [since]).fetchall()}
+    cursor = hive.connect(host="localhost", port=port).cursor()
+    registered = {}
+    for table in tables:
+        cursor.execute(f"show partitions raw.{catalog[table]}")
+        registered[table] = {row[0] for row in cursor.fetchall()}
+    cursor.execute("explain select * from raw.calls__appended")
+    plan = "\n".join(row[0] for row in cursor.fetchall())
+    return LakeReads(registered, {table: {p.name for p in (lake / table).glob("load_date=*")} for table in tables}, plan, appended)
+
+
+@dataclass(frozen=True)
 class SparkNights:
     workspace: Workspace  # on Spark, after night two
     incremental: Path  # the warehouse night two published
@@ -156,6 +185,7 @@ class SparkNights:
     months_of_new_calls: set[str]  # the months of the calls in night two's files
     raw_files: tuple[dict[Path, int], dict[Path, int]]  # the lake's raw files and their times, likewise
     history_snapshot: Path  # the history models' tables as night two left them
+    lake_reads: LakeReads  # how Spark reads the raw lake, as night two registered it
     rebuild: subprocess.CompletedProcess  # the history models rebuilt whole
     unit_tests: subprocess.CompletedProcess
     unit_tests_target: Path
@@ -190,6 +220,7 @@ def spark_nights(tmp_path_factory, spark_cluster) -> SparkNights:
     for table in _history_tables(spark_dir):
         shutil.copytree(table, snapshot / table.parent.name / table.name)
     with _thrift_server(spark_dir) as port:
+        lake_reads = _lake_reads(port, workspace)
         through_thrift = workspace.with_overrides(spark_method="thrift", spark_host="localhost", spark_port=port)
 
         def dbt(target: Path, *arguments: str) -> subprocess.CompletedProcess:
@@ -202,7 +233,7 @@ def spark_nights(tmp_path_factory, spark_cluster) -> SparkNights:
     duckdb_full = root / "duckdb" / "iskpi.duckdb"
     assert run_nightly(workspace_for(duckdb_full, inbox)).success
     return SparkNights(workspace, incremental, duckdb_full, (after_one[0], after_two[0]), months,
-                       (after_one[1], after_two[1]), snapshot, rebuild, unit_tests, root / "unit-tests")
+                       (after_one[1], after_two[1]), snapshot, lake_reads, rebuild, unit_tests, root / "unit-tests")
 
 
 def _history_tables(spark_dir: Path) -> list[Path]:
@@ -265,6 +296,22 @@ def test_the_raw_lake_only_grows_by_each_nights_appends(spark_nights):
     assert len(after_two) > len(after_one)
 
 
+def test_spark_reads_a_nights_appends_from_their_load_date_folders_only(spark_nights):
+    """The lake's raw tables are catalog tables partitioned by load date: each night registers the
+    folders of its appends, and the history models read the night's appends through a view whose
+    scan Spark prunes to those folders when it plans (no listing of the nights before)."""
+    reads = spark_nights.lake_reads
+    assert reads.registered == reads.in_lake
+    assert all("load_date=1970-01-01" in folders and len(folders) >= 2 for folders in reads.in_lake.values())
+    assert reads.appended_folders and "load_date=1970-01-01" not in reads.appended_folders
+    plan = reads.appended_calls_plan
+    # pruned when planned: the date a literal in the partition filter, the scan's paths that many folders
+    first_day = min(reads.appended_folders).removeprefix("load_date=")
+    assert re.search(rf"PartitionFilters: \[[^\]]*\(load_date#\d+ >= {first_day}\)", plan), plan
+    paths = re.search(r"Location: \w*InMemoryFileIndex\((\d+) paths\)", plan)
+    assert paths and int(paths[1]) == len(reads.appended_folders) < len(reads.registered["calls"]), plan
+
+
 def test_the_spark_night_landed_the_raw_layer_and_published_from_sparks_tables(spark_nights):
     """What Spark built is what was published: the working database's marts are views over the
     Parquet files in Spark's warehouse folder, and the raw rows Spark read are the checked ones."""
@@ -276,7 +323,8 @@ def test_the_spark_night_landed_the_raw_layer_and_published_from_sparks_tables(s
             definition = con.execute(f"select sql from duckdb_views() where schema_name = 'marts' and view_name = '{mart}'").fetchone()[0]
             assert str(spark_nights.workspace.spark_warehouse_dir / "marts.db" / mart) in definition
         for table in ("calls", "leads", "email_events"):
-            in_lake = con.execute(f"select count(*) from read_parquet('{work}/lake/raw/{table}/*.parquet')").fetchone()[0]
+            in_lake = con.execute(f"select count(*) from read_parquet('{work}/lake/raw/{table}/*/*.parquet', "
+                                  "hive_partitioning = false)").fetchone()[0]
             assert in_lake == con.execute(f"select count(*) from raw.{table}").fetchone()[0] > 0
 
 

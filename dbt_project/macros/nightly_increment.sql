@@ -17,8 +17,18 @@
 {%- endmacro %}
 
 {% macro appended_this_build(relation) -%}
+    {{ return(adapter.dispatch('appended_this_build', 'iskpi')(relation)) }}
+{%- endmacro %}
+
+{% macro duckdb__appended_this_build(relation) -%}
     (select * from {{ relation }}
      where _append_id > (select since_append_id from {{ source('audit', 'dbt_builds') }} where build_id = {{ this_build() }}))
+{%- endmacro %}
+
+{#- On the lake, the view of the build's appends the build registered (macros/lake_sources.sql):
+    only the load-date folders that hold them are listed and read. -#}
+{% macro default__appended_this_build(relation) -%}
+    (select * from {{ relation.schema }}.{{ relation.identifier }}__appended)
 {%- endmacro %}
 
 {#- Every version of the leads with a version appended this build: who a call or a message
