@@ -51,10 +51,10 @@ class LandedTable:
     table: str  # schema.table
     rows_written: int
     whole: bool  # written whole (a table without append numbers, or one landed again from scratch)
-    partitioned: bool  # in load-date folders (a raw table with append numbers)
-    # the catalog table Spark reads it through: named after the table's last whole landing, so a
-    # table landed whole again (new columns, new folders) is registered again from its folders
-    catalog_table: str
+    # a raw table with append numbers, in load-date folders: the catalog table Spark reads it
+    # through, named after the table's last whole landing, so a table landed whole again (new
+    # columns, new folders) is registered again from its folders
+    catalog_table: str | None = None
 
 
 def land_checked_tables(con: duckdb.DuckDBPyConnection, lake_dir: Path) -> list[LandedTable]:
@@ -70,7 +70,7 @@ def land_checked_tables(con: duckdb.DuckDBPyConnection, lake_dir: Path) -> list[
         ).fetchall()
 
     landed = [_land(con, schema, table, lake_dir / schema / table) for schema, table in tables("= 'raw'")]
-    _record_partitions(con, {t.table.split(".", 1)[1]: t.catalog_table for t in landed if t.partitioned})
+    _record_partitions(con, {t.table.split(".", 1)[1]: t.catalog_table for t in landed if t.catalog_table})
     return landed + [_land(con, schema, table, lake_dir / schema / table) for schema, table in tables("<> 'raw'")]
 
 
@@ -83,7 +83,7 @@ def _land(con: duckdb.DuckDBPyConnection, schema: str, table: str, folder: Path)
         path = folder / f"whole-{signature}.parquet"
         rows = _write(con, f"select * from {source}", path)
         _remove_all_but(folder, {path})
-        return LandedTable(f"{schema}.{table}", rows, whole=True, partitioned=False, catalog_table="")
+        return LandedTable(f"{schema}.{table}", rows, whole=True)
 
     through = con.execute(f"select coalesce(max(_append_id), 0) from {source}").fetchone()[0]
     columns_file = folder / f"{PARTITION_COLUMN}={UNNUMBERED_LOAD_DATE}" / f"columns-{signature}.parquet"
@@ -94,17 +94,17 @@ def _land(con: duckdb.DuckDBPyConnection, schema: str, table: str, folder: Path)
             and _still_matches(con, source, signature, landed, landed_through)):
         catalog_table = _catalog_table(table, "-".join(("appends", *whole_landing.groups())))
         if through <= landed_through:
-            return LandedTable(f"{schema}.{table}", 0, whole=False, partitioned=True, catalog_table=catalog_table)
+            return LandedTable(f"{schema}.{table}", 0, whole=False, catalog_table=catalog_table)
         stem = f"appends-{landed_through + 1}-{through}-{signature}-{_stamp(con, through)}"
         rows, _ = _write_by_load_date(con, f"select * from {source} where _append_id > {int(landed_through)}", folder, stem)
-        return LandedTable(f"{schema}.{table}", rows, whole=False, partitioned=True, catalog_table=catalog_table)
+        return LandedTable(f"{schema}.{table}", rows, whole=False, catalog_table=catalog_table)
     # first landing, new columns, a lake that is not this database's, or an older lake's layout
     # (files straight in the table's folder): everything, once
     stem = f"appends-0-{through}-{signature}-{_stamp(con, through)}"
     rows, written = _write_by_load_date(con, f"select * from {source}", folder, stem)
     _write(con, f"select * from {source} limit 0", columns_file)
     _remove_all_but(folder, {*written, columns_file})
-    return LandedTable(f"{schema}.{table}", rows, whole=True, partitioned=True, catalog_table=_catalog_table(table, stem))
+    return LandedTable(f"{schema}.{table}", rows, whole=True, catalog_table=_catalog_table(table, stem))
 
 
 def _catalog_table(table: str, whole_landing_stem: str) -> str:
