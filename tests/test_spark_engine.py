@@ -7,7 +7,9 @@ session, the next day's exports and the late arrivals together, incrementally: t
 overwrite only the partitions their new rows touch (macros/history_models.sql). Spark's marts then
 equal a DuckDB build of the same exports (tests/mart_equality.py: rates to 1e-12, every other cell
 exactly), and its history tables equal what a full rebuild of them writes, through a Spark Thrift
-server over the same warehouse folder and metastore, which then runs the dbt unit tests.
+server over the same warehouse folder and metastore, which then runs the dbt unit tests. Asked
+through that server first: the lake's load-date folders are all registered in Spark's catalog, and
+the night's appended calls are read from their folders only.
 
 Each Spark build takes minutes: the module runs two nights and that one rebuild. (Three nights,
 the third apart, cost the module 908 s here, past the suite's budget; run by hand, the third
