@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -72,14 +73,12 @@ def test_file_over_the_quarantine_threshold_is_blocked_whole(published):
 
 def test_calls_that_resolve_to_no_lead_block_publishing_over_the_threshold(published):
     inputs, warehouse, before = published
-    # one corrected cold call is a handful of rows, which no share judges; then a file of twenty
+    # one corrected cold call is a handful of rows, which no share judges; a file of twenty is judged
     (inputs / "calls_20990103.csv").write_text(
         "call_id,rep_id,lead_id,phone,direction,started_at,result,talk_seconds\n"
         "U0,R001,,03-9999-0000,outbound,2026-05-01 09:59,busy,0\n",
         encoding="utf-8",
     )
-    assert run_nightly(inputs, warehouse, max_unresolved_share=0.99).success
-    before = warehouse.read_bytes()
     rows = [f"U{i},R001,{'NOBODY' if i % 2 else ''},{f'03-9999-{i:04d}' if i % 3 else ''},outbound,2026-05-01 10:{i:02d},busy,0"
             for i in range(1, MIN_ROWS_JUDGED + 1)]
     (inputs / "calls_20990103b.csv").write_text(
@@ -88,10 +87,11 @@ def test_calls_that_resolve_to_no_lead_block_publishing_over_the_threshold(publi
     outcome = run_nightly(inputs, warehouse, max_unresolved_share=0.99)
     assert not outcome.success
     assert f"calls_20990103b.csv: {MIN_ROWS_JUDGED} of {MIN_ROWS_JUDGED} calls (100%) name no known lead" in outcome.message
+    assert not re.search(r"calls_20990103\.csv: \d+ of \d+ calls", outcome.message)  # 1 of 1, too few to judge
     assert "more than the 99% allowed" in outcome.message
     assert "lead_resolution = 'unresolved'" in outcome.message
     assert warehouse.read_bytes() == before
-    # the same file passes under the default threshold: cold calls are still dials
+    # the same files pass under the default threshold: cold calls are still dials
     assert run_nightly(inputs, warehouse, max_unresolved_share=1.0).success
 
 
