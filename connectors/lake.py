@@ -62,11 +62,11 @@ def land_checked_tables(con: duckdb.DuckDBPyConnection, lake_dir: Path) -> list[
     first, then audit.lake_partitions that lists their folders, then the audit."""
     schemas = ", ".join(literal(s) for s in LANDED_SCHEMAS)
 
-    def tables(schema_order: str) -> list[tuple[str, str]]:
+    def tables(schema_filter: str) -> list[tuple[str, str]]:
         return con.execute(
             "select table_schema, table_name from information_schema.tables "
             f"where table_catalog = current_database() and table_schema in ({schemas}) and table_type = 'BASE TABLE' "
-            f"and table_schema {schema_order} order by table_schema, table_name"
+            f"and table_schema {schema_filter} order by table_schema, table_name"
         ).fetchall()
 
     landed = [_land(con, schema, table, lake_dir / schema / table) for schema, table in tables("= 'raw'")]
