@@ -6,8 +6,9 @@
 
 In one run, on the same files (benchmarks/generate.py): the floor (benchmarks/floor.py), a full
 `iskpi run` over the history in a fresh workspace, a one-day nightly delta on top of it, a night
-with nothing new after that, two `iskpi metrics` calls (a question, a misspelled name), and the pandas
-script (benchmarks/pandas_kpi_daily.py). Each step is a child process, timed wall-clock,
+with nothing new after that, two `iskpi metrics` calls (a question, a misspelled name), a night of
+the reps alone in another fresh workspace (what every night costs before its rows: each model and
+test over empty tables), and the pandas script (benchmarks/pandas_kpi_daily.py). Each step is a child process, timed wall-clock,
 with its peak RSS (the largest process it ran). The three kpi_daily results are compared cell by
 cell, so a fast wrong answer shows. Figures are printed and written to RESULTS/<scale>-<time>.json.
 Benchmarks are figures, not tests: nothing here fails on a slow machine.
@@ -127,13 +128,18 @@ def run(scale: str, data_dir: Path, results_dir: Path, engine: str = "duckdb") -
     steps.append(timed("iskpi metrics (a question)", [iskpi, "metrics", "dials,connect_rate", "--group-by", "metric_time__week,rep__team"],
                        workspace, log))
     steps.append(timed("iskpi metrics (a misspelled name)", [iskpi, "metrics", "conect_rate"], workspace, log, expected_exit=1))
+    # what any night costs before its rows: every model and test over empty tables (reps alone)
+    empty = work / "empty-workspace"
+    subprocess.run([iskpi, "init", str(empty), "--engine", engine], check=True, capture_output=True)
+    os.link(history / "reps.csv", empty / "inbox" / "reps.csv")
+    steps.append(timed("iskpi run (reps alone)", [iskpi, "run"], empty, log))
     pandas_script = [python, "-m", "benchmarks.pandas_kpi_daily", str(history), str(work / "pandas.parquet")]
     steps.append(timed("pandas script (kpi_daily)", pandas_script, repo, log))
 
     by_name = {step.name: step for step in steps}
     floor, full = by_name["floor (DuckDB, one pass)"].seconds, by_name["iskpi run (full)"].seconds
     delta_s, pandas_s = by_name["iskpi run (one-day delta)"].seconds, by_name["pandas script (kpi_daily)"].seconds
-    idle_s = by_name["iskpi run (nothing new)"].seconds
+    idle_s, fixed_s = by_name["iskpi run (nothing new)"].seconds, by_name["iskpi run (reps alone)"].seconds
     figures = {
         "scale": scale, "engine": engine, "reps_x_months": f"{SCALES[scale].is_reps}x{SCALES[scale].months}", "last_day": str(last_day),
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -141,7 +147,7 @@ def run(scale: str, data_dir: Path, results_dir: Path, engine: str = "duckdb") -
         "csv_mib": size_mib(history), "delta_csv_mib": size_mib(delta),
         "steps": [asdict(step) for step in steps],
         "full_over_floor": round(full / floor, 1), "delta_share_of_full": round(delta_s / full, 3),
-        "nothing_new_over_floor": round(idle_s / floor, 1),
+        "nothing_new_over_floor": round(idle_s / floor, 1), "reps_alone_share_of_full": round(fixed_s / full, 3),
         "metrics_seconds": by_name["iskpi metrics (a question)"].seconds,
         "metrics_misspelled_seconds": by_name["iskpi metrics (a misspelled name)"].seconds,
         "pandas_over_floor": round(pandas_s / floor, 1),
@@ -151,7 +157,8 @@ def run(scale: str, data_dir: Path, results_dir: Path, engine: str = "duckdb") -
             {"floor": work / "floor.parquet", "iskpi": work / "iskpi.parquet", "pandas": work / "pandas.parquet"}),
     }
     print(f"CSV {figures['csv_mib']:,.0f} MiB; dbt on {engine}; full run {figures['full_over_floor']}× the floor; "
-          f"delta {figures['delta_share_of_full']:.0%} of the full run; a night with nothing new {figures['nothing_new_over_floor']}× the floor; "
+          f"delta {figures['delta_share_of_full']:.0%} of the full run; reps alone (every model and test over empty tables) "
+          f"{figures['reps_alone_share_of_full']:.0%}; a night with nothing new {figures['nothing_new_over_floor']}× the floor; "
           f"pandas {figures['pandas_over_floor']}× the floor; "
           f"iskpi metrics {figures['metrics_seconds']} s ({figures['metrics_misspelled_seconds']} s for a misspelled name)")
     print(f"disk after full run: published {disk_after_full['published_mib']:,.0f} MiB, work {disk_after_full['work_mib']:,.0f} MiB; "
