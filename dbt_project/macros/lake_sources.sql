@@ -50,16 +50,17 @@
     {%- set table = schema ~ '.' ~ partitions[0][3] -%}
     {#- the empty file of the table's columns is in the 1970-01-01 folder, whatever the table holds -#}
     {%- set columns = run_query('describe query select * from parquet.`' ~ folder ~ '/load_date=1970-01-01`').rows -%}
-    {%- set quoted = [] -%}
-    {%- for column in columns -%}{%- do quoted.append('`' ~ column[0] ~ '`') -%}{%- endfor -%}
+    {%- set quoted, ddl = [], [] -%}
+    {%- for column in columns -%}
+        {%- do quoted.append('`' ~ column[0] ~ '`') -%}
+        {%- do ddl.append('`' ~ column[0] ~ '` ' ~ column[1]) -%}
+    {%- endfor -%}
     {%- set existing = run_query("show tables in " ~ schema ~ " like '" ~ name ~ "__by_load_date_*'").rows
                        | map(attribute=1) | list -%}
     {%- for stale in existing if schema ~ '.' ~ stale != table or full_build -%}
         {%- do run_query('drop table if exists ' ~ schema ~ '.' ~ stale) -%}
     {%- endfor -%}
     {%- if full_build or (table.split('.')[1] not in existing) -%}
-        {%- set ddl = [] -%}
-        {%- for column in columns -%}{%- do ddl.append('`' ~ column[0] ~ '` ' ~ column[1]) -%}{%- endfor -%}
         {%- do run_query('create table ' ~ table ~ ' (' ~ ddl | join(', ') ~ ', load_date date) using parquet '
                          ~ "partitioned by (load_date) location '" ~ folder ~ "'") -%}
         {%- do run_query('msck repair table ' ~ table) -%}
