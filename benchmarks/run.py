@@ -8,9 +8,10 @@ In one run, on the same files (benchmarks/generate.py): the floor (benchmarks/fl
 `iskpi run` over the history in a fresh workspace, a one-day nightly delta on top of it, a night
 with nothing new after that, two `iskpi metrics` calls (a question, a misspelled name), a night of
 the reps alone in another fresh workspace (what every night costs before its rows: each model and
-test over empty tables), and the pandas script (benchmarks/pandas_kpi_daily.py). Each step is a child process, timed wall-clock,
-with its peak RSS (the largest process it ran). The three kpi_daily results are compared cell by
-cell, so a fast wrong answer shows. Figures are printed and written to RESULTS/<scale>-<time>.json.
+test over empty tables), and the pandas script (benchmarks/pandas_kpi_daily.py). Each step is a
+child process, timed wall-clock, with its peak RSS (the largest process it ran). The three
+kpi_daily results are compared cell by cell, so a fast wrong answer shows. Figures are printed
+and written to RESULTS/<scale>-<time>.json.
 Benchmarks are figures, not tests: nothing here fails on a slow machine.
 """
 
@@ -139,7 +140,7 @@ def run(scale: str, data_dir: Path, results_dir: Path, engine: str = "duckdb") -
     by_name = {step.name: step for step in steps}
     floor, full = by_name["floor (DuckDB, one pass)"].seconds, by_name["iskpi run (full)"].seconds
     delta_s, pandas_s = by_name["iskpi run (one-day delta)"].seconds, by_name["pandas script (kpi_daily)"].seconds
-    idle_s, fixed_s = by_name["iskpi run (nothing new)"].seconds, by_name["iskpi run (reps alone)"].seconds
+    idle_s, reps_alone_s = by_name["iskpi run (nothing new)"].seconds, by_name["iskpi run (reps alone)"].seconds
     figures = {
         "scale": scale, "engine": engine, "reps_x_months": f"{SCALES[scale].is_reps}x{SCALES[scale].months}", "last_day": str(last_day),
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -147,7 +148,7 @@ def run(scale: str, data_dir: Path, results_dir: Path, engine: str = "duckdb") -
         "csv_mib": size_mib(history), "delta_csv_mib": size_mib(delta),
         "steps": [asdict(step) for step in steps],
         "full_over_floor": round(full / floor, 1), "delta_share_of_full": round(delta_s / full, 3),
-        "nothing_new_over_floor": round(idle_s / floor, 1), "reps_alone_share_of_full": round(fixed_s / full, 3),
+        "nothing_new_over_floor": round(idle_s / floor, 1), "reps_alone_share_of_full": round(reps_alone_s / full, 3),
         "metrics_seconds": by_name["iskpi metrics (a question)"].seconds,
         "metrics_misspelled_seconds": by_name["iskpi metrics (a misspelled name)"].seconds,
         "pandas_over_floor": round(pandas_s / floor, 1),
